@@ -1,0 +1,145 @@
+//! Limits that keep a hostile bundle from exhausting disk or memory, and the readers that enforce them.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Bounds for reading a bundle. Defaults suit real deliveries: CloudTrail gzip compresses about
+/// 10–30:1, while decompression bombs run at 1000:1 and more.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest decompressed size of one file.
+    pub max_file_bytes: u64,
+    /// Largest decompressed size of everything inside one archive.
+    pub max_archive_bytes: u64,
+    /// Highest decompressed:compressed ratio tolerated once `ratio_grace_bytes` are out.
+    pub max_ratio: u64,
+    pub ratio_grace_bytes: u64,
+    /// Deepest nesting of archives in archives.
+    pub max_depth: u32,
+    /// Most entries read from one archive.
+    pub max_entries: u64,
+    /// Archive members up to this size are held in memory; larger ones go to the case's tmp dir.
+    pub max_in_memory: usize,
+    /// Largest single record; bigger ones are reported and skipped.
+    pub max_record_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 16 << 30,
+            max_archive_bytes: 64 << 30,
+            max_ratio: 250,
+            ratio_grace_bytes: 32 << 20,
+            max_depth: 4,
+            max_entries: 1_000_000,
+            max_in_memory: 32 << 20,
+            max_record_bytes: 16 << 20,
+        }
+    }
+}
+
+/// Counts bytes read through it into a shared counter.
+pub struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R> Counting<R> {
+    pub fn new(inner: R) -> (Self, Arc<AtomicU64>) {
+        let count = Arc::new(AtomicU64::new(0));
+        (Counting { inner, count: count.clone() }, count)
+    }
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Fails a decompressing reader that produces too much, or too much for what it consumed.
+pub struct Bounded<R> {
+    inner: R,
+    produced: u64,
+    consumed: Arc<AtomicU64>,
+    max_bytes: u64,
+    max_ratio: u64,
+    grace: u64,
+}
+
+impl<R> Bounded<R> {
+    pub fn new(inner: R, consumed: Arc<AtomicU64>, max_bytes: u64, limits: &Limits) -> Self {
+        Bounded { inner, produced: 0, consumed, max_bytes, max_ratio: limits.max_ratio, grace: limits.ratio_grace_bytes }
+    }
+}
+
+/// The message of every limit error starts with this, so callers can tell refusals from damage.
+pub const LIMIT_PREFIX: &str = "refused as a possible decompression bomb";
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.produced += n as u64;
+        if self.produced > self.max_bytes {
+            return Err(io::Error::other(format!(
+                "{LIMIT_PREFIX}: more than {} bytes when decompressed",
+                self.max_bytes
+            )));
+        }
+        let consumed = self.consumed.load(Ordering::Relaxed).max(1);
+        if self.produced > self.grace && self.produced / consumed > self.max_ratio {
+            return Err(io::Error::other(format!(
+                "{LIMIT_PREFIX}: compression ratio above {}:1 ({} bytes from {})",
+                self.max_ratio, self.produced, consumed
+            )));
+        }
+        Ok(n)
+    }
+}
+
+/// What the first bytes of a stream say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Magic {
+    Gzip,
+    Zip,
+    Tar,
+    Other,
+}
+
+pub fn magic(head: &[u8]) -> Magic {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Magic::Gzip
+    } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Magic::Zip
+    } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+        Magic::Tar
+    } else {
+        Magic::Other
+    }
+}
+
+/// Reads up to `n` bytes (fewer only at the end of the stream).
+pub fn read_head(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_refuses_high_ratios() {
+        let data = vec![0u8; 10_000];
+        let consumed = Arc::new(AtomicU64::new(10));
+        let limits = Limits { ratio_grace_bytes: 100, max_ratio: 50, ..Limits::default() };
+        let mut r = Bounded::new(&data[..], consumed, u64::MAX, &limits);
+        let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
+        assert!(err.to_string().starts_with(LIMIT_PREFIX));
+    }
+}

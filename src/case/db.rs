@@ -1,0 +1,201 @@
+//! The case database: metadata, import runs and the file manifest, behind forward-only migrations.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::Result;
+
+/// Migrations in order; a case records how many it has applied in `PRAGMA user_version`.
+/// Never edit one that has shipped: add a new one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE case_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    -- running: indexing; pending: manifest written, index commit not yet confirmed;
+    -- complete: visible; aborted: killed or cancelled, nothing of it is visible.
+    status TEXT NOT NULL CHECK (status IN ('running', 'pending', 'complete', 'aborted')),
+    report TEXT
+);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    path TEXT NOT NULL,
+    sha256 TEXT,
+    size INTEGER,
+    format TEXT,
+    status TEXT NOT NULL,
+    events INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    detail TEXT
+);
+CREATE INDEX files_sha256 ON files(sha256);
+CREATE INDEX files_run ON files(run_id);
+"#];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Applies the migrations this case has not seen yet, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let applied = schema_version(conn)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM case_meta WHERE key = ?1", [key], |r| r.get(0)).optional()
+}
+
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute("INSERT OR REPLACE INTO case_meta (key, value) VALUES (?1, ?2)", [key, value])?;
+    Ok(())
+}
+
+/// A file row as written at the end of a run.
+pub struct FileRow<'a> {
+    pub id: u64,
+    pub path: &'a str,
+    pub sha256: Option<&'a str>,
+    pub size: Option<u64>,
+    pub format: Option<&'a str>,
+    pub status: &'a str,
+    pub events: u64,
+    pub skipped: u64,
+    pub detail: Option<&'a str>,
+}
+
+pub fn begin_run(conn: &Connection, now: &str) -> Result<u64> {
+    conn.execute("INSERT INTO runs (started_at, status) VALUES (?1, 'running')", [now])?;
+    Ok(conn.last_insert_rowid() as u64)
+}
+
+pub fn next_file_id(conn: &Connection) -> Result<u64> {
+    let max: Option<i64> = conn.query_row("SELECT MAX(id) FROM files", [], |r| r.get(0))?;
+    Ok(max.unwrap_or(0) as u64 + 1)
+}
+
+/// Writes the run's manifest and report and marks it pending, in one transaction.
+pub fn record_run(conn: &mut Connection, run_id: u64, files: &[FileRow], report: &str) -> Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO files (id, run_id, path, sha256, size, format, status, events, skipped, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for f in files {
+            insert.execute(params![
+                f.id as i64,
+                run_id as i64,
+                f.path,
+                f.sha256,
+                f.size.map(|s| s as i64),
+                f.format,
+                f.status,
+                f.events as i64,
+                f.skipped as i64,
+                f.detail
+            ])?;
+        }
+    }
+    tx.execute("UPDATE runs SET status = 'pending', report = ?2 WHERE id = ?1", params![run_id as i64, report])?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn finish_run(conn: &Connection, run_id: u64, status: &str, now: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
+        params![run_id as i64, status, now],
+    )?;
+    if status == "aborted" {
+        conn.execute("DELETE FROM files WHERE run_id = ?1", [run_id as i64])?;
+    }
+    Ok(())
+}
+
+/// Settles runs a killed process left behind. The index commit carries the id of the last run it
+/// made visible: a pending run at or below it completed, anything else never became visible.
+pub fn reconcile(conn: &Connection, committed_run: Option<u64>, now: &str) -> Result<()> {
+    let mut stmt = conn.prepare("SELECT id, status FROM runs WHERE status IN ('running', 'pending')")?;
+    let open: Vec<(u64, String)> =
+        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    for (id, status) in open {
+        let visible = status == "pending" && committed_run.is_some_and(|c| c >= id);
+        finish_run(conn, id, if visible { "complete" } else { "aborted" }, now)?;
+    }
+    Ok(())
+}
+
+/// SHA-256 → path of every file already imported, for duplicate detection.
+pub fn imported_hashes(conn: &Connection) -> Result<std::collections::HashMap<String, String>> {
+    let mut stmt = conn.prepare(
+        "SELECT f.sha256, f.path FROM files f JOIN runs r ON r.id = f.run_id
+         WHERE r.status = 'complete' AND f.status = 'imported' AND f.sha256 IS NOT NULL ORDER BY f.id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut map = std::collections::HashMap::new();
+    for row in rows {
+        let (sha, path) = row?;
+        map.entry(sha).or_insert(path);
+    }
+    Ok(map)
+}
+
+/// One imported file, as the manifest holds it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ManifestFile {
+    pub id: u64,
+    pub run_id: u64,
+    pub path: String,
+    pub sha256: Option<String>,
+    pub size: Option<u64>,
+    pub format: Option<String>,
+    pub status: String,
+    pub events: u64,
+    pub skipped: u64,
+    pub detail: Option<String>,
+}
+
+pub fn manifest(conn: &Connection) -> Result<Vec<ManifestFile>> {
+    let mut stmt = conn.prepare(
+        "SELECT f.id, f.run_id, f.path, f.sha256, f.size, f.format, f.status, f.events, f.skipped, f.detail
+         FROM files f JOIN runs r ON r.id = f.run_id WHERE r.status = 'complete' ORDER BY f.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ManifestFile {
+            id: r.get::<_, i64>(0)? as u64,
+            run_id: r.get::<_, i64>(1)? as u64,
+            path: r.get(2)?,
+            sha256: r.get(3)?,
+            size: r.get::<_, Option<i64>>(4)?.map(|s| s as u64),
+            format: r.get(5)?,
+            status: r.get(6)?,
+            events: r.get::<_, i64>(7)? as u64,
+            skipped: r.get::<_, i64>(8)? as u64,
+            detail: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count_runs(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM runs WHERE status = 'complete'", [], |r| r.get(0))?;
+    Ok(n as u64)
+}

@@ -1,0 +1,190 @@
+//! A case: one directory holding the case database (`case.sqlite`) and the event index (`index/`).
+//!
+//! Any number of processes may read a case; one at a time may write it. Writers hold `case.lock`.
+
+pub mod db;
+
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::SecondsFormat;
+use rusqlite::Connection;
+use serde::Serialize;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::index::{self, Fields};
+
+pub use db::ManifestFile;
+
+const DB_FILE: &str = "case.sqlite";
+const INDEX_DIR: &str = "index";
+const LOCK_FILE: &str = "case.lock";
+const TMP_DIR: &str = "tmp";
+
+pub struct Case {
+    dir: PathBuf,
+    db: Mutex<Connection>,
+    pub(crate) index: Index,
+    pub(crate) fields: Fields,
+    pub(crate) reader: IndexReader,
+    clock: Arc<dyn Clock>,
+    /// Held while the case is open for writing; the OS releases it if the process dies.
+    _write_lock: Option<File>,
+    id: String,
+}
+
+/// What a case holds: events per format and per file, and the time they cover.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseStats {
+    pub case_id: String,
+    pub events: u64,
+    pub runs: u64,
+    /// RFC 3339 UTC of the earliest and latest event with a time.
+    pub time_from: Option<String>,
+    pub time_to: Option<String>,
+    pub formats: Vec<FormatCount>,
+    pub files: Vec<ManifestFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FormatCount {
+    pub format: String,
+    pub files: u64,
+    pub events: u64,
+}
+
+impl Case {
+    /// Opens a case for writing, creating it if `dir` has none. Fails with
+    /// [`Error::CaseLocked`] while another process writes it.
+    pub fn open_or_create(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| Error::io(&lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(Error::CaseLocked(dir.to_path_buf())),
+            Err(TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+        }
+        let mut conn = db::open(&dir.join(DB_FILE))?;
+        check_version(dir, &conn)?;
+        db::migrate(&mut conn)?;
+        let now = clock.now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        let id = match db::meta(&conn, "case_id")? {
+            Some(id) => id,
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                db::set_meta(&conn, "case_id", &id)?;
+                db::set_meta(&conn, "created_at", &now)?;
+                db::set_meta(&conn, "created_by", concat!("sightline ", env!("CARGO_PKG_VERSION")))?;
+                id
+            }
+        };
+        let (index, fields) = index::open_or_create(&dir.join(INDEX_DIR))?;
+        db::reconcile(&conn, committed_run(&index)?, &now)?;
+        let tmp = dir.join(TMP_DIR);
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        Self::assemble(dir, conn, index, fields, clock, Some(lock), id)
+    }
+
+    /// Opens an existing case for reading; works while another process writes it.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
+        let db_path = dir.join(DB_FILE);
+        if !db_path.is_file() || !dir.join(INDEX_DIR).join("meta.json").is_file() {
+            return Err(Error::NotACase(dir.to_path_buf()));
+        }
+        let conn = db::open(&db_path)?;
+        check_version(dir, &conn)?;
+        let id = db::meta(&conn, "case_id")?.unwrap_or_default();
+        let (index, fields) = index::open_or_create(&dir.join(INDEX_DIR))?;
+        Self::assemble(dir, conn, index, fields, clock, None, id)
+    }
+
+    fn assemble(
+        dir: &Path,
+        conn: Connection,
+        index: Index,
+        fields: Fields,
+        clock: Arc<dyn Clock>,
+        lock: Option<File>,
+        id: String,
+    ) -> Result<Case> {
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Case { dir: dir.to_path_buf(), db: Mutex::new(conn), index, fields, reader, clock, _write_lock: lock, id })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self._write_lock.is_some()
+    }
+
+    pub(crate) fn now_text(&self) -> String {
+        self.clock.now().to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+
+    pub(crate) fn tmp_dir(&self) -> PathBuf {
+        self.dir.join(TMP_DIR)
+    }
+
+    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
+        // A poisoned lock only means another thread panicked mid-call; SQLite itself is consistent.
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The files of every completed import, in import order.
+    pub fn manifest(&self) -> Result<Vec<ManifestFile>> {
+        db::manifest(&self.db())
+    }
+
+    pub fn stats(&self) -> Result<CaseStats> {
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let files = self.manifest()?;
+        let mut formats: Vec<FormatCount> = Vec::new();
+        for f in files.iter().filter(|f| f.status == "imported") {
+            let name = f.format.clone().unwrap_or_default();
+            match formats.iter_mut().find(|c| c.format == name) {
+                Some(c) => {
+                    c.files += 1;
+                    c.events += f.events;
+                }
+                None => formats.push(FormatCount { format: name, files: 1, events: f.events }),
+            }
+        }
+        formats.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.format.cmp(&b.format)));
+        let range = crate::search::time_bounds(&searcher)?;
+        Ok(CaseStats {
+            case_id: self.id.clone(),
+            events: searcher.num_docs(),
+            runs: db::count_runs(&self.db())?,
+            time_from: range.map(|(lo, _)| crate::time::format_rfc3339(lo)),
+            time_to: range.map(|(_, hi)| crate::time::format_rfc3339(hi)),
+            formats,
+            files,
+        })
+    }
+}
+
+fn check_version(dir: &Path, conn: &Connection) -> Result<()> {
+    let found = db::schema_version(conn)?;
+    if found > db::SCHEMA_VERSION {
+        return Err(Error::CaseTooNew { path: dir.to_path_buf(), found, known: db::SCHEMA_VERSION });
+    }
+    Ok(())
+}
+
+/// The id of the last import run the index made visible, from the commit payload.
+fn committed_run(index: &Index) -> Result<Option<u64>> {
+    let metas = index.load_metas()?;
+    Ok(metas.payload.as_deref().and_then(|p| p.strip_prefix("run:")).and_then(|id| id.parse().ok()))
+}

@@ -1,0 +1,210 @@
+//! The one event model every source is normalized into.
+//!
+//! Field names follow OCSF where it has one (category/class ids, `status`, `actor`, `src_endpoint`)
+//! and read naturally to ECS users; `docs/formats.md` maps each source field onto these.
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of thing happened, aligned with OCSF classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Authentication,
+    AccountChange,
+    /// Group, role or permission membership and policy changes.
+    PermissionChange,
+    ApiActivity,
+    DataAccess,
+    ConfigurationChange,
+    System,
+    #[default]
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Category::Authentication,
+        Category::AccountChange,
+        Category::PermissionChange,
+        Category::ApiActivity,
+        Category::DataAccess,
+        Category::ConfigurationChange,
+        Category::System,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Authentication => "authentication",
+            Category::AccountChange => "account_change",
+            Category::PermissionChange => "permission_change",
+            Category::ApiActivity => "api_activity",
+            Category::DataAccess => "data_access",
+            Category::ConfigurationChange => "configuration_change",
+            Category::System => "system",
+            Category::Other => "other",
+        }
+    }
+
+    /// The OCSF class uid this category maps to by default.
+    pub fn ocsf_class_uid(self) -> u32 {
+        match self {
+            Category::Authentication => 3002,
+            Category::AccountChange => 3001,
+            Category::PermissionChange => 3006,
+            Category::ApiActivity => 6003,
+            Category::DataAccess => 6005,
+            Category::ConfigurationChange => 6003,
+            Category::System => 1001,
+            Category::Other => 0,
+        }
+    }
+}
+
+/// Whether the action succeeded (OCSF `status_id`, ECS `event.outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+    #[default]
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// An identity: a user, role, service or machine account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl Identity {
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none() && self.name.is_none() && self.kind.is_none()
+    }
+
+    /// The value shown and faceted on: the name when there is one, else the id.
+    pub fn label(&self) -> Option<&str> {
+        self.name.as_deref().or(self.id.as_deref())
+    }
+}
+
+/// Who did it. `effective` is the identity actually exercised when one was assumed
+/// (a role behind a CloudTrail role session); `invoked_by` is the service acting for the actor.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    #[serde(flatten)]
+    pub identity: Identity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective: Option<Identity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
+}
+
+/// The time of an event: UTC nanoseconds plus the text the source wrote.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventTime {
+    /// Nanoseconds since the Unix epoch, UTC; `None` when the source time could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utc_nanos: Option<i64>,
+    /// The time exactly as the source wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
+}
+
+/// Where an event came from: enough to find its bytes again and prove they are unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub file_id: u64,
+    /// The file's path as given to import, with the path inside an archive after `!/`.
+    pub path: String,
+    pub sha256: String,
+    /// 0-based position of the record in its file.
+    pub ordinal: u64,
+    /// 1-based line where the record starts, for text sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// Byte offset of the record in the (decompressed) file.
+    pub offset: u64,
+}
+
+/// One normalized audit event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub time: EventTime,
+    pub category: Category,
+    pub class_uid: u32,
+    /// The source's own name for what happened (`ConsoleLogin`, `DeleteTrail`).
+    pub action: String,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    pub actor: Actor,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Identity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Service or provider that recorded the event (`iam.amazonaws.com`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The record's own id in its source (`eventID`, `auditID`, `EventRecordID`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub native_id: Option<String>,
+    /// One line a person can read.
+    pub message: String,
+    /// The format that read the record (`cloudtrail`, `jsonl`, `csv`).
+    pub format: String,
+    /// Things a reviewer should know about this record (`time_missing`, `invalid_utf8`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    pub provenance: Provenance,
+}
+
+impl AuditEvent {
+    /// Stable id inside a case: the file id and the record's ordinal in that file.
+    pub fn id(&self) -> String {
+        event_id(self.provenance.file_id, self.provenance.ordinal)
+    }
+}
+
+/// Formats an event id from its file id and ordinal.
+pub fn event_id(file_id: u64, ordinal: u64) -> String {
+    format!("{file_id}-{ordinal}")
+}
+
+/// Parses an event id made by [`event_id`].
+pub fn parse_event_id(id: &str) -> Option<(u64, u64)> {
+    let (file, ordinal) = id.split_once('-')?;
+    Some((file.parse().ok()?, ordinal.parse().ok()?))
+}
+
+/// The sort and lookup key of an event: file id in the high half, ordinal in the low half.
+pub fn sequence_key(file_id: u64, ordinal: u64) -> u64 {
+    (file_id << 32) | (ordinal & 0xffff_ffff)
+}

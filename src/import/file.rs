@@ -1,0 +1,317 @@
+//! Reading one leaf file: shape, records, format, events, documents.
+
+use std::io::{BufRead, BufReader, Cursor, Read};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde_json::{Map, Value};
+use tantivy::TantivyDocument;
+
+use super::report::{FileReport, FileStatus};
+use super::ImportOptions;
+use crate::bundle::limits::LIMIT_PREFIX;
+use crate::bundle::{Leaf, Limits};
+use crate::event::{AuditEvent, Provenance};
+use crate::formats::{self, Format, FormatOptions, Normalize, Sample};
+use crate::index::{self, Fields};
+use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, RawRecord, Shape};
+
+const SNIFF_BYTES: u64 = 64 << 10;
+/// Bad frames tolerated before the first good record while choosing a format.
+const MAX_LEADING_BAD: usize = 1000;
+
+pub(crate) struct FileJob {
+    pub leaf: Leaf,
+    pub file_id: u64,
+    pub order: u64,
+}
+
+/// What every file reader shares within one import.
+pub(crate) struct ReadContext<'a> {
+    pub fields: &'a Fields,
+    pub limits: &'a Limits,
+    pub options: &'a ImportOptions,
+    pub cancel: &'a AtomicBool,
+    pub events: &'a AtomicU64,
+    pub bytes: &'a AtomicU64,
+}
+
+type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
+
+enum Framer<R> {
+    Json(JsonFramer<R>),
+    Csv(CsvFramer<R>, u8),
+}
+
+impl<R: BufRead> Framer<R> {
+    fn next(&mut self) -> std::io::Result<Option<Frame>> {
+        match self {
+            Framer::Json(f) => f.next_frame(),
+            Framer::Csv(f, _) => f.next_frame(),
+        }
+    }
+}
+
+/// Reads a leaf into documents handed to `sink`, and reports what happened.
+pub(crate) fn read_file(ctx: &ReadContext, job: FileJob, sink: &mut DocSink) -> crate::Result<FileReport> {
+    let leaf = &job.leaf;
+    let mut report = FileReport::new(leaf.path.clone(), Some(leaf.sha256.clone()), FileStatus::Imported, job.order);
+    report.file_id = Some(job.file_id);
+    report.size = Some(leaf.size);
+    let mut input = match leaf.open(ctx.limits) {
+        Ok(r) => r,
+        Err(e) => return Ok(failed(report, format!("cannot open: {e}"))),
+    };
+    let mut head = Vec::new();
+    if let Err(e) = (&mut input).take(SNIFF_BYTES).read_to_end(&mut head) {
+        return Ok(failed(report, read_error(&e, 0)));
+    }
+    ctx.bytes.fetch_add(head.len() as u64, Ordering::Relaxed);
+    let input = CountInto { inner: input, counter: ctx.bytes };
+    let shape = sniff_shape(&head);
+    let forced = match ctx.options.format.as_deref() {
+        Some(name) => Some(formats::by_name(name).ok_or_else(|| crate::Error::UnknownFormat(name.to_string(), formats::names()))?),
+        None => None,
+    };
+    let stream = BufReader::with_capacity(256 << 10, Cursor::new(head.clone()).chain(input));
+    let mut framer = match (shape, forced) {
+        (Shape::Delimited(d), _) => Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), d),
+        (_, Some(f)) if f.reads_delimited() => Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), b','),
+        (Shape::Json, _) | (_, Some(_)) => Framer::Json(JsonFramer::new(stream, ctx.limits.max_record_bytes)),
+        (Shape::Unknown, None) => {
+            report.status = FileStatus::Unrecognized;
+            report.note = Some(unrecognized_reason(&head));
+            return Ok(report);
+        }
+    };
+    let mut file = FileReader { ctx, report, file_id: job.file_id, path: leaf.path.clone(), sha256: leaf.sha256.clone(), ordinal: 0, header: None };
+    let result = file.run(&mut framer, forced, sink);
+    let FileReader { mut report, ordinal, .. } = file;
+    if let Err(e) = result {
+        match e {
+            ReadStop::Io(e) => {
+                let note = read_error(&e, ordinal);
+                if report.events == 0 && report.skipped == 0 {
+                    return Ok(failed(report, note));
+                }
+                report.note = Some(format!("{note}; the {} records before it were kept", report.events));
+            }
+            ReadStop::Engine(e) => return Err(e),
+            ReadStop::Unrecognized(reason) => {
+                report.status = FileStatus::Unrecognized;
+                report.note = Some(reason);
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn failed(mut report: FileReport, note: String) -> FileReport {
+    report.status = FileStatus::Failed;
+    report.note = Some(note);
+    report
+}
+
+fn read_error(e: &std::io::Error, records: u64) -> String {
+    let text = e.to_string();
+    if text.starts_with(LIMIT_PREFIX) {
+        return text;
+    }
+    if e.kind() == std::io::ErrorKind::UnexpectedEof || text.contains("corrupt deflate") || text.contains("invalid gzip") {
+        return format!("compressed stream is truncated or damaged after {records} records ({text})");
+    }
+    format!("read error after {records} records: {text}")
+}
+
+/// Adds the bytes read through it to the import's byte counter.
+struct CountInto<'a, R> {
+    inner: R,
+    counter: &'a AtomicU64,
+}
+
+impl<R: Read> Read for CountInto<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn unrecognized_reason(head: &[u8]) -> String {
+    if head.is_empty() {
+        "empty file".to_string()
+    } else if head.contains(&0) {
+        "binary content in no format sightline reads".to_string()
+    } else {
+        "text in no format sightline reads (not JSON, not delimited with a header)".to_string()
+    }
+}
+
+enum ReadStop {
+    Io(std::io::Error),
+    Engine(crate::Error),
+    Unrecognized(String),
+}
+
+impl From<crate::Error> for ReadStop {
+    fn from(e: crate::Error) -> Self {
+        ReadStop::Engine(e)
+    }
+}
+
+struct FileReader<'a> {
+    ctx: &'a ReadContext<'a>,
+    report: FileReport,
+    file_id: u64,
+    path: String,
+    sha256: String,
+    ordinal: u64,
+    header: Option<Vec<String>>,
+}
+
+impl FileReader<'_> {
+    fn run<R: BufRead>(&mut self, framer: &mut Framer<R>, forced: Option<&'static dyn Format>, sink: &mut DocSink) -> Result<(), ReadStop> {
+        // Choose the format from the first good record; keep what came before it.
+        let mut pending: Vec<Frame> = Vec::new();
+        let mut sample_value: Option<(Value, bool)> = None;
+        while sample_value.is_none() {
+            let Some(frame) = self.next(framer)? else { break };
+            if let Frame::Record(raw) = &frame {
+                if let Framer::Csv(_, d) = framer {
+                    if self.header.is_none() {
+                        self.header = Some(split_csv_row(&raw.bytes, *d));
+                        continue;
+                    }
+                }
+                if let Ok(parsed) = self.parse(framer, raw) {
+                    sample_value = Some(parsed);
+                }
+            }
+            pending.push(frame);
+            if pending.len() > MAX_LEADING_BAD {
+                break;
+            }
+        }
+        let shape = match framer {
+            Framer::Json(_) => Shape::Json,
+            Framer::Csv(_, d) => Shape::Delimited(*d),
+        };
+        let sample = Sample { shape, first: sample_value.as_ref().map(|(v, _)| v), header: self.header.as_deref() };
+        let format = match forced.or_else(|| formats::detect(&sample)) {
+            Some(f) => f,
+            None if sample_value.is_none() && pending.is_empty() => {
+                return Err(ReadStop::Unrecognized("no records found".to_string()));
+            }
+            None => {
+                return Err(ReadStop::Unrecognized(
+                    "records are not JSON objects or rows sightline can map to events".to_string(),
+                ))
+            }
+        };
+        self.report.format = Some(format.name().to_string());
+        let options = FormatOptions { mapping: self.ctx.options.mapping.clone() };
+        let normalizer = format.normalizer(&sample, &options);
+        for frame in pending {
+            self.take(framer, frame, format, normalizer.as_ref(), sink)?;
+        }
+        while let Some(frame) = self.next(framer)? {
+            self.take(framer, frame, format, normalizer.as_ref(), sink)?;
+            if self.ordinal % 256 == 0 && self.ctx.cancel.load(Ordering::Relaxed) {
+                return Err(ReadStop::Engine(crate::Error::Cancelled));
+            }
+        }
+        Ok(())
+    }
+
+    fn next<R: BufRead>(&mut self, framer: &mut Framer<R>) -> Result<Option<Frame>, ReadStop> {
+        framer.next().map_err(ReadStop::Io)
+    }
+
+    fn take<R: BufRead>(
+        &mut self,
+        framer: &Framer<R>,
+        frame: Frame,
+        format: &dyn Format,
+        normalizer: &dyn Normalize,
+        sink: &mut DocSink,
+    ) -> Result<(), ReadStop> {
+        let ordinal = self.ordinal;
+        self.ordinal += 1;
+        let raw = match frame {
+            Frame::Bad(bad) => {
+                self.report.skip(Some(bad.line), Some(bad.offset), bad.reason);
+                return Ok(());
+            }
+            Frame::Record(raw) => raw,
+        };
+        let (value, utf8_replaced) = match self.parse(framer, &raw) {
+            Ok(v) => v,
+            Err(reason) => {
+                self.report.skip(Some(raw.line), Some(raw.offset), reason);
+                return Ok(());
+            }
+        };
+        let mut event = AuditEvent {
+            format: format.name().to_string(),
+            provenance: Provenance {
+                file_id: self.file_id,
+                path: self.path.clone(),
+                sha256: self.sha256.clone(),
+                ordinal,
+                line: Some(raw.line),
+                offset: raw.offset,
+            },
+            ..AuditEvent::default()
+        };
+        normalizer.normalize(&value, &mut event);
+        if utf8_replaced {
+            event.flags.push("invalid_utf8".to_string());
+            self.report.warn(Some(raw.line), Some(raw.offset), "invalid UTF-8 replaced for indexing; raw bytes kept".to_string());
+        }
+        if event.time.utc_nanos.is_none() {
+            let (flag, why) = match &event.time.original {
+                Some(t) => ("time_unparsed", format!("time {t:?} could not be read; imported without a time")),
+                None => ("time_missing", "no time field; imported without a time".to_string()),
+            };
+            event.flags.push(flag.to_string());
+            self.report.warn(Some(raw.line), Some(raw.offset), why);
+        }
+        if !event.flags.is_empty() {
+            self.report.flagged += 1;
+        }
+        let doc = index::document(self.ctx.fields, &event, &value, &raw.bytes);
+        sink(doc)?;
+        self.report.events += 1;
+        self.ctx.events.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Parses a record into a JSON object; CSV rows become objects keyed by the header.
+    /// The flag says invalid UTF-8 had to be replaced.
+    fn parse<R>(&self, framer: &Framer<R>, raw: &RawRecord) -> Result<(Value, bool), String> {
+        if let Framer::Csv(_, d) = framer {
+            let cells = split_csv_row(&raw.bytes, *d);
+            let header = self.header.as_deref().unwrap_or_default();
+            let mut row = Map::new();
+            for (i, cell) in cells.into_iter().enumerate() {
+                let key = header.get(i).cloned().unwrap_or_else(|| format!("column_{}", i + 1));
+                row.insert(key, Value::String(cell));
+            }
+            return Ok((Value::Object(row), std::str::from_utf8(&raw.bytes).is_err()));
+        }
+        let (value, replaced) = match serde_json::from_slice::<Value>(&raw.bytes) {
+            Ok(v) => (v, false),
+            Err(e) if std::str::from_utf8(&raw.bytes).is_err() => {
+                let text = String::from_utf8_lossy(&raw.bytes);
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(v) => (v, true),
+                    Err(_) => return Err(format!("invalid JSON: {e}")),
+                }
+            }
+            Err(e) => return Err(format!("invalid JSON: {e}")),
+        };
+        if !value.is_object() {
+            return Err("record is not a JSON object".to_string());
+        }
+        Ok((value, replaced))
+    }
+}

@@ -1,0 +1,269 @@
+//! Import: a bundle into a case, atomically per run.
+//!
+//! One thread walks the bundle (hashing, expanding archives, spotting duplicates); worker threads
+//! read files into documents; tantivy indexes on its own threads. The run becomes visible in one
+//! index commit whose payload names the run, after its manifest is in the case database, so a
+//! kill at any point leaves either the whole run or none of it (see `case::db::reconcile`).
+
+mod file;
+mod report;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, unbounded, RecvTimeoutError};
+use serde::Serialize;
+use tantivy::{IndexWriter, TantivyDocument};
+
+use crate::bundle::{Entry, Limits, Walk};
+use crate::case::{db, Case};
+use crate::error::{Error, Result};
+use crate::formats::FieldMapping;
+use file::{read_file, FileJob, ReadContext};
+pub use report::{FileReport, FileStatus, ImportReport, RecordError};
+
+/// Settings for one import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Read every file as this format instead of detecting it.
+    pub format: Option<String>,
+    /// Column/key choices for the generic formats.
+    pub mapping: FieldMapping,
+    pub limits: Limits,
+    /// Memory for the indexer's buffers, in bytes; the main bound on import memory.
+    pub index_memory: usize,
+    /// Threads reading files (0: one per core).
+    pub readers: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            format: None,
+            mapping: FieldMapping::default(),
+            limits: Limits::default(),
+            index_memory: 256 << 20,
+            readers: 0,
+        }
+    }
+}
+
+/// Progress of a running import, reported a few times a second.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportProgress {
+    pub files_seen: u64,
+    pub files_done: u64,
+    pub events: u64,
+    /// Uncompressed bytes read so far.
+    pub bytes: u64,
+    pub elapsed_ms: u64,
+    /// Set once the walk is over and every file is known.
+    pub walk_done: bool,
+    pub current: Option<String>,
+}
+
+impl Case {
+    /// Imports `inputs` (files, directories, archives). Returns the report of the run; on cancel,
+    /// nothing of the run is kept and [`Error::Cancelled`] is returned.
+    pub fn import(
+        &self,
+        inputs: &[PathBuf],
+        options: &ImportOptions,
+        progress: &(dyn Fn(&ImportProgress) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport> {
+        if !self.is_writable() {
+            return Err(Error::Invalid("case is open read-only".to_string()));
+        }
+        if inputs.is_empty() {
+            return Err(Error::Invalid("nothing to import: give at least one file, folder or archive".to_string()));
+        }
+        for input in inputs {
+            std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        }
+        if let Some(name) = &options.format {
+            if crate::formats::by_name(name).is_none() {
+                return Err(Error::UnknownFormat(name.clone(), crate::formats::names()));
+            }
+        }
+        let started = Instant::now();
+        let (run_id, first_file_id, known) = {
+            let db = self.db();
+            (db::begin_run(&db, &self.now_text())?, db::next_file_id(&db)?, db::imported_hashes(&db)?)
+        };
+        let threads = if options.readers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { options.readers };
+        let mut writer: IndexWriter<TantivyDocument> =
+            self.index.writer_with_num_threads(threads.clamp(1, 8), options.index_memory.max(threads * 16 << 20))?;
+        let outcome = self.run_pipeline(&writer, inputs, options, threads, first_file_id, known, progress, cancel, started);
+        let files = match outcome {
+            Ok(files) if !cancel.load(Ordering::Relaxed) => files,
+            Ok(_) => return self.abort(writer, run_id, Error::Cancelled),
+            Err(e) => return self.abort(writer, run_id, e),
+        };
+        let bytes = files.1;
+        let report = ImportReport::from_files(run_id, files.0, bytes, started.elapsed().as_millis() as u64);
+        self.commit(&mut writer, run_id, &report)?;
+        writer.wait_merging_threads()?;
+        self.reader.reload()?;
+        let mut report = report;
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        Ok(report)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_pipeline(
+        &self,
+        writer: &IndexWriter<TantivyDocument>,
+        inputs: &[PathBuf],
+        options: &ImportOptions,
+        threads: usize,
+        first_file_id: u64,
+        known: HashMap<String, String>,
+        progress: &(dyn Fn(&ImportProgress) + Sync),
+        cancel: &AtomicBool,
+        started: Instant,
+    ) -> Result<(Vec<FileReport>, u64)> {
+        let events = AtomicU64::new(0);
+        let bytes = AtomicU64::new(0);
+        let seen = AtomicU64::new(0);
+        let walk_done = AtomicBool::new(false);
+        let tmp = self.tmp_dir();
+        let ctx = ReadContext { fields: &self.fields, limits: &options.limits, options, cancel, events: &events, bytes: &bytes };
+        let (job_tx, job_rx) = bounded::<FileJob>(threads * 2);
+        let (done_tx, done_rx) = unbounded::<Result<FileReport>>();
+        std::thread::scope(|scope| {
+            let walker_done = done_tx.clone();
+            let walker = scope.spawn(|| {
+                let walker_done = walker_done;
+                let mut known = known;
+                let mut next_id = first_file_id;
+                let walk = Walk { limits: &options.limits, tmp_dir: &tmp, cancel, temp_counter: AtomicU64::new(0) };
+                let result = walk.run(inputs, &mut |entry| {
+                    let order = seen.fetch_add(1, Ordering::Relaxed);
+                    match entry {
+                        Entry::Refused { path, sha256, reason } => {
+                            let mut r = FileReport::new(path, sha256, FileStatus::Refused, order);
+                            r.note = Some(reason);
+                            let _ = walker_done.send(Ok(r));
+                        }
+                        Entry::Leaf(leaf) => {
+                            if let Some(first) = known.get(&leaf.sha256) {
+                                let mut r = FileReport::new(leaf.path, Some(leaf.sha256), FileStatus::Duplicate, order);
+                                r.note = Some(format!("same SHA-256 as {first}, already in the case; not imported again"));
+                                let _ = walker_done.send(Ok(r));
+                                return Ok(());
+                            }
+                            known.insert(leaf.sha256.clone(), leaf.path.clone());
+                            let job = FileJob { leaf, file_id: next_id, order };
+                            next_id += 1;
+                            if job_tx.send(job).is_err() {
+                                return Err(Error::Cancelled);
+                            }
+                        }
+                    }
+                    Ok(())
+                });
+                walk_done.store(true, Ordering::Relaxed);
+                drop(job_tx);
+                result
+            });
+            for _ in 0..threads {
+                let job_rx = job_rx.clone();
+                let done_tx = done_tx.clone();
+                let ctx = &ctx;
+                scope.spawn(move || {
+                    for job in job_rx {
+                        let mut sink = |doc: TantivyDocument| writer.add_document(doc).map(|_| ()).map_err(Error::from);
+                        let result = read_file(ctx, job, &mut sink);
+                        let failed = result.is_err();
+                        let _ = done_tx.send(result);
+                        if failed {
+                            cancel.store(true, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            drop(job_rx);
+            let mut reports = Vec::new();
+            let mut first_error = None;
+            let mut last_current = None;
+            loop {
+                match done_rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(Ok(report)) => {
+                        last_current = Some(report.path.clone());
+                        reports.push(report);
+                    }
+                    Ok(Err(e)) => {
+                        if first_error.is_none() && !matches!(e, Error::Cancelled) {
+                            first_error = Some(e);
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+                progress(&ImportProgress {
+                    files_seen: seen.load(Ordering::Relaxed),
+                    files_done: reports.len() as u64,
+                    events: events.load(Ordering::Relaxed),
+                    bytes: bytes.load(Ordering::Relaxed),
+                    elapsed_ms: started.elapsed().as_millis() as u64,
+                    walk_done: walk_done.load(Ordering::Relaxed),
+                    current: last_current.clone(),
+                });
+            }
+            let walk_result = walker.join().unwrap_or_else(|_| Err(Error::Invalid("bundle walk panicked".to_string())));
+            if let Some(e) = first_error {
+                return Err(e);
+            }
+            walk_result?;
+            Ok((reports, bytes.load(Ordering::Relaxed)))
+        })
+    }
+
+    fn commit(&self, writer: &mut IndexWriter<TantivyDocument>, run_id: u64, report: &ImportReport) -> Result<()> {
+        let rows: Vec<db::FileRow> = report
+            .files
+            .iter()
+            .map(|f| db::FileRow {
+                id: f.file_id.unwrap_or(0),
+                path: &f.path,
+                sha256: f.sha256.as_deref(),
+                size: f.size,
+                format: f.format.as_deref(),
+                status: f.status.as_str(),
+                events: f.events,
+                skipped: f.skipped,
+                detail: f.note.as_deref(),
+            })
+            .collect();
+        // Files that got no id (refused, duplicate) still need a unique row id.
+        let mut next_free = rows.iter().map(|r| r.id).max().unwrap_or(0).max(db::next_file_id(&self.db())?.saturating_sub(1)) + 1;
+        let rows: Vec<db::FileRow> = rows
+            .into_iter()
+            .map(|mut r| {
+                if r.id == 0 {
+                    r.id = next_free;
+                    next_free += 1;
+                }
+                r
+            })
+            .collect();
+        let json = serde_json::to_string(report).map_err(|e| Error::Invalid(format!("report not serializable: {e}")))?;
+        db::record_run(&mut self.db(), run_id, &rows, &json)?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&format!("run:{run_id}"));
+        prepared.commit()?;
+        db::finish_run(&self.db(), run_id, "complete", &self.now_text())?;
+        Ok(())
+    }
+
+    fn abort(&self, mut writer: IndexWriter<TantivyDocument>, run_id: u64, error: Error) -> Result<ImportReport> {
+        let _ = writer.rollback();
+        drop(writer);
+        db::finish_run(&self.db(), run_id, "aborted", &self.now_text())?;
+        Err(error)
+    }
+}

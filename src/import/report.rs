@@ -1,0 +1,146 @@
+//! What an import tells the user: per file, its format, events, skipped records and why.
+
+use serde::{Deserialize, Serialize};
+
+/// How many record errors and warnings a file report keeps as samples; counts stay exact.
+pub const MAX_SAMPLES: usize = 100;
+
+/// A record that could not be imported, or was imported with a warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordError {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    pub reason: String,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Read; its events are in the case (perhaps with skipped records).
+    Imported,
+    /// Same SHA-256 as a file already in the case: not read again.
+    Duplicate,
+    /// Not read for safety: a link, an unsafe archive path, a decompression bomb.
+    Refused,
+    /// Content matched no known format.
+    Unrecognized,
+    /// Reading failed before any record could be taken.
+    Failed,
+}
+
+impl FileStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Imported => "imported",
+            FileStatus::Duplicate => "duplicate",
+            FileStatus::Refused => "refused",
+            FileStatus::Unrecognized => "unrecognized",
+            FileStatus::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileReport {
+    /// Path as given, with `!/member` inside archives.
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    pub status: FileStatus,
+    pub events: u64,
+    pub skipped: u64,
+    /// Events imported with a flag (no parsable time, invalid UTF-8 replaced, …).
+    pub flagged: u64,
+    /// Why the file was not (fully) read, or what else the user should know about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Samples of skipped records, first ones first.
+    pub errors: Vec<RecordError>,
+    /// Samples of flagged records.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<RecordError>,
+    #[serde(skip)]
+    pub(crate) file_id: Option<u64>,
+    #[serde(skip)]
+    pub(crate) size: Option<u64>,
+    /// Position in the walk, to report files in bundle order whatever thread read them.
+    #[serde(skip)]
+    pub(crate) order: u64,
+}
+
+impl FileReport {
+    pub(crate) fn new(path: String, sha256: Option<String>, status: FileStatus, order: u64) -> FileReport {
+        FileReport {
+            path,
+            sha256,
+            format: None,
+            status,
+            events: 0,
+            skipped: 0,
+            flagged: 0,
+            note: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            file_id: None,
+            size: None,
+            order,
+        }
+    }
+
+    pub(crate) fn skip(&mut self, line: Option<u64>, offset: Option<u64>, reason: String) {
+        self.skipped += 1;
+        if self.errors.len() < MAX_SAMPLES {
+            self.errors.push(RecordError { line, offset, reason });
+        }
+    }
+
+    pub(crate) fn warn(&mut self, line: Option<u64>, offset: Option<u64>, reason: String) {
+        if self.warnings.len() < MAX_SAMPLES {
+            self.warnings.push(RecordError { line, offset, reason });
+        }
+    }
+}
+
+/// The result of one import run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub run_id: u64,
+    pub events: u64,
+    pub skipped: u64,
+    pub flagged: u64,
+    pub files_imported: u64,
+    pub files_duplicate: u64,
+    pub files_refused: u64,
+    pub files_unrecognized: u64,
+    pub files_failed: u64,
+    /// Uncompressed bytes read from leaf files.
+    pub bytes: u64,
+    pub elapsed_ms: u64,
+    pub files: Vec<FileReport>,
+}
+
+impl ImportReport {
+    pub(crate) fn from_files(run_id: u64, mut files: Vec<FileReport>, bytes: u64, elapsed_ms: u64) -> ImportReport {
+        files.sort_by_key(|f| f.order);
+        let count = |s: FileStatus| files.iter().filter(|f| f.status == s).count() as u64;
+        ImportReport {
+            run_id,
+            events: files.iter().map(|f| f.events).sum(),
+            skipped: files.iter().map(|f| f.skipped).sum(),
+            flagged: files.iter().map(|f| f.flagged).sum(),
+            files_imported: count(FileStatus::Imported),
+            files_duplicate: count(FileStatus::Duplicate),
+            files_refused: count(FileStatus::Refused),
+            files_unrecognized: count(FileStatus::Unrecognized),
+            files_failed: count(FileStatus::Failed),
+            bytes,
+            elapsed_ms,
+            files,
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The event index: tantivy schema, analyzers, and turning an [`AuditEvent`] into a document.
+//!
+//! Keyword fields (`actor`, `ip`, …) are indexed lowercased whole, so `actor:Alice` matches
+//! exactly and case-insensitively; the facet fields are also fast (columnar, original case) for
+//! counting. `all` holds every value's words for bare-word search; `kv` holds one `path=value`
+//! token per original leaf for `eventName:ConsoleLogin`-style queries. The raw record and a
+//! compact copy of the normalized event are stored (zstd) for display.
+
+use std::path::Path;
+
+use serde_json::Value;
+use tantivy::schema::{
+    BytesOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::{Index, IndexSettings, TantivyDocument};
+
+use crate::event::{sequence_key, AuditEvent};
+use crate::formats::value::for_each_leaf;
+
+pub const KEYWORD_TOKENIZER: &str = "sl_keyword";
+pub const WORDS_TOKENIZER: &str = "sl_words";
+
+/// Longest value kept whole in a `kv` token; longer values are still found word by word.
+const KV_VALUE_BYTES: usize = 256;
+/// Most leaves of one record indexed as `kv` tokens and words.
+const MAX_LEAVES: usize = 4096;
+/// Most text of one record indexed for bare words.
+const MAX_WORDS_BYTES: usize = 1 << 20;
+
+/// Facet fields: fast string columns counted for the sidebar.
+pub const FACETS: [&str; 8] = ["actor", "action", "outcome", "category", "service", "ip", "format", "file"];
+
+/// Handles to every schema field.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub time: Field,
+    pub seq: Field,
+    pub file_id: Field,
+    pub actor: Field,
+    pub actor_any: Field,
+    pub action: Field,
+    pub outcome: Field,
+    pub category: Field,
+    pub service: Field,
+    pub ip: Field,
+    pub format: Field,
+    pub file: Field,
+    pub target: Field,
+    pub user_agent: Field,
+    pub region: Field,
+    pub host: Field,
+    pub session: Field,
+    pub request: Field,
+    pub id: Field,
+    pub flags: Field,
+    pub all: Field,
+    pub kv: Field,
+    pub event: Field,
+    pub raw: Field,
+}
+
+fn keyword(fast: bool) -> TextOptions {
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(KEYWORD_TOKENIZER)
+        .set_index_option(IndexRecordOption::Basic)
+        .set_fieldnorms(false);
+    let options = TextOptions::default().set_indexing_options(indexing);
+    if fast {
+        options.set_fast("raw")
+    } else {
+        options
+    }
+}
+
+pub fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(WORDS_TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions)
+            .set_fieldnorms(false),
+    );
+    let fields = Fields {
+        time: b.add_i64_field("time", NumericOptions::default().set_fast()),
+        seq: b.add_u64_field("seq", NumericOptions::default().set_fast()),
+        file_id: b.add_u64_field("file_id", NumericOptions::default().set_indexed()),
+        actor: b.add_text_field("actor", keyword(true)),
+        actor_any: b.add_text_field("actor_any", keyword(false)),
+        action: b.add_text_field("action", keyword(true)),
+        outcome: b.add_text_field("outcome", keyword(true)),
+        category: b.add_text_field("category", keyword(true)),
+        service: b.add_text_field("service", keyword(true)),
+        ip: b.add_text_field("ip", keyword(true)),
+        format: b.add_text_field("format", keyword(true)),
+        file: b.add_text_field("file", keyword(true)),
+        target: b.add_text_field("target", keyword(false)),
+        user_agent: b.add_text_field("user_agent", keyword(false)),
+        region: b.add_text_field("region", keyword(false)),
+        host: b.add_text_field("host", keyword(false)),
+        session: b.add_text_field("session", keyword(false)),
+        request: b.add_text_field("request", keyword(false)),
+        id: b.add_text_field("id", keyword(false)),
+        flags: b.add_text_field("flags", keyword(false)),
+        all: b.add_text_field("all", words),
+        kv: b.add_text_field("kv", keyword(false)),
+        event: b.add_bytes_field("event", BytesOptions::default().set_stored()),
+        raw: b.add_bytes_field("raw", BytesOptions::default().set_stored()),
+    };
+    (b.build(), fields)
+}
+
+fn register_tokenizers(index: &Index) {
+    let keyword = TextAnalyzer::builder(RawTokenizer::default())
+        .filter(RemoveLongFilter::limit(4096))
+        .filter(LowerCaser)
+        .build();
+    let words = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(80))
+        .filter(LowerCaser)
+        .build();
+    index.tokenizers().register(KEYWORD_TOKENIZER, keyword);
+    index.tokenizers().register(WORDS_TOKENIZER, words);
+}
+
+/// Opens the index in `dir`, creating it when absent.
+pub fn open_or_create(dir: &Path) -> tantivy::Result<(Index, Fields)> {
+    let (schema, fields) = schema();
+    let index = if dir.join("meta.json").exists() {
+        Index::open_in_dir(dir)?
+    } else {
+        std::fs::create_dir_all(dir)?;
+        let settings = IndexSettings {
+            docstore_compression: Compressor::Zstd(ZstdCompressor { compression_level: Some(3) }),
+            docstore_blocksize: 64 << 10,
+            ..IndexSettings::default()
+        };
+        Index::builder().schema(schema).settings(settings).create_in_dir(dir)?
+    };
+    register_tokenizers(&index);
+    Ok((index, fields))
+}
+
+/// Builds the document for one event. `record` is the parsed record whose leaves become
+/// searchable; `raw` is the record's bytes as they stand in the file.
+pub fn document(f: &Fields, event: &AuditEvent, record: &Value, raw: &[u8]) -> TantivyDocument {
+    let mut doc = TantivyDocument::new();
+    let p = &event.provenance;
+    if let Some(t) = event.time.utc_nanos {
+        doc.add_i64(f.time, t);
+    }
+    doc.add_u64(f.seq, sequence_key(p.file_id, p.ordinal));
+    doc.add_u64(f.file_id, p.file_id);
+    let mut words = String::with_capacity(raw.len());
+    let actor = &event.actor;
+    if let Some(label) = actor.identity.label() {
+        doc.add_text(f.actor, label);
+    }
+    for v in [&actor.identity.id, &actor.identity.name].into_iter().flatten() {
+        doc.add_text(f.actor_any, v);
+    }
+    if let Some(eff) = &actor.effective {
+        for v in [&eff.id, &eff.name].into_iter().flatten() {
+            doc.add_text(f.actor_any, v);
+        }
+    }
+    if let Some(v) = &actor.invoked_by {
+        doc.add_text(f.actor_any, v);
+    }
+    if !event.action.is_empty() {
+        doc.add_text(f.action, &event.action);
+    }
+    doc.add_text(f.outcome, event.outcome.as_str());
+    doc.add_text(f.category, event.category.as_str());
+    doc.add_text(f.format, &event.format);
+    doc.add_text(f.file, &p.path);
+    if let Some(t) = &event.target {
+        for v in [&t.id, &t.name].into_iter().flatten() {
+            doc.add_text(f.target, v);
+        }
+    }
+    let optional = [
+        (f.service, &event.service),
+        (f.ip, &event.source_ip),
+        (f.user_agent, &event.user_agent),
+        (f.region, &event.region),
+        (f.host, &event.host),
+        (f.session, &event.session_id),
+        (f.request, &event.request_id),
+        (f.id, &event.native_id),
+    ];
+    for (field, value) in optional {
+        if let Some(v) = value {
+            doc.add_text(field, v);
+        }
+    }
+    for flag in &event.flags {
+        doc.add_text(f.flags, flag);
+    }
+    // Original fields: whole `path=value` tokens and their words. Normalized values are mostly
+    // copies of original ones, so only the message is added to the words separately.
+    let mut kv = String::new();
+    let complete = for_each_leaf(record, MAX_LEAVES, &mut |path, value| {
+        kv.clear();
+        kv.push_str(path);
+        kv.push('=');
+        kv.push_str(truncate(value, KV_VALUE_BYTES));
+        doc.add_text(f.kv, &kv);
+        push_words(&mut words, value);
+    });
+    if !complete {
+        doc.add_text(f.flags, "fields_truncated");
+    }
+    push_words(&mut words, &event.message);
+    doc.add_text(f.all, truncate(&words, MAX_WORDS_BYTES));
+    if let Ok(json) = serde_json::to_vec(event) {
+        doc.add_bytes(f.event, &json);
+    }
+    doc.add_bytes(f.raw, raw);
+    doc
+}
+
+fn push_words(words: &mut String, value: &str) {
+    if words.len() < MAX_WORDS_BYTES {
+        words.push_str(value);
+        words.push('\n');
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

@@ -1,0 +1,270 @@
+//! `sightline`: import audit-log bundles into a case and search them from the terminal.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use sightline::formats::FieldMapping;
+use sightline::import::{FileStatus, ImportProgress};
+use sightline::search::{FacetFilter, SearchRequest, SearchResult, SortOrder};
+use sightline::{Case, ImportOptions, ImportReport, SystemClock};
+
+#[derive(Parser)]
+#[command(name = "sightline", version, about = "Offline explorer for audit logs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import files, folders or archives into a case (created if missing).
+    Import {
+        #[arg(long)]
+        case: PathBuf,
+        /// Print the import report as one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Read every file as this format instead of detecting it (cloudtrail, json, csv).
+        #[arg(long)]
+        format: Option<String>,
+        /// For generic JSON/CSV: which key or column feeds which field, e.g. `time=ts,actor=user.name`.
+        #[arg(long, value_name = "FIELD=KEY,...")]
+        map: Option<String>,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Search a case. QUERY uses the query syntax in README (empty: everything).
+    Search {
+        #[arg(long)]
+        case: PathBuf,
+        /// Inclusive start, RFC 3339.
+        #[arg(long)]
+        from: Option<String>,
+        /// Exclusive end, RFC 3339.
+        #[arg(long)]
+        to: Option<String>,
+        /// Events to print; 0 prints counts only.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Oldest events first (default: newest first).
+        #[arg(long)]
+        oldest_first: bool,
+        /// Keep only events whose facet FIELD is VALUE (repeatable).
+        #[arg(long, value_name = "FIELD=VALUE")]
+        filter: Vec<String>,
+        /// Drop events whose facet FIELD is VALUE (repeatable).
+        #[arg(long, value_name = "FIELD=VALUE")]
+        exclude: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        query: Vec<String>,
+    },
+    /// Events per format and per file, and the time range covered.
+    Stats {
+        #[arg(long)]
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One event in full: normalized fields, provenance and the raw record.
+    Show {
+        #[arg(long)]
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+        id: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let clock = Arc::new(SystemClock);
+    match cli.command {
+        Command::Import { case, json, format, map, paths } => {
+            let mapping = match map {
+                Some(spec) => FieldMapping::parse(&spec).map_err(anyhow::Error::msg).context("--map")?,
+                None => FieldMapping::default(),
+            };
+            let options = ImportOptions { format, mapping, ..ImportOptions::default() };
+            let case = Case::open_or_create(&case, clock)?;
+            let bar = progress_bar(json);
+            let cancel = AtomicBool::new(false);
+            let report = case.import(&paths, &options, &|p: &ImportProgress| update_bar(&bar, p), &cancel);
+            bar.finish_and_clear();
+            let report = report?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print_import(&report);
+            }
+        }
+        Command::Search { case, from, to, limit, offset, oldest_first, filter, exclude, json, query } => {
+            let case = Case::open(&case, clock)?;
+            let mut filters = Vec::new();
+            for (spec, exclude) in filter.iter().map(|s| (s, false)).chain(exclude.iter().map(|s| (s, true))) {
+                let (field, value) = spec.split_once('=').with_context(|| format!("expected FIELD=VALUE, got {spec:?}"))?;
+                filters.push(FacetFilter { field: field.to_string(), value: value.to_string(), exclude });
+            }
+            let request = SearchRequest {
+                query: query.join(" "),
+                from: from.as_deref().map(sightline::time::parse_user_time).transpose()?,
+                to: to.as_deref().map(sightline::time::parse_user_time).transpose()?,
+                filters,
+                order: if oldest_first { SortOrder::OldestFirst } else { SortOrder::NewestFirst },
+                offset,
+                limit,
+                ..SearchRequest::default()
+            };
+            let result = case.search(&request)?;
+            if json {
+                print_json(&result)?;
+            } else {
+                print_search(&result);
+            }
+        }
+        Command::Stats { case, json } => {
+            let stats = Case::open(&case, clock)?.stats()?;
+            if json {
+                print_json(&stats)?;
+            } else {
+                println!("case {}: {} events from {} import runs", stats.case_id, stats.events, stats.runs);
+                println!("time range: {} .. {}", stats.time_from.as_deref().unwrap_or("-"), stats.time_to.as_deref().unwrap_or("-"));
+                println!("\nevents per format:");
+                for f in &stats.formats {
+                    println!("  {:<12} {:>10} events in {} files", f.format, f.events, f.files);
+                }
+                println!("\nfiles:");
+                for f in &stats.files {
+                    println!("  {:<12} {:>8} {:<10} {}", f.status, f.events, f.format.as_deref().unwrap_or("-"), f.path);
+                }
+            }
+        }
+        Command::Show { case, json, id } => {
+            let detail = Case::open(&case, clock)?.event(&id)?;
+            if json {
+                print_json(&detail)?;
+            } else {
+                let e = &detail.event;
+                println!("{}", detail.row.message);
+                println!("time      {} (source wrote {:?})", detail.row.time.as_deref().unwrap_or("-"), e.time.original.as_deref().unwrap_or(""));
+                println!("file      {} line {:?} offset {}", e.provenance.path, e.provenance.line, e.provenance.offset);
+                println!("file hash {}", e.provenance.sha256);
+                println!("raw hash  {}", detail.raw_sha256);
+                println!("\n{}", detail.raw);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn progress_bar(json: bool) -> ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn update_bar(bar: &ProgressBar, p: &ImportProgress) {
+    let secs = (p.elapsed_ms as f64 / 1000.0).max(0.001);
+    bar.set_message(format!(
+        "{}/{} files, {} events ({:.0} events/s, {:.1} MB/s)",
+        p.files_done,
+        if p.walk_done { p.files_seen.to_string() } else { format!("{}+", p.files_seen) },
+        p.events,
+        p.events as f64 / secs,
+        p.bytes as f64 / 1e6 / secs,
+    ));
+}
+
+fn print_import(r: &ImportReport) {
+    println!(
+        "imported {} events from {} files in {:.1} s; {} records skipped, {} flagged",
+        r.events,
+        r.files_imported,
+        r.elapsed_ms as f64 / 1000.0,
+        r.skipped,
+        r.flagged
+    );
+    if r.files_duplicate + r.files_refused + r.files_unrecognized + r.files_failed > 0 {
+        println!(
+            "not imported: {} duplicate, {} refused, {} unrecognized, {} failed",
+            r.files_duplicate, r.files_refused, r.files_unrecognized, r.files_failed
+        );
+    }
+    for f in &r.files {
+        let format = f.format.as_deref().unwrap_or("-");
+        println!("  {:<12} {:<10} {:>8} events {:>6} skipped  {}", f.status.as_str(), format, f.events, f.skipped, f.path);
+        if let Some(note) = &f.note {
+            println!("      {note}");
+        }
+        if f.status == FileStatus::Imported {
+            for e in f.errors.iter().take(5) {
+                println!("      line {}: {}", e.line.map_or("?".to_string(), |l| l.to_string()), e.reason);
+            }
+            if f.skipped > 5 {
+                println!("      … and {} more", f.skipped - 5);
+            }
+        }
+    }
+}
+
+fn print_search(r: &SearchResult) {
+    println!("{} events", r.total);
+    for e in &r.events {
+        let actor = e.actor.identity.label().unwrap_or("-");
+        let target = e.target.as_ref().and_then(|t| t.label()).unwrap_or("-");
+        println!(
+            "{:<24} {:<8} {:<28} {:<28} {:<24} {:<15} {}",
+            e.time.as_deref().unwrap_or("(no time)"),
+            e.outcome,
+            clip(actor, 28),
+            clip(&e.action, 28),
+            clip(target, 24),
+            e.ip.as_deref().unwrap_or("-"),
+            e.id
+        );
+    }
+    for facet in r.facets.iter().filter(|f| !f.values.is_empty()) {
+        let top: Vec<String> = facet.values.iter().take(5).map(|v| format!("{} ({})", v.value, v.count)).collect();
+        println!("{:<9} {}", format!("{}:", facet.field), top.join(", "));
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n - 1).collect();
+    out.push('…');
+    out
+}

@@ -1,0 +1,392 @@
+//! A streaming splitter for JSON record files.
+//!
+//! Top-level values are records, except that a top-level array's elements are records and a
+//! top-level object holding a `Records` (or `records`) array contributes that array's elements
+//! instead of itself. This covers CloudTrail deliveries (pretty, compact), bare arrays, JSON lines
+//! and concatenated objects without ever holding more than one record in memory.
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead};
+
+use super::{BadRecord, Frame, RawRecord};
+
+const WRAPPER_KEYS: [&[u8]; 2] = [b"Records", b"records"];
+
+pub struct JsonFramer<R> {
+    reader: R,
+    max_record: usize,
+    out: VecDeque<Frame>,
+    offset: u64,
+    line: u64,
+    depth: u32,
+    /// Depth at which a value starts a record: 0 at top level, 1 in a bare array, 2 in a wrapper.
+    record_base: u32,
+    in_string: bool,
+    escape: bool,
+    capturing: bool,
+    oversize: bool,
+    buf: Vec<u8>,
+    start_offset: u64,
+    start_line: u64,
+    /// Inside a wrapper object after its records array: skip until the object closes.
+    skipping_wrapper_rest: bool,
+    /// Skipping a non-object array element until `,` or the array's end.
+    skipping_element: bool,
+    /// Skipping a stray line at top level.
+    skipping_line: bool,
+    /// Key bookkeeping for spotting `"Records": [` at depth 1 of a top-level object.
+    key_start: Option<usize>,
+    last_key_is_wrapper: bool,
+    after_wrapper_colon: bool,
+    /// True once the first record fit on one line: newlines then end malformed records.
+    lines_mode: Option<bool>,
+    started: bool,
+    finished: bool,
+}
+
+impl<R: BufRead> JsonFramer<R> {
+    pub fn new(reader: R, max_record: usize) -> Self {
+        JsonFramer {
+            reader,
+            max_record,
+            out: VecDeque::new(),
+            offset: 0,
+            line: 1,
+            depth: 0,
+            record_base: 0,
+            in_string: false,
+            escape: false,
+            capturing: false,
+            oversize: false,
+            buf: Vec::new(),
+            start_offset: 0,
+            start_line: 1,
+            skipping_wrapper_rest: false,
+            skipping_element: false,
+            skipping_line: false,
+            key_start: None,
+            last_key_is_wrapper: false,
+            after_wrapper_colon: false,
+            lines_mode: None,
+            started: false,
+            finished: false,
+        }
+    }
+
+    /// Next record or bad stretch; `Ok(None)` at the end. An I/O error (a truncated gzip stream,
+    /// say) is returned once; records before it have already been yielded.
+    pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
+        loop {
+            if let Some(frame) = self.out.pop_front() {
+                return Ok(Some(frame));
+            }
+            if self.finished {
+                return Ok(None);
+            }
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                self.finish();
+                continue;
+            }
+            let mut chunk = chunk.to_vec();
+            let consumed = chunk.len();
+            if !self.started {
+                self.started = true;
+                if chunk.starts_with(b"\xEF\xBB\xBF") {
+                    chunk.drain(..3);
+                    self.offset += 3;
+                }
+            }
+            self.scan(&chunk);
+            self.reader.consume(consumed);
+        }
+    }
+
+    fn scan(&mut self, chunk: &[u8]) {
+        for &b in chunk {
+            self.step(b);
+            self.offset += 1;
+            if b == b'\n' {
+                self.line += 1;
+            }
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        if !self.capturing || self.oversize {
+            return;
+        }
+        if self.buf.len() >= self.max_record {
+            self.oversize = true;
+            self.buf = Vec::new();
+            return;
+        }
+        self.buf.push(b);
+    }
+
+    fn step(&mut self, b: u8) {
+        if self.in_string {
+            self.push(b);
+            if self.escape {
+                self.escape = false;
+            } else if b == b'\\' {
+                self.escape = true;
+            } else if b == b'"' {
+                self.in_string = false;
+                self.end_string();
+            } else if b == b'\n' && self.lines_mode == Some(true) && self.capturing {
+                self.abandon("line ends inside a string: the record is not complete JSON");
+            }
+            return;
+        }
+        if self.skipping_line {
+            if b == b'\n' {
+                self.skipping_line = false;
+            }
+            return;
+        }
+        if self.capturing {
+            self.step_capturing(b);
+            return;
+        }
+        if self.skipping_wrapper_rest || self.skipping_element || self.depth > self.record_base {
+            self.step_skipping(b);
+            return;
+        }
+        self.step_between_records(b);
+    }
+
+    fn step_between_records(&mut self, b: u8) {
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' | b',' => {}
+            b'[' if self.record_base == 0 => {
+                self.record_base = 1;
+                self.depth = 1;
+            }
+            b'{' | b'[' => self.begin_record(b),
+            b']' if self.record_base > 0 => self.close_records_array(),
+            _ if self.record_base > 0 => {
+                self.out.push_back(self.bad_here("array element is not a JSON object"));
+                self.skipping_element = true;
+                self.in_string = b == b'"';
+            }
+            _ => {
+                self.out.push_back(self.bad_here("text between records is not JSON; skipped to the end of the line"));
+                self.skipping_line = b != b'\n';
+            }
+        }
+    }
+
+    fn close_records_array(&mut self) {
+        if self.record_base == 2 {
+            self.depth = 1;
+            self.skipping_wrapper_rest = true;
+        } else {
+            self.depth = 0;
+        }
+        self.record_base = 0;
+    }
+
+    fn begin_record(&mut self, b: u8) {
+        self.capturing = true;
+        self.oversize = false;
+        self.buf.clear();
+        self.start_offset = self.offset;
+        self.start_line = self.line;
+        self.key_start = None;
+        self.last_key_is_wrapper = false;
+        self.after_wrapper_colon = false;
+        self.push(b);
+        self.depth += 1;
+    }
+
+    fn step_capturing(&mut self, b: u8) {
+        let top_object = self.record_base == 0 && self.depth == 1 && self.buf.first() == Some(&b'{');
+        if top_object && self.after_wrapper_colon && !b.is_ascii_whitespace() {
+            self.after_wrapper_colon = false;
+            if b == b'[' {
+                // `{"Records": [` — the object is a wrapper, its array elements are the records.
+                self.capturing = false;
+                self.buf.clear();
+                self.depth = 2;
+                self.record_base = 2;
+                return;
+            }
+        }
+        self.push(b);
+        match b {
+            b'"' => {
+                self.in_string = true;
+                if top_object {
+                    self.key_start = Some(self.buf.len());
+                }
+            }
+            b':' if top_object => {
+                self.after_wrapper_colon = self.last_key_is_wrapper;
+                self.last_key_is_wrapper = false;
+            }
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth = self.depth.saturating_sub(1);
+                if self.depth == self.record_base {
+                    self.complete_record();
+                }
+            }
+            b'\n' if self.lines_mode == Some(true) && self.record_base == 0 => {
+                self.abandon("line is not complete JSON");
+            }
+            _ => {}
+        }
+    }
+
+    fn end_string(&mut self) {
+        let Some(start) = self.key_start.take() else { return };
+        if !self.capturing || self.oversize {
+            return;
+        }
+        let end = self.buf.len().saturating_sub(1);
+        let key = self.buf.get(start..end).unwrap_or_default();
+        self.last_key_is_wrapper = WRAPPER_KEYS.contains(&key);
+    }
+
+    fn step_skipping(&mut self, b: u8) {
+        match b {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                if self.skipping_element && self.depth == self.record_base {
+                    self.skipping_element = false;
+                    self.close_records_array();
+                    return;
+                }
+                self.depth = self.depth.saturating_sub(1);
+                if self.skipping_wrapper_rest && self.depth == 0 {
+                    self.skipping_wrapper_rest = false;
+                }
+            }
+            b',' if self.skipping_element && self.depth == self.record_base => self.skipping_element = false,
+            _ => {}
+        }
+    }
+
+    fn complete_record(&mut self) {
+        self.capturing = false;
+        if self.lines_mode.is_none() && self.record_base == 0 {
+            self.lines_mode = Some(self.line == self.start_line);
+        }
+        if self.oversize {
+            let reason = format!("record larger than the {} byte limit; skipped", self.max_record);
+            self.out.push_back(Frame::Bad(BadRecord { offset: self.start_offset, line: self.start_line, reason }));
+            return;
+        }
+        let bytes = std::mem::take(&mut self.buf);
+        self.out.push_back(Frame::Record(RawRecord { bytes, offset: self.start_offset, line: self.start_line }));
+    }
+
+    fn abandon(&mut self, reason: &str) {
+        self.out.push_back(Frame::Bad(BadRecord {
+            offset: self.start_offset,
+            line: self.start_line,
+            reason: reason.to_string(),
+        }));
+        self.capturing = false;
+        self.in_string = false;
+        self.escape = false;
+        self.buf.clear();
+        self.depth = self.record_base;
+    }
+
+    fn bad_here(&self, reason: &str) -> Frame {
+        Frame::Bad(BadRecord { offset: self.offset, line: self.line, reason: reason.to_string() })
+    }
+
+    fn finish(&mut self) {
+        self.finished = true;
+        if self.capturing {
+            self.out.push_back(Frame::Bad(BadRecord {
+                offset: self.start_offset,
+                line: self.start_line,
+                reason: "file ends inside this record (truncated)".to_string(),
+            }));
+        } else if self.record_base > 0 || self.skipping_wrapper_rest {
+            self.out.push_back(self.bad_here("file ends inside the records array (truncated)"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &str) -> Vec<Frame> {
+        let mut framer = JsonFramer::new(input.as_bytes(), 1 << 20);
+        let mut out = Vec::new();
+        while let Some(f) = framer.next_frame().unwrap() {
+            out.push(f);
+        }
+        out
+    }
+
+    fn records(input: &str) -> Vec<String> {
+        frames(input)
+            .into_iter()
+            .filter_map(|f| match f {
+                Frame::Record(r) => Some(String::from_utf8(r.bytes).unwrap()),
+                Frame::Bad(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wrapper_elements_are_records() {
+        let input = "{\"Records\": [\n {\"a\": \"}\"},\n {\"b\": [1,2]}\n]}";
+        assert_eq!(records(input), vec!["{\"a\": \"}\"}", "{\"b\": [1,2]}"]);
+    }
+
+    #[test]
+    fn keys_before_the_wrapper_are_ignored() {
+        let input = r#"{"x": {"Records": 1}, "records": [{"a":1}], "tail": [{"no":1}]}"#;
+        assert_eq!(records(input), vec![r#"{"a":1}"#]);
+    }
+
+    #[test]
+    fn bare_arrays_and_lines() {
+        assert_eq!(records("[{\"a\":1},{\"b\":2}]"), vec!["{\"a\":1}", "{\"b\":2}"]);
+        assert_eq!(records("{\"a\":1}\n{\"b\":2}\n"), vec!["{\"a\":1}", "{\"b\":2}"]);
+    }
+
+    #[test]
+    fn a_single_pretty_object_is_one_record() {
+        let input = "{\n  \"protoPayload\": {\"methodName\": \"x\"}\n}\n";
+        assert_eq!(records(input).len(), 1);
+    }
+
+    #[test]
+    fn broken_lines_are_reported_and_the_rest_kept() {
+        let input = "{\"a\":1}\n{\"b\":\nnot json\n{\"c\":3}\n{\"d\":";
+        let all = frames(input);
+        let good = records(input);
+        assert_eq!(good, vec!["{\"a\":1}", "{\"c\":3}"]);
+        let bad: Vec<u64> = all
+            .iter()
+            .filter_map(|f| if let Frame::Bad(b) = f { Some(b.line) } else { None })
+            .collect();
+        assert_eq!(bad, vec![2, 3, 5]);
+    }
+
+    #[test]
+    fn oversize_records_are_skipped_not_buffered() {
+        let big = format!("{{\"a\":\"{}\"}}\n{{\"b\":1}}\n", "x".repeat(100));
+        let mut framer = JsonFramer::new(big.as_bytes(), 50);
+        let first = framer.next_frame().unwrap().unwrap();
+        assert!(matches!(first, Frame::Bad(ref b) if b.reason.contains("limit")));
+        assert!(matches!(framer.next_frame().unwrap().unwrap(), Frame::Record(_)));
+    }
+
+    #[test]
+    fn non_object_elements_are_reported() {
+        let all = frames("[1, {\"a\":1}, \"s\"]");
+        assert_eq!(all.iter().filter(|f| matches!(f, Frame::Bad(_))).count(), 2);
+        assert_eq!(records("[1, {\"a\":1}, \"s\"]"), vec!["{\"a\":1}"]);
+    }
+}

@@ -1,0 +1,168 @@
+//! One pass over the hits that counts them, counts facet values and fills the time histogram.
+
+use std::collections::HashMap;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::index::FACETS;
+
+/// Histogram layout: `buckets` buckets of `width` nanoseconds from `start`.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub start: i64,
+    pub width: i64,
+    pub buckets: usize,
+}
+
+/// Per bucket: events by outcome (success, failure, unknown).
+pub type BucketCounts = [u64; 3];
+
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub total: u64,
+    /// Per facet field (in [`FACETS`] order): value → count.
+    pub facets: Vec<HashMap<String, u64>>,
+    pub histogram: Vec<BucketCounts>,
+    /// Hits without a time, so outside the histogram.
+    pub untimed: u64,
+}
+
+pub struct CountCollector {
+    pub layout: Option<Layout>,
+}
+
+pub struct SegmentCounts {
+    layout: Option<Layout>,
+    total: u64,
+    columns: Vec<Option<StrColumn>>,
+    counts: Vec<Vec<u32>>,
+    time: Option<Column<i64>>,
+    outcome: Option<StrColumn>,
+    /// Outcome term ordinal → stack index.
+    outcome_slot: Vec<usize>,
+    histogram: Vec<BucketCounts>,
+    untimed: u64,
+}
+
+impl Collector for CountCollector {
+    type Fruit = Counts;
+    type Child = SegmentCounts;
+
+    fn for_segment(&self, _ord: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentCounts> {
+        let ff = reader.fast_fields();
+        let mut columns = Vec::with_capacity(FACETS.len());
+        let mut counts = Vec::with_capacity(FACETS.len());
+        for name in FACETS {
+            let column = ff.str(name)?;
+            counts.push(vec![0u32; column.as_ref().map_or(0, |c| c.num_terms())]);
+            columns.push(column);
+        }
+        let outcome = ff.str("outcome")?;
+        let mut outcome_slot = Vec::new();
+        if let Some(col) = &outcome {
+            let mut text = String::new();
+            for ord in 0..col.num_terms() as u64 {
+                text.clear();
+                col.ord_to_str(ord, &mut text)?;
+                outcome_slot.push(match text.as_str() {
+                    "success" => 0,
+                    "failure" => 1,
+                    _ => 2,
+                });
+            }
+        }
+        let histogram = vec![[0; 3]; self.layout.map_or(0, |l| l.buckets)];
+        Ok(SegmentCounts {
+            layout: self.layout,
+            total: 0,
+            columns,
+            counts,
+            time: ff.column_opt::<i64>("time")?,
+            outcome,
+            outcome_slot,
+            histogram,
+            untimed: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Counts>) -> tantivy::Result<Counts> {
+        let mut merged = Counts {
+            facets: vec![HashMap::new(); FACETS.len()],
+            histogram: vec![[0; 3]; self.layout.map_or(0, |l| l.buckets)],
+            ..Counts::default()
+        };
+        for fruit in fruits {
+            merged.total += fruit.total;
+            merged.untimed += fruit.untimed;
+            for (into, from) in merged.facets.iter_mut().zip(fruit.facets) {
+                for (value, n) in from {
+                    *into.entry(value).or_default() += n;
+                }
+            }
+            for (into, from) in merged.histogram.iter_mut().zip(fruit.histogram) {
+                for k in 0..3 {
+                    into[k] += from[k];
+                }
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for SegmentCounts {
+    type Fruit = Counts;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.total += 1;
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    counts[ord as usize] += 1;
+                }
+            }
+        }
+        let Some(layout) = self.layout else { return };
+        let Some(t) = self.time.as_ref().and_then(|c| c.first(doc)) else {
+            self.untimed += 1;
+            return;
+        };
+        if t < layout.start {
+            return;
+        }
+        let bucket = ((t - layout.start) / layout.width) as usize;
+        if bucket >= layout.buckets {
+            return;
+        }
+        let slot = self
+            .outcome
+            .as_ref()
+            .and_then(|c| c.term_ords(doc).next())
+            .and_then(|ord| self.outcome_slot.get(ord as usize).copied())
+            .unwrap_or(2);
+        self.histogram[bucket][slot] += 1;
+    }
+
+    fn harvest(self) -> Counts {
+        let mut facets = Vec::with_capacity(self.columns.len());
+        for (column, counts) in self.columns.iter().zip(self.counts) {
+            let mut values = HashMap::new();
+            if let Some(column) = column {
+                let mut text = String::new();
+                for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                    text.clear();
+                    if column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
+                        values.insert(text.clone(), n as u64);
+                    }
+                }
+            }
+            facets.push(values);
+        }
+        Counts { total: self.total, facets, histogram: self.histogram, untimed: self.untimed }
+    }
+}

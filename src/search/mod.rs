@@ -1,0 +1,347 @@
+//! Search: one call returns the total, a page of events, facet counts and a time histogram.
+//!
+//! Query syntax (see README): `actor:alice`, `action:Delete*`, `"exact phrase"`, `AND`/`OR`/`NOT`,
+//! `-term`, parentheses, `time:>=2024-05-01`; bare words match the words of every field. Any
+//! field name outside [`build::FIELD_NAMES`] is an original key path (`userIdentity.type:Root`).
+
+mod build;
+mod collect;
+pub mod query;
+
+use std::ops::Bound;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value as _};
+use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
+
+pub use build::FIELD_NAMES;
+use collect::{CountCollector, Layout};
+
+use crate::case::Case;
+use crate::error::{Error, Result};
+use crate::event::{AuditEvent, Identity};
+use crate::index::FACETS;
+
+/// Newest first or oldest first. Ties keep import order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+/// Keep or drop events whose facet `field` equals `value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetFilter {
+    pub field: String,
+    pub value: String,
+    #[serde(default)]
+    pub exclude: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Inclusive lower bound, UTC nanoseconds.
+    pub from: Option<i64>,
+    /// Exclusive upper bound, UTC nanoseconds.
+    pub to: Option<i64>,
+    pub filters: Vec<FacetFilter>,
+    pub order: SortOrder,
+    pub offset: usize,
+    /// Events per page; 0 returns counts only.
+    pub limit: usize,
+    /// Values returned per facet.
+    pub facet_limit: usize,
+    /// Buckets the histogram aims for.
+    pub histogram_buckets: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            from: None,
+            to: None,
+            filters: Vec::new(),
+            order: SortOrder::NewestFirst,
+            offset: 0,
+            limit: 50,
+            facet_limit: 10,
+            histogram_buckets: 100,
+        }
+    }
+}
+
+/// One event as a result row. `actor` and `target` are objects.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: String,
+    /// RFC 3339 UTC, or `None` when the record had no readable time.
+    pub time: Option<String>,
+    pub time_original: Option<String>,
+    pub actor: crate::event::Actor,
+    pub action: String,
+    pub target: Option<Identity>,
+    pub outcome: String,
+    pub category: String,
+    pub ip: Option<String>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    pub session: Option<String>,
+    pub request: Option<String>,
+    pub native_id: Option<String>,
+    pub user_agent: Option<String>,
+    pub message: String,
+    pub format: String,
+    pub file: String,
+    pub line: Option<u64>,
+    pub offset: u64,
+    pub flags: Vec<String>,
+}
+
+impl From<&AuditEvent> for EventRow {
+    fn from(e: &AuditEvent) -> Self {
+        EventRow {
+            id: e.id(),
+            time: e.time.utc_nanos.map(crate::time::format_rfc3339),
+            time_original: e.time.original.clone(),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            outcome: e.outcome.as_str().to_string(),
+            category: e.category.as_str().to_string(),
+            ip: e.source_ip.clone(),
+            service: e.service.clone(),
+            region: e.region.clone(),
+            session: e.session_id.clone(),
+            request: e.request_id.clone(),
+            native_id: e.native_id.clone(),
+            user_agent: e.user_agent.clone(),
+            message: e.message.clone(),
+            format: e.format.clone(),
+            file: e.provenance.path.clone(),
+            line: e.provenance.line,
+            offset: e.provenance.offset,
+            flags: e.flags.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facet {
+    pub field: String,
+    pub values: Vec<FacetValue>,
+    /// Distinct values among the hits (only the top ones are listed).
+    pub distinct: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bucket {
+    /// RFC 3339 UTC start of the bucket.
+    pub start: String,
+    pub start_nanos: i64,
+    pub success: u64,
+    pub failure: u64,
+    pub unknown: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Histogram {
+    pub bucket_seconds: f64,
+    pub buckets: Vec<Bucket>,
+    /// Hits without a time.
+    pub untimed: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResult {
+    pub total: u64,
+    pub events: Vec<EventRow>,
+    pub facets: Vec<Facet>,
+    pub histogram: Histogram,
+}
+
+/// Everything known about one event, for the detail view.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub row: EventRow,
+    pub event: AuditEvent,
+    /// The raw record as text (invalid UTF-8 shown as U+FFFD; `raw_sha256` is of the true bytes).
+    pub raw: String,
+    pub raw_sha256: String,
+}
+
+/// Bucket widths the histogram chooses from, in seconds.
+const WIDTHS: [i64; 20] = [
+    1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 2 * 86_400, 7 * 86_400,
+    14 * 86_400, 30 * 86_400, 91 * 86_400, 182 * 86_400, 365 * 86_400,
+];
+
+fn layout(lo: i64, hi: i64, target: usize) -> Layout {
+    let span = (hi - lo).max(1);
+    let target = target.clamp(10, 1000) as i64;
+    let width = WIDTHS
+        .iter()
+        .map(|s| s * 1_000_000_000)
+        .find(|w| span / w <= target)
+        .unwrap_or_else(|| (span / target).max(1));
+    let start = lo.div_euclid(width) * width;
+    let buckets = ((hi - start) / width + 1).clamp(1, 100_000) as usize;
+    Layout { start, width, buckets }
+}
+
+/// The earliest and latest event time in the index.
+pub fn time_bounds(searcher: &Searcher) -> Result<Option<(i64, i64)>> {
+    let mut bounds: Option<(i64, i64)> = None;
+    for segment in searcher.segment_readers() {
+        let Some(col) = segment.fast_fields().column_opt::<i64>("time")? else { continue };
+        if col.num_docs() == 0 || col.values.num_vals() == 0 {
+            continue;
+        }
+        let (lo, hi) = (col.min_value(), col.max_value());
+        bounds = Some(bounds.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+    }
+    Ok(bounds)
+}
+
+impl Case {
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResult> {
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let query = self.compile(req)?;
+        let range = match (req.from, req.to) {
+            (Some(lo), Some(hi)) => Some((lo, hi - 1)),
+            _ => time_bounds(&searcher)?.map(|(lo, hi)| (req.from.unwrap_or(lo), req.to.map_or(hi, |t| t - 1))),
+        };
+        let layout = range.filter(|(lo, hi)| hi >= lo).map(|(lo, hi)| layout(lo, hi, req.histogram_buckets));
+        let counter = CountCollector { layout };
+        let (counts, page) = if req.limit == 0 {
+            (searcher.search(&query, &counter)?, Vec::new())
+        } else {
+            let order = req.order;
+            let top = TopDocs::with_limit(req.limit).and_offset(req.offset).order_by(move |reader: &SegmentReader| {
+                let ff = reader.fast_fields();
+                let time = ff.column_opt::<i64>("time").ok().flatten();
+                let seq = ff.column_opt::<u64>("seq").ok().flatten();
+                move |doc| sort_key(order, time.as_ref().and_then(|c| c.first(doc)), seq.as_ref().and_then(|c| c.first(doc)))
+            });
+            let (counts, top) = searcher.search(&query, &(counter, top))?;
+            (counts, top.into_iter().map(|(_, addr)| addr).collect())
+        };
+        let events = page.into_iter().map(|addr| self.load(&searcher, addr).map(|e| EventRow::from(&e))).collect::<Result<_>>()?;
+        let facets = FACETS
+            .iter()
+            .zip(counts.facets)
+            .map(|(name, values)| {
+                let distinct = values.len() as u64;
+                let mut values: Vec<FacetValue> = values.into_iter().map(|(value, count)| FacetValue { value, count }).collect();
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+                values.truncate(req.facet_limit);
+                Facet { field: name.to_string(), values, distinct }
+            })
+            .collect();
+        let histogram = Histogram {
+            bucket_seconds: layout.map_or(0.0, |l| l.width as f64 / 1e9),
+            untimed: counts.untimed,
+            buckets: layout
+                .map(|l| {
+                    counts
+                        .histogram
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            let start_nanos = l.start + i as i64 * l.width;
+                            Bucket {
+                                start: crate::time::format_rfc3339(start_nanos),
+                                start_nanos,
+                                success: c[0],
+                                failure: c[1],
+                                unknown: c[2],
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        Ok(SearchResult { total: counts.total, events, facets, histogram })
+    }
+
+    /// One event with its raw record, by id (`FILE-ORDINAL`).
+    pub fn event(&self, id: &str) -> Result<EventDetail> {
+        let (file, ordinal) = crate::event::parse_event_id(id).ok_or_else(|| Error::EventNotFound(id.to_string()))?;
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let key = Term::from_field_u64(self.fields.seq, crate::event::sequence_key(file, ordinal));
+        let query = RangeQuery::new(Bound::Included(key.clone()), Bound::Included(key));
+        let hits = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, addr)) = hits.first() else { return Err(Error::EventNotFound(id.to_string())) };
+        let doc: TantivyDocument = searcher.doc(*addr)?;
+        let event = decode_event(&doc, self.fields.event)?;
+        let raw = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
+        Ok(EventDetail {
+            row: EventRow::from(&event),
+            event,
+            raw_sha256: crate::bundle::sha256_hex(&raw),
+            raw: String::from_utf8_lossy(&raw).into_owned(),
+        })
+    }
+
+    fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<AuditEvent> {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        decode_event(&doc, self.fields.event)
+    }
+
+    fn compile(&self, req: &SearchRequest) -> Result<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(node) = query::parse(&req.query)? {
+            let builder = build::Builder { index: &self.index, fields: &self.fields };
+            clauses.push((Occur::Must, builder.build(&node)?));
+        }
+        if req.from.is_some() || req.to.is_some() {
+            let bound = |t: Option<i64>, inclusive: bool| match t {
+                Some(n) if inclusive => Bound::Included(Term::from_field_i64(self.fields.time, n)),
+                Some(n) => Bound::Excluded(Term::from_field_i64(self.fields.time, n)),
+                None => Bound::Unbounded,
+            };
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(bound(req.from, true), bound(req.to, false)))));
+        }
+        for filter in &req.filters {
+            if !FACETS.contains(&filter.field.as_str()) {
+                return Err(Error::Invalid(format!("cannot filter on {:?}; facets are {}", filter.field, FACETS.join(", "))));
+            }
+            let field = self.index.schema().get_field(&filter.field)?;
+            let term = Term::from_field_text(field, &filter.value.to_lowercase());
+            let occur = if filter.exclude { Occur::MustNot } else { Occur::Must };
+            clauses.push((occur, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+        if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+/// Sort key, greatest first: events with a time before those without, then by time and import
+/// order, flipped bitwise for oldest-first so one key type serves both orders.
+fn sort_key(order: SortOrder, time: Option<i64>, seq: Option<u64>) -> (bool, i64, u64) {
+    let (t, s) = (time.unwrap_or(0), seq.unwrap_or(0));
+    match order {
+        SortOrder::NewestFirst => (time.is_some(), t, s),
+        SortOrder::OldestFirst => (time.is_some(), !t, !s),
+    }
+}
+
+fn decode_event(doc: &TantivyDocument, field: tantivy::schema::Field) -> Result<AuditEvent> {
+    let bytes = doc.get_first(field).and_then(|v| v.as_bytes()).unwrap_or_default();
+    serde_json::from_slice(bytes).map_err(|e| Error::Invalid(format!("stored event is unreadable: {e}")))
+}
