@@ -115,7 +115,9 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                print_import(&report);
+                let mut out = String::new();
+                print_import(&mut out, &report);
+                emit(&out)?;
             }
         }
         Command::Search { case, from, to, limit, offset, oldest_first, filter, exclude, json, query } => {
@@ -139,7 +141,9 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&result)?;
             } else {
-                print_search(&result);
+                let mut out = String::new();
+                print_search(&mut out, &result);
+                emit(&out)?;
             }
         }
         Command::Stats { case, json } => {
@@ -147,16 +151,18 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&stats)?;
             } else {
-                println!("case {}: {} events from {} import runs", stats.case_id, stats.events, stats.runs);
-                println!("time range: {} .. {}", stats.time_from.as_deref().unwrap_or("-"), stats.time_to.as_deref().unwrap_or("-"));
-                println!("\nevents per format:");
+                let mut out = String::new();
+                outln!(out, "case {}: {} events from {} import runs", stats.case_id, stats.events, stats.runs);
+                outln!(out, "time range: {} .. {}", stats.time_from.as_deref().unwrap_or("-"), stats.time_to.as_deref().unwrap_or("-"));
+                outln!(out, "\nevents per format:");
                 for f in &stats.formats {
-                    println!("  {:<12} {:>10} events in {} files", f.format, f.events, f.files);
+                    outln!(out, "  {:<12} {:>10} events in {} files", f.format, f.events, f.files);
                 }
-                println!("\nfiles:");
+                outln!(out, "\nfiles:");
                 for f in &stats.files {
-                    println!("  {:<12} {:>8} {:<10} {}", f.status, f.events, f.format.as_deref().unwrap_or("-"), f.path);
+                    outln!(out, "  {:<12} {:>8} {:<10} {}", f.status, f.events, f.format.as_deref().unwrap_or("-"), f.path);
                 }
+                emit(&out)?;
             }
         }
         Command::Show { case, json, id } => {
@@ -164,24 +170,43 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&detail)?;
             } else {
+                let mut out = String::new();
                 let e = &detail.event;
-                println!("{}", detail.row.message);
-                println!("time      {} (source wrote {:?})", detail.row.time.as_deref().unwrap_or("-"), e.time.original.as_deref().unwrap_or(""));
-                println!("file      {} line {:?} offset {}", e.provenance.path, e.provenance.line, e.provenance.offset);
-                println!("file hash {}", e.provenance.sha256);
-                println!("raw hash  {}", detail.raw_sha256);
-                println!("\n{}", detail.raw);
+                outln!(out, "{}", detail.row.message);
+                outln!(out, "time      {} (source wrote {:?})", detail.row.time.as_deref().unwrap_or("-"), e.time.original.as_deref().unwrap_or(""));
+                outln!(out, "file      {} line {:?} offset {}", e.provenance.path, e.provenance.line, e.provenance.offset);
+                outln!(out, "file hash {}", e.provenance.sha256);
+                outln!(out, "raw hash  {}", detail.raw_sha256);
+                outln!(out, "\n{}", detail.raw);
+                emit(&out)?;
             }
         }
     }
     Ok(())
 }
 
+/// Appends a line to a `String` buffer; output is built first and written once by [`emit`].
+macro_rules! outln {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+use outln;
+
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let mut text = serde_json::to_string(value)?;
+    text.push('\n');
+    emit(&text)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is a normal end, not an error.
+fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 fn progress_bar(json: bool) -> ProgressBar {
@@ -206,8 +231,8 @@ fn update_bar(bar: &ProgressBar, p: &ImportProgress) {
     ));
 }
 
-fn print_import(r: &ImportReport) {
-    println!(
+fn print_import(out: &mut String, r: &ImportReport) {
+    outln!(out, 
         "imported {} events from {} files in {:.1} s; {} records skipped, {} flagged",
         r.events,
         r.files_imported,
@@ -216,34 +241,34 @@ fn print_import(r: &ImportReport) {
         r.flagged
     );
     if r.files_duplicate + r.files_refused + r.files_unrecognized + r.files_failed > 0 {
-        println!(
+        outln!(out, 
             "not imported: {} duplicate, {} refused, {} unrecognized, {} failed",
             r.files_duplicate, r.files_refused, r.files_unrecognized, r.files_failed
         );
     }
     for f in &r.files {
         let format = f.format.as_deref().unwrap_or("-");
-        println!("  {:<12} {:<10} {:>8} events {:>6} skipped  {}", f.status.as_str(), format, f.events, f.skipped, f.path);
+        outln!(out, "  {:<12} {:<10} {:>8} events {:>6} skipped  {}", f.status.as_str(), format, f.events, f.skipped, f.path);
         if let Some(note) = &f.note {
-            println!("      {note}");
+            outln!(out, "      {note}");
         }
         if f.status == FileStatus::Imported {
             for e in f.errors.iter().take(5) {
-                println!("      line {}: {}", e.line.map_or("?".to_string(), |l| l.to_string()), e.reason);
+                outln!(out, "      line {}: {}", e.line.map_or("?".to_string(), |l| l.to_string()), e.reason);
             }
             if f.skipped > 5 {
-                println!("      … and {} more", f.skipped - 5);
+                outln!(out, "      … and {} more", f.skipped - 5);
             }
         }
     }
 }
 
-fn print_search(r: &SearchResult) {
-    println!("{} events", r.total);
+fn print_search(out: &mut String, r: &SearchResult) {
+    outln!(out, "{} events", r.total);
     for e in &r.events {
         let actor = e.actor.identity.label().unwrap_or("-");
         let target = e.target.as_ref().and_then(|t| t.label()).unwrap_or("-");
-        println!(
+        outln!(out, 
             "{:<24} {:<8} {:<28} {:<28} {:<24} {:<15} {}",
             e.time.as_deref().unwrap_or("(no time)"),
             e.outcome,
@@ -256,7 +281,7 @@ fn print_search(r: &SearchResult) {
     }
     for facet in r.facets.iter().filter(|f| !f.values.is_empty()) {
         let top: Vec<String> = facet.values.iter().take(5).map(|v| format!("{} ({})", v.value, v.count)).collect();
-        println!("{:<9} {}", format!("{}:", facet.field), top.join(", "));
+        outln!(out, "{:<9} {}", format!("{}:", facet.field), top.join(", "));
     }
 }
 

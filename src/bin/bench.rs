@@ -1,1 +1,277 @@
-fn main(){}
+//! `make bench`: generates a synthetic CloudTrail bundle shaped like real deliveries, imports it
+//! into a fresh case and measures import and query performance.
+//!
+//! ```text
+//! sightline-bench generate --out DIR [--events N]
+//! sightline-bench run --data DIR --case DIR
+//! ```
+//! `run` is a separate process from `generate` so its peak RSS is the import's and the queries'.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use sightline::search::SearchRequest;
+use sightline::{Case, ImportOptions, SystemClock};
+
+const RECORDS_PER_FILE: usize = 1000;
+const START: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
+const SPAN_SECS: i64 = 30 * 86_400;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    match args.first().map(String::as_str) {
+        Some("generate") => {
+            let out = PathBuf::from(flag("--out").context("--out DIR")?);
+            let events: usize = flag("--events").map_or(Ok(1_000_000), |n| n.parse()).context("--events N")?;
+            generate(&out, events)
+        }
+        Some("run") => {
+            let data = PathBuf::from(flag("--data").context("--data DIR")?);
+            let case = PathBuf::from(flag("--case").context("--case DIR")?);
+            run(&data, &case)
+        }
+        _ => bail!("usage: sightline-bench generate --out DIR [--events N] | run --data DIR --case DIR"),
+    }
+}
+
+/// xorshift64*: deterministic, dependency-free, good enough for skewed test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn hex(&mut self, len: usize) -> String {
+        (0..len).map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize])).collect()
+    }
+    fn uuid(&mut self) -> String {
+        format!("{}-{}-{}-{}-{}", self.hex(8), self.hex(4), self.hex(4), self.hex(4), self.hex(12))
+    }
+}
+
+/// Zipf(s = 1.1) over `n` ranks via a cumulative table.
+struct Zipf(Vec<f64>);
+
+impl Zipf {
+    fn new(n: usize) -> Zipf {
+        let mut acc = 0.0;
+        let cdf = (1..=n)
+            .map(|k| {
+                acc += 1.0 / (k as f64).powf(1.1);
+                acc
+            })
+            .collect::<Vec<_>>();
+        let total = acc;
+        Zipf(cdf.into_iter().map(|c| c / total).collect())
+    }
+    fn sample(&self, rng: &mut Rng) -> usize {
+        let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+        self.0.partition_point(|&c| c < u).min(self.0.len() - 1)
+    }
+}
+
+const ACTIONS: [(&str, &str, bool); 16] = [
+    ("DescribeInstances", "ec2.amazonaws.com", true),
+    ("GetObject", "s3.amazonaws.com", true),
+    ("AssumeRole", "sts.amazonaws.com", false),
+    ("ListBuckets", "s3.amazonaws.com", true),
+    ("GetCallerIdentity", "sts.amazonaws.com", true),
+    ("PutObject", "s3.amazonaws.com", false),
+    ("Decrypt", "kms.amazonaws.com", true),
+    ("GetSecretValue", "secretsmanager.amazonaws.com", true),
+    ("RunInstances", "ec2.amazonaws.com", false),
+    ("ConsoleLogin", "signin.amazonaws.com", false),
+    ("CreateAccessKey", "iam.amazonaws.com", false),
+    ("AttachUserPolicy", "iam.amazonaws.com", false),
+    ("CreateUser", "iam.amazonaws.com", false),
+    ("StopLogging", "cloudtrail.amazonaws.com", false),
+    ("DeleteTrail", "cloudtrail.amazonaws.com", false),
+    ("PutBucketAcl", "s3.amazonaws.com", false),
+];
+const REGIONS: [&str; 6] = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "sa-east-1"];
+const AGENTS: [&str; 5] = [
+    "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.0 exe/x86_64.debian.12 prompt/off command/s3.ls",
+    "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.8",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+    "aws-sdk-go-v2/1.26.1 os/linux lang/go#1.22.2 md/GOOS#linux md/GOARCH#amd64 api/ec2#1.156.0",
+    "terraform-provider-aws/5.46.0 (+https://registry.terraform.io/providers/hashicorp/aws)",
+];
+
+fn generate(out: &Path, events: usize) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let actors = Zipf::new(2_000);
+    let actions = Zipf::new(ACTIONS.len());
+    let ips = Zipf::new(20_000);
+    let files = events.div_ceil(RECORDS_PER_FILE);
+    let started = Instant::now();
+    let mut raw_bytes = 0u64;
+    for f in 0..files {
+        let path = out.join(format!("123456789012_CloudTrail_us-east-1_20240501T0000Z_{f:06}.json.gz"));
+        let mut gz = GzEncoder::new(std::io::BufWriter::new(File::create(&path)?), Compression::new(6));
+        let n = RECORDS_PER_FILE.min(events - f * RECORDS_PER_FILE);
+        let mut body = String::from("{\"Records\":[");
+        for i in 0..n {
+            if i > 0 {
+                body.push(',');
+            }
+            let seq = (f * RECORDS_PER_FILE + i) as i64;
+            let t = START + seq * SPAN_SECS / events as i64 + rng.below(60) as i64;
+            record(&mut body, &mut rng, &actors, &actions, &ips, t);
+        }
+        body.push_str("]}");
+        raw_bytes += body.len() as u64;
+        gz.write_all(body.as_bytes())?;
+        gz.finish()?.flush()?;
+    }
+    println!(
+        "generated {events} events in {files} files ({:.0} MB uncompressed) in {:.1} s",
+        raw_bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn record(out: &mut String, rng: &mut Rng, actors: &Zipf, actions: &Zipf, ips: &Zipf, t: i64) {
+    let actor = actors.sample(rng);
+    let (action, source, read_only) = ACTIONS[actions.sample(rng)];
+    let ip_rank = ips.sample(rng) as u32;
+    let ip = format!("{}.{}.{}.{}", 11 + (ip_rank >> 16) % 200, (ip_rank >> 8) & 255, ip_rank & 255, 1 + ip_rank % 250);
+    let region = REGIONS[rng.below(REGIONS.len() as u64) as usize];
+    let agent = AGENTS[rng.below(AGENTS.len() as u64) as usize];
+    let time = chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
+    let identity = if actor % 3 == 0 {
+        format!(
+            r#"{{"type":"AssumedRole","principalId":"AROA{k}:session-{actor}","arn":"arn:aws:sts::123456789012:assumed-role/deploy-role-{r}/session-{actor}","accountId":"123456789012","accessKeyId":"ASIA{k}","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"AROA{k}","arn":"arn:aws:iam::123456789012:role/deploy-role-{r}","accountId":"123456789012","userName":"deploy-role-{r}"}},"attributes":{{"creationDate":"{time}","mfaAuthenticated":"false"}}}}}}"#,
+            k = rng.hex(16).to_uppercase(),
+            r = actor % 17,
+        )
+    } else {
+        format!(
+            r#"{{"type":"IAMUser","principalId":"AIDA{p:016X}","arn":"arn:aws:iam::123456789012:user/user-{actor}","accountId":"123456789012","accessKeyId":"AKIA{k}","userName":"user-{actor}"}}"#,
+            p = actor,
+            k = rng.hex(16).to_uppercase(),
+        )
+    };
+    let failed = rng.below(100) < 6;
+    let error = if failed { r#","errorCode":"AccessDenied","errorMessage":"User is not authorized to perform this operation""# } else { "" };
+    let params = format!(
+        r#"{{"bucketName":"data-{b}","key":"reports/{y}/part-{p}.parquet","instanceId":"i-{i}"}}"#,
+        b = rng.below(50),
+        y = 2020 + rng.below(5),
+        p = rng.below(10_000),
+        i = rng.hex(17)
+    );
+    let request_id = rng.uuid();
+    let event_id = rng.uuid();
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        r#"{{"eventVersion":"1.09","userIdentity":{identity},"eventTime":"{time}","eventSource":"{source}","eventName":"{action}","awsRegion":"{region}","sourceIPAddress":"{ip}","userAgent":"{agent}"{error},"requestParameters":{params},"responseElements":null,"requestID":"{request_id}","eventID":"{event_id}","readOnly":{read_only},"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management","tlsDetails":{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"{host}"}}}}"#,
+        host = source.replace(".amazonaws.com", &format!(".{region}.amazonaws.com")),
+    );
+}
+
+fn run(data: &Path, case_dir: &Path) -> Result<()> {
+    if case_dir.exists() {
+        std::fs::remove_dir_all(case_dir)?;
+    }
+    let case = Case::open_or_create(case_dir, Arc::new(SystemClock))?;
+    let cancel = AtomicBool::new(false);
+    let started = Instant::now();
+    let report = case.import(&[data.to_path_buf()], &ImportOptions::default(), &|_| {}, &cancel)?;
+    let secs = started.elapsed().as_secs_f64();
+    let index_bytes = dir_size(&case_dir.join("index"))?;
+    println!("import: {} events, {} files, {:.1} s", report.events, report.files_imported, secs);
+    println!("  {:.0} events/s, {:.1} MB/s uncompressed ({:.0} MB)", report.events as f64 / secs, report.bytes as f64 / 1e6 / secs, report.bytes as f64 / 1e6);
+    println!("  index: {:.0} MB, {:.0} bytes/event (raw records kept)", index_bytes as f64 / 1e6, index_bytes as f64 / report.events.max(1) as f64);
+    print_space_usage(&case)?;
+    let stats = case.stats()?;
+    let from = stats.time_from.as_deref().map(sightline::time::parse_user_time).transpose()?.unwrap_or(0);
+    let day = 86_400_000_000_000i64;
+    let queries: Vec<(&str, SearchRequest)> = vec![
+        ("actor term", SearchRequest { query: "actor:user-1".into(), ..SearchRequest::default() }),
+        ("full-text word", SearchRequest { query: "AccessDenied".into(), ..SearchRequest::default() }),
+        (
+            "time range + term",
+            SearchRequest { query: "action:GetObject".into(), from: Some(from + 3 * day), to: Some(from + 5 * day), ..SearchRequest::default() },
+        ),
+        ("facets (all events)", SearchRequest { limit: 0, ..SearchRequest::default() }),
+        ("histogram + page (all)", SearchRequest::default()),
+        ("original field", SearchRequest { query: "requestParameters.bucketName:data-7".into(), ..SearchRequest::default() }),
+    ];
+    println!("queries (20 runs each, after one warm-up):");
+    for (name, request) in &queries {
+        let first = case.search(request)?;
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            case.search(request)?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+        println!("  {name:<24} {:>8} hits  p50 {:>7.1} ms  p95 {:>7.1} ms", first.total, p(0.5), p(0.95));
+    }
+    println!("peak RSS: {:.0} MB", peak_rss_kb()? as f64 / 1024.0);
+    Ok(())
+}
+
+fn dir_size(dir: &Path) -> Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() { dir_size(&entry.path())? } else { meta.len() };
+    }
+    Ok(total)
+}
+
+fn peak_rss_kb() -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).context("no VmHWM in /proc/self/status")?;
+    Ok(line.split_whitespace().nth(1).context("VmHWM value")?.parse()?)
+}
+
+/// Index bytes per event by component and field, to see where the budget goes.
+fn print_space_usage(case: &Case) -> Result<()> {
+    let usage = case.space_usage()?;
+    let docs: u64 = usage.segments().iter().map(|s| s.num_docs() as u64).sum::<u64>().max(1);
+    let mut rows: Vec<(String, u64)> = Vec::new();
+    for seg in usage.segments() {
+        let parts = [("terms", seg.termdict()), ("postings", seg.postings()), ("positions", seg.positions()), ("fast", seg.fast_fields())];
+        for (kind, per_field) in parts {
+            for f in per_field.fields() {
+                let key = format!("{kind}:{}", f.field_name());
+                match rows.iter_mut().find(|(k, _)| *k == key) {
+                    Some(r) => r.1 += f.total().get_bytes(),
+                    None => rows.push((key, f.total().get_bytes())),
+                }
+            }
+        }
+        let store = seg.store().total().get_bytes();
+        match rows.iter_mut().find(|(k, _)| k == "store") {
+            Some(r) => r.1 += store,
+            None => rows.push(("store".to_string(), store)),
+        }
+    }
+    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    let line: Vec<String> = rows.iter().take(12).map(|(k, b)| format!("{k} {:.0}", *b as f64 / docs as f64)).collect();
+    println!("  bytes/event by part: {}", line.join(", "));
+    Ok(())
+}

@@ -141,6 +141,12 @@ impl Case {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Where the index's bytes go, per segment, component and field.
+    pub fn space_usage(&self) -> Result<tantivy::space_usage::SearcherSpaceUsage> {
+        self.reader.reload()?;
+        self.reader.searcher().space_usage().map_err(|e| Error::io(self.dir.join(INDEX_DIR), e))
+    }
+
     /// The files of every completed import, in import order.
     pub fn manifest(&self) -> Result<Vec<ManifestFile>> {
         db::manifest(&self.db())

@@ -33,6 +33,10 @@ impl Format for CloudTrail {
     fn normalizer(&self, _sample: &Sample, _options: &FormatOptions) -> Box<dyn Normalize> {
         Box::new(CloudTrail)
     }
+
+    fn aliases(&self) -> &'static [(&'static str, &'static str)] {
+        &[("eventID", "id"), ("requestID", "request"), ("userIdentity.accessKeyId", "session"), ("eventTime", "time")]
+    }
 }
 
 impl Normalize for CloudTrail {

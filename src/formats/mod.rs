@@ -44,6 +44,17 @@ pub trait Format: Send + Sync {
     fn detect(&self, sample: &Sample) -> u8;
     /// Prepares the normalizer for one file.
     fn normalizer(&self, sample: &Sample, options: &FormatOptions) -> Box<dyn Normalize>;
+    /// Source key paths whose values this format copies whole into a normalized query field
+    /// (`eventID` → `id`). The index keeps such values once, in the normalized field, and queries
+    /// on the path are answered from it: unique ids are most of an index's term dictionary.
+    fn aliases(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+}
+
+/// The normalized field a source key path is an alias of, in any format.
+pub fn alias_of(path: &str) -> Option<&'static str> {
+    registry().iter().flat_map(|f| f.aliases()).find(|(p, _)| p.eq_ignore_ascii_case(path)).map(|(_, field)| *field)
 }
 
 /// Turns one parsed record into an event. The caller fills provenance, format and flags; the

@@ -278,7 +278,7 @@ impl FileReader<'_> {
         if !event.flags.is_empty() {
             self.report.flagged += 1;
         }
-        let doc = index::document(self.ctx.fields, &event, &value, &raw.bytes);
+        let doc = index::document(self.ctx.fields, &event, &value, format.aliases(), &raw.bytes);
         sink(doc)?;
         self.report.events += 1;
         self.ctx.events.fetch_add(1, Ordering::Relaxed);

@@ -143,8 +143,9 @@ pub fn open_or_create(dir: &Path) -> tantivy::Result<(Index, Fields)> {
 }
 
 /// Builds the document for one event. `record` is the parsed record whose leaves become
-/// searchable; `raw` is the record's bytes as they stand in the file.
-pub fn document(f: &Fields, event: &AuditEvent, record: &Value, raw: &[u8]) -> TantivyDocument {
+/// searchable, except the `aliased` paths whose values live in normalized fields;
+/// `raw` is the record's bytes as they stand in the file.
+pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str, &str)], raw: &[u8]) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
     let p = &event.provenance;
     if let Some(t) = event.time.utc_nanos {
@@ -154,9 +155,9 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, raw: &[u8]) -> T
     doc.add_u64(f.file_id, p.file_id);
     let mut words = String::with_capacity(raw.len());
     let actor = &event.actor;
-    if let Some(label) = actor.identity.label() {
-        doc.add_text(f.actor, label);
-    }
+    // Facet columns get a value on every document (empty when unknown) so they stay dense,
+    // which makes counting them a plain array read.
+    doc.add_text(f.actor, actor.identity.label().unwrap_or(""));
     for v in [&actor.identity.id, &actor.identity.name].into_iter().flatten() {
         doc.add_text(f.actor_any, v);
     }
@@ -168,9 +169,6 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, raw: &[u8]) -> T
     if let Some(v) = &actor.invoked_by {
         doc.add_text(f.actor_any, v);
     }
-    if !event.action.is_empty() {
-        doc.add_text(f.action, &event.action);
-    }
     doc.add_text(f.outcome, event.outcome.as_str());
     doc.add_text(f.category, event.category.as_str());
     doc.add_text(f.format, &event.format);
@@ -180,9 +178,10 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, raw: &[u8]) -> T
             doc.add_text(f.target, v);
         }
     }
+    doc.add_text(f.service, event.service.as_deref().unwrap_or(""));
+    doc.add_text(f.ip, event.source_ip.as_deref().unwrap_or(""));
+    doc.add_text(f.action, &event.action);
     let optional = [
-        (f.service, &event.service),
-        (f.ip, &event.source_ip),
         (f.user_agent, &event.user_agent),
         (f.region, &event.region),
         (f.host, &event.host),
@@ -202,6 +201,9 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, raw: &[u8]) -> T
     // copies of original ones, so only the message is added to the words separately.
     let mut kv = String::new();
     let complete = for_each_leaf(record, MAX_LEAVES, &mut |path, value| {
+        if aliased.iter().any(|(p, _)| *p == path) {
+            return;
+        }
         kv.clear();
         kv.push_str(path);
         kv.push('=');

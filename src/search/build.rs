@@ -52,7 +52,7 @@ impl Builder<'_> {
     fn term(&self, t: &Term) -> Result<Box<dyn Query>> {
         let f = self.fields;
         let Some(field) = t.field.as_deref() else {
-            return self.words(f.all, &t.value, t.position);
+            return self.bare(t);
         };
         let keyword_fields: &[Field] = match field {
             "time" => return self.time(t),
@@ -79,9 +79,26 @@ impl Builder<'_> {
         Ok(any_of(queries))
     }
 
-    /// `eventName:ConsoleLogin` → the `kv` token `eventname=consolelogin`.
+    /// `eventName:ConsoleLogin` → the `kv` token `eventname=consolelogin`; a path some format
+    /// keeps only in a normalized field (`eventID` → `id`) is looked up there too.
     fn original(&self, path: &str, t: &Term) -> Result<Box<dyn Query>> {
-        keyword(self.fields.kv, &format!("{}=", path.to_lowercase()), &t.value, t.position)
+        let kv = keyword(self.fields.kv, &format!("{}=", path.to_lowercase()), &t.value, t.position)?;
+        let Some(field) = crate::formats::alias_of(path) else { return Ok(kv) };
+        let normalized = self.term(&Term { field: Some(field.to_string()), value: t.value.clone(), position: t.position })?;
+        Ok(any_of(vec![kv, normalized]))
+    }
+
+    /// A bare word: the words of every field, or a whole id kept only in an id field.
+    fn bare(&self, t: &Term) -> Result<Box<dyn Query>> {
+        let words = self.words(self.fields.all, &t.value, t.position)?;
+        let (Value::Word(w) | Value::Phrase(w)) = &t.value else { return Ok(words) };
+        let f = self.fields;
+        let text = w.to_lowercase();
+        let mut queries = vec![words];
+        for field in [f.id, f.request, f.session] {
+            queries.push(Box::new(TermQuery::new(TantivyTerm::from_field_text(field, &text), IndexRecordOption::Basic)));
+        }
+        Ok(any_of(queries))
     }
 
     fn words(&self, field: Field, value: &Value, position: usize) -> Result<Box<dyn Query>> {

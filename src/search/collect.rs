@@ -153,13 +153,16 @@ impl SegmentCollector for SegmentCounts {
         for (column, counts) in self.columns.iter().zip(self.counts) {
             let mut values = HashMap::new();
             if let Some(column) = column {
-                let mut text = String::new();
-                for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                    text.clear();
-                    if column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
-                        values.insert(text.clone(), n as u64);
+                // Resolving sorted ordinals in one sweep of the dictionary is far cheaper than
+                // one lookup per ordinal.
+                let ords: Vec<u64> = counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(o, _)| o as u64).collect();
+                let mut hits = ords.iter().map(|&o| counts[o as usize] as u64);
+                let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                    let n = hits.next().unwrap_or(0);
+                    if !bytes.is_empty() {
+                        values.insert(String::from_utf8_lossy(bytes).into_owned(), n);
                     }
-                }
+                });
             }
             facets.push(values);
         }
