@@ -27,7 +27,10 @@ CREATE TABLE files (
     status TEXT NOT NULL,
     events INTEGER NOT NULL DEFAULT 0,
     skipped INTEGER NOT NULL DEFAULT 0,
-    detail TEXT
+    detail TEXT,
+    -- How the file's records are read (format, CSV header, field mapping), as JSON: events are
+    -- rebuilt from raw records with it.
+    context TEXT
 );
 CREATE INDEX files_sha256 ON files(sha256);
 CREATE INDEX files_run ON files(run_id);
@@ -79,6 +82,7 @@ pub struct FileRow<'a> {
     pub events: u64,
     pub skipped: u64,
     pub detail: Option<&'a str>,
+    pub context: Option<String>,
 }
 
 pub fn begin_run(conn: &Connection, now: &str) -> Result<u64> {
@@ -96,8 +100,8 @@ pub fn record_run(conn: &mut Connection, run_id: u64, files: &[FileRow], report:
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare(
-            "INSERT INTO files (id, run_id, path, sha256, size, format, status, events, skipped, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO files (id, run_id, path, sha256, size, format, status, events, skipped, detail, context)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         for f in files {
             insert.execute(params![
@@ -110,7 +114,8 @@ pub fn record_run(conn: &mut Connection, run_id: u64, files: &[FileRow], report:
                 f.status,
                 f.events as i64,
                 f.skipped as i64,
-                f.detail
+                f.detail,
+                f.context
             ])?;
         }
     }
@@ -198,4 +203,15 @@ pub fn manifest(conn: &Connection) -> Result<Vec<ManifestFile>> {
 pub fn count_runs(conn: &Connection) -> Result<u64> {
     let n: i64 = conn.query_row("SELECT COUNT(*) FROM runs WHERE status = 'complete'", [], |r| r.get(0))?;
     Ok(n as u64)
+}
+
+/// Path, SHA-256 and read context of one file, for rebuilding its events.
+pub fn file_context(conn: &Connection, id: u64) -> Result<Option<(String, String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT path, COALESCE(sha256, ''), COALESCE(context, '{}') FROM files WHERE id = ?1",
+            [id as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
 }

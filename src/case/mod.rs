@@ -4,6 +4,7 @@
 
 pub mod db;
 
+use std::collections::HashMap;
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,6 +16,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::formats::{FileContext, RecordReader};
 use crate::index::{self, Fields};
 
 pub use db::ManifestFile;
@@ -31,6 +33,8 @@ pub struct Case {
     pub(crate) fields: Fields,
     pub(crate) reader: IndexReader,
     clock: Arc<dyn Clock>,
+    /// Readers of imported files by id, to rebuild events from raw records.
+    files: Mutex<HashMap<u64, Arc<ImportedFile>>>,
     /// Held while the case is open for writing; the OS releases it if the process dies.
     _write_lock: Option<File>,
     id: String,
@@ -47,6 +51,13 @@ pub struct CaseStats {
     pub time_to: Option<String>,
     pub formats: Vec<FormatCount>,
     pub files: Vec<ManifestFile>,
+}
+
+/// A file in the manifest and how its records are read.
+pub(crate) struct ImportedFile {
+    pub path: String,
+    pub sha256: String,
+    pub reader: RecordReader,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,7 +124,17 @@ impl Case {
         id: String,
     ) -> Result<Case> {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Case { dir: dir.to_path_buf(), db: Mutex::new(conn), index, fields, reader, clock, _write_lock: lock, id })
+        Ok(Case {
+            dir: dir.to_path_buf(),
+            db: Mutex::new(conn),
+            index,
+            fields,
+            reader,
+            clock,
+            files: Mutex::new(HashMap::new()),
+            _write_lock: lock,
+            id,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -139,6 +160,23 @@ impl Case {
     pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
         // A poisoned lock only means another thread panicked mid-call; SQLite itself is consistent.
         self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The imported file with this id, with the reader its records were imported with.
+    pub(crate) fn imported_file(&self, id: u64) -> Result<Arc<ImportedFile>> {
+        let mut cache = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(file) = cache.get(&id) {
+            return Ok(file.clone());
+        }
+        let (path, sha256, context) =
+            db::file_context(&self.db(), id)?.ok_or_else(|| Error::Invalid(format!("file {id} is not in the case manifest")))?;
+        let context: FileContext =
+            serde_json::from_str(&context).map_err(|e| Error::Invalid(format!("file {id} has an unreadable context: {e}")))?;
+        let reader = RecordReader::from_context(context.clone())
+            .ok_or_else(|| Error::UnknownFormat(context.format.clone(), crate::formats::names()))?;
+        let file = Arc::new(ImportedFile { path, sha256, reader });
+        cache.insert(id, file.clone());
+        Ok(file)
     }
 
     /// Where the index's bytes go, per segment, component and field.

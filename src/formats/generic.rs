@@ -65,6 +65,10 @@ impl Mapped {
 }
 
 impl Normalize for Mapped {
+    fn mapping(&self) -> Option<FieldMapping> {
+        Some(self.mapping.clone())
+    }
+
     fn normalize(&self, r: &Value, e: &mut AuditEvent) {
         if let Some(key) = self.mapping.get(MappedField::Time) {
             match get(r, key) {

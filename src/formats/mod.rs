@@ -9,10 +9,11 @@ mod generic;
 mod guess;
 pub mod value;
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::event::AuditEvent;
-use crate::record::Shape;
+use crate::event::{AuditEvent, Provenance};
+use crate::record::{split_csv_row, Shape};
 
 pub use guess::{FieldMapping, MappedField};
 
@@ -59,8 +60,109 @@ pub fn alias_of(path: &str) -> Option<&'static str> {
 
 /// Turns one parsed record into an event. The caller fills provenance, format and flags; the
 /// normalizer fills what the record says.
-pub trait Normalize: Send {
+pub trait Normalize: Send + Sync {
     fn normalize(&self, record: &Value, event: &mut AuditEvent);
+    /// The key/column mapping this normalizer settled on, for formats that guess one.
+    fn mapping(&self) -> Option<FieldMapping> {
+        None
+    }
+}
+
+/// How one file's records are read, fixed at import and kept in the case, so that any event
+/// can be rebuilt from its raw bytes alone: the index stores raw records, not normalized copies.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileContext {
+    pub format: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<FieldMapping>,
+}
+
+/// Parses a record into a JSON object; a CSV row (`csv` = delimiter and header) becomes an
+/// object keyed by column. The flag says invalid UTF-8 had to be replaced.
+pub fn parse_record(bytes: &[u8], csv: Option<(u8, &[String])>) -> Result<(Value, bool), String> {
+    if let Some((delimiter, header)) = csv {
+        let mut row = Map::new();
+        for (i, cell) in split_csv_row(bytes, delimiter).into_iter().enumerate() {
+            let key = header.get(i).cloned().unwrap_or_else(|| format!("column_{}", i + 1));
+            row.insert(key, Value::String(cell));
+        }
+        return Ok((Value::Object(row), std::str::from_utf8(bytes).is_err()));
+    }
+    let (value, replaced) = match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) => (v, false),
+        Err(e) if std::str::from_utf8(bytes).is_err() => match serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)) {
+            Ok(v) => (v, true),
+            Err(_) => return Err(format!("invalid JSON: {e}")),
+        },
+        Err(e) => return Err(format!("invalid JSON: {e}")),
+    };
+    if !value.is_object() {
+        return Err("record is not a JSON object".to_string());
+    }
+    Ok((value, replaced))
+}
+
+/// A file's format, settled normalizer and context: turns raw records into events.
+pub struct RecordReader {
+    pub format: &'static dyn Format,
+    normalizer: Box<dyn Normalize>,
+    context: FileContext,
+}
+
+impl RecordReader {
+    /// At import: prepares the normalizer from the file's first record and the user's options.
+    pub fn new(format: &'static dyn Format, sample: &Sample, options: &FormatOptions) -> RecordReader {
+        let normalizer = format.normalizer(sample, options);
+        let delimiter = match sample.shape {
+            Shape::Delimited(d) if format.reads_delimited() => Some(d),
+            _ if format.reads_delimited() => Some(b','),
+            _ => None,
+        };
+        let context = FileContext {
+            format: format.name().to_string(),
+            delimiter,
+            header: delimiter.and(sample.header.map(<[String]>::to_vec)),
+            mapping: normalizer.mapping(),
+        };
+        RecordReader { format, normalizer, context }
+    }
+
+    /// Later: rebuilds the same reader from the stored context.
+    pub fn from_context(context: FileContext) -> Option<RecordReader> {
+        let format = by_name(&context.format)?;
+        let shape = context.delimiter.map_or(Shape::Json, Shape::Delimited);
+        let sample = Sample { shape, first: None, header: context.header.as_deref() };
+        let options = FormatOptions { mapping: context.mapping.clone().unwrap_or_default() };
+        let normalizer = format.normalizer(&sample, &options);
+        Some(RecordReader { format, normalizer, context })
+    }
+
+    pub fn context(&self) -> &FileContext {
+        &self.context
+    }
+
+    pub fn parse(&self, bytes: &[u8]) -> Result<(Value, bool), String> {
+        let csv = self.context.delimiter.map(|d| (d, self.context.header.as_deref().unwrap_or_default()));
+        parse_record(bytes, csv)
+    }
+
+    /// Normalizes a parsed record and flags what a reviewer should know about it.
+    pub fn event(&self, value: &Value, utf8_replaced: bool, provenance: Provenance) -> AuditEvent {
+        let mut event = AuditEvent { format: self.format.name().to_string(), provenance, ..AuditEvent::default() };
+        self.normalizer.normalize(value, &mut event);
+        if utf8_replaced {
+            event.flags.push("invalid_utf8".to_string());
+        }
+        if event.time.utc_nanos.is_none() {
+            let flag = if event.time.original.is_some() { "time_unparsed" } else { "time_missing" };
+            event.flags.push(flag.to_string());
+        }
+        event
+    }
 }
 
 /// Every known format, specific before generic.

@@ -3,17 +3,17 @@
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tantivy::TantivyDocument;
 
 use super::report::{FileReport, FileStatus};
 use super::ImportOptions;
 use crate::bundle::limits::LIMIT_PREFIX;
 use crate::bundle::{Leaf, Limits};
-use crate::event::{AuditEvent, Provenance};
-use crate::formats::{self, Format, FormatOptions, Normalize, Sample};
+use crate::event::Provenance;
+use crate::formats::{self, parse_record, Format, FormatOptions, RecordReader, Sample};
 use crate::index::{self, Fields};
-use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, RawRecord, Shape};
+use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, Shape};
 
 const SNIFF_BYTES: u64 = 64 << 10;
 /// Bad frames tolerated before the first good record while choosing a format.
@@ -172,7 +172,7 @@ impl FileReader<'_> {
     fn run<R: BufRead>(&mut self, framer: &mut Framer<R>, forced: Option<&'static dyn Format>, sink: &mut DocSink) -> Result<(), ReadStop> {
         // Choose the format from the first good record; keep what came before it.
         let mut pending: Vec<Frame> = Vec::new();
-        let mut sample_value: Option<(Value, bool)> = None;
+        let mut sample_value: Option<Value> = None;
         while sample_value.is_none() {
             let Some(frame) = self.next(framer)? else { break };
             if let Frame::Record(raw) = &frame {
@@ -182,8 +182,8 @@ impl FileReader<'_> {
                         continue;
                     }
                 }
-                if let Ok(parsed) = self.parse(framer, raw) {
-                    sample_value = Some(parsed);
+                if let Ok((value, _)) = parse_record(&raw.bytes, self.csv(framer)) {
+                    sample_value = Some(value);
                 }
             }
             pending.push(frame);
@@ -195,7 +195,7 @@ impl FileReader<'_> {
             Framer::Json(_) => Shape::Json,
             Framer::Csv(_, d) => Shape::Delimited(*d),
         };
-        let sample = Sample { shape, first: sample_value.as_ref().map(|(v, _)| v), header: self.header.as_deref() };
+        let sample = Sample { shape, first: sample_value.as_ref(), header: self.header.as_deref() };
         let format = match forced.or_else(|| formats::detect(&sample)) {
             Some(f) => f,
             None if sample_value.is_none() && pending.is_empty() => {
@@ -207,14 +207,15 @@ impl FileReader<'_> {
                 ))
             }
         };
-        self.report.format = Some(format.name().to_string());
         let options = FormatOptions { mapping: self.ctx.options.mapping.clone() };
-        let normalizer = format.normalizer(&sample, &options);
+        let reader = RecordReader::new(format, &sample, &options);
+        self.report.format = Some(format.name().to_string());
+        self.report.context = Some(reader.context().clone());
         for frame in pending {
-            self.take(framer, frame, format, normalizer.as_ref(), sink)?;
+            self.take(&reader, frame, sink)?;
         }
         while let Some(frame) = self.next(framer)? {
-            self.take(framer, frame, format, normalizer.as_ref(), sink)?;
+            self.take(&reader, frame, sink)?;
             if self.ordinal % 256 == 0 && self.ctx.cancel.load(Ordering::Relaxed) {
                 return Err(ReadStop::Engine(crate::Error::Cancelled));
             }
@@ -222,18 +223,18 @@ impl FileReader<'_> {
         Ok(())
     }
 
+    fn csv<'h, R>(&'h self, framer: &Framer<R>) -> Option<(u8, &'h [String])> {
+        match framer {
+            Framer::Csv(_, d) => Some((*d, self.header.as_deref().unwrap_or_default())),
+            Framer::Json(_) => None,
+        }
+    }
+
     fn next<R: BufRead>(&mut self, framer: &mut Framer<R>) -> Result<Option<Frame>, ReadStop> {
         framer.next().map_err(ReadStop::Io)
     }
 
-    fn take<R: BufRead>(
-        &mut self,
-        framer: &Framer<R>,
-        frame: Frame,
-        format: &dyn Format,
-        normalizer: &dyn Normalize,
-        sink: &mut DocSink,
-    ) -> Result<(), ReadStop> {
+    fn take(&mut self, reader: &RecordReader, frame: Frame, sink: &mut DocSink) -> Result<(), ReadStop> {
         let ordinal = self.ordinal;
         self.ordinal += 1;
         let raw = match frame {
@@ -243,75 +244,38 @@ impl FileReader<'_> {
             }
             Frame::Record(raw) => raw,
         };
-        let (value, utf8_replaced) = match self.parse(framer, &raw) {
+        let (value, utf8_replaced) = match reader.parse(&raw.bytes) {
             Ok(v) => v,
             Err(reason) => {
                 self.report.skip(Some(raw.line), Some(raw.offset), reason);
                 return Ok(());
             }
         };
-        let mut event = AuditEvent {
-            format: format.name().to_string(),
-            provenance: Provenance {
-                file_id: self.file_id,
-                path: self.path.clone(),
-                sha256: self.sha256.clone(),
-                ordinal,
-                line: Some(raw.line),
-                offset: raw.offset,
-            },
-            ..AuditEvent::default()
+        let provenance = Provenance {
+            file_id: self.file_id,
+            path: self.path.clone(),
+            sha256: self.sha256.clone(),
+            ordinal,
+            line: Some(raw.line),
+            offset: raw.offset,
         };
-        normalizer.normalize(&value, &mut event);
-        if utf8_replaced {
-            event.flags.push("invalid_utf8".to_string());
-            self.report.warn(Some(raw.line), Some(raw.offset), "invalid UTF-8 replaced for indexing; raw bytes kept".to_string());
-        }
-        if event.time.utc_nanos.is_none() {
-            let (flag, why) = match &event.time.original {
-                Some(t) => ("time_unparsed", format!("time {t:?} could not be read; imported without a time")),
-                None => ("time_missing", "no time field; imported without a time".to_string()),
-            };
-            event.flags.push(flag.to_string());
-            self.report.warn(Some(raw.line), Some(raw.offset), why);
-        }
+        let event = reader.event(&value, utf8_replaced, provenance);
         if !event.flags.is_empty() {
             self.report.flagged += 1;
+            let (line, offset) = (Some(raw.line), Some(raw.offset));
+            if utf8_replaced {
+                self.report.warn(line, offset, "invalid UTF-8 replaced for indexing; raw bytes kept".to_string());
+            }
+            match &event.time.original {
+                _ if event.time.utc_nanos.is_some() => {}
+                Some(t) => self.report.warn(line, offset, format!("time {t:?} could not be read; imported without a time")),
+                None => self.report.warn(line, offset, "no time field; imported without a time".to_string()),
+            }
         }
-        let doc = index::document(self.ctx.fields, &event, &value, format.aliases(), &raw.bytes);
+        let doc = index::document(self.ctx.fields, &event, &value, reader.format.aliases(), &raw.bytes);
         sink(doc)?;
         self.report.events += 1;
         self.ctx.events.fetch_add(1, Ordering::Relaxed);
         Ok(())
-    }
-
-    /// Parses a record into a JSON object; CSV rows become objects keyed by the header.
-    /// The flag says invalid UTF-8 had to be replaced.
-    fn parse<R>(&self, framer: &Framer<R>, raw: &RawRecord) -> Result<(Value, bool), String> {
-        if let Framer::Csv(_, d) = framer {
-            let cells = split_csv_row(&raw.bytes, *d);
-            let header = self.header.as_deref().unwrap_or_default();
-            let mut row = Map::new();
-            for (i, cell) in cells.into_iter().enumerate() {
-                let key = header.get(i).cloned().unwrap_or_else(|| format!("column_{}", i + 1));
-                row.insert(key, Value::String(cell));
-            }
-            return Ok((Value::Object(row), std::str::from_utf8(&raw.bytes).is_err()));
-        }
-        let (value, replaced) = match serde_json::from_slice::<Value>(&raw.bytes) {
-            Ok(v) => (v, false),
-            Err(e) if std::str::from_utf8(&raw.bytes).is_err() => {
-                let text = String::from_utf8_lossy(&raw.bytes);
-                match serde_json::from_str::<Value>(&text) {
-                    Ok(v) => (v, true),
-                    Err(_) => return Err(format!("invalid JSON: {e}")),
-                }
-            }
-            Err(e) => return Err(format!("invalid JSON: {e}")),
-        };
-        if !value.is_object() {
-            return Err("record is not a JSON object".to_string());
-        }
-        Ok((value, replaced))
     }
 }

@@ -237,6 +237,7 @@ impl Case {
                 events: f.events,
                 skipped: f.skipped,
                 detail: f.note.as_deref(),
+                context: f.context.as_ref().and_then(|c| serde_json::to_string(c).ok()),
             })
             .collect();
         // Files that got no id (refused, duplicate) still need a unique row id.

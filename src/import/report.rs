@@ -67,6 +67,8 @@ pub struct FileReport {
     #[serde(skip)]
     pub(crate) file_id: Option<u64>,
     #[serde(skip)]
+    pub(crate) context: Option<crate::formats::FileContext>,
+    #[serde(skip)]
     pub(crate) size: Option<u64>,
     /// Position in the walk, to report files in bundle order whatever thread read them.
     #[serde(skip)]
@@ -87,6 +89,7 @@ impl FileReport {
             errors: Vec::new(),
             warnings: Vec::new(),
             file_id: None,
+            context: None,
             size: None,
             order,
         }

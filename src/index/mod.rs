@@ -3,8 +3,9 @@
 //! Keyword fields (`actor`, `ip`, …) are indexed lowercased whole, so `actor:Alice` matches
 //! exactly and case-insensitively; the facet fields are also fast (columnar, original case) for
 //! counting. `all` holds every value's words for bare-word search; `kv` holds one `path=value`
-//! token per original leaf for `eventName:ConsoleLogin`-style queries. The raw record and a
-//! compact copy of the normalized event are stored (zstd) for display.
+//! token per original leaf for `eventName:ConsoleLogin`-style queries. Only the raw record and
+//! its locator are stored (zstd): events are rebuilt from them for display, so the index holds
+//! one copy of the evidence, not two.
 
 use std::path::Path;
 
@@ -51,13 +52,13 @@ pub struct Fields {
     pub user_agent: Field,
     pub region: Field,
     pub host: Field,
-    pub session: Field,
-    pub request: Field,
-    pub id: Field,
+    /// Hashes of the id-like values (`id`, `request`, `session`), see [`id_hash`].
+    pub ids: Field,
     pub flags: Field,
     pub all: Field,
     pub kv: Field,
-    pub event: Field,
+    /// `seq line offset` of the record, stored.
+    pub locator: Field,
     pub raw: Field,
 }
 
@@ -99,13 +100,11 @@ pub fn schema() -> (Schema, Fields) {
         user_agent: b.add_text_field("user_agent", keyword(false)),
         region: b.add_text_field("region", keyword(false)),
         host: b.add_text_field("host", keyword(false)),
-        session: b.add_text_field("session", keyword(false)),
-        request: b.add_text_field("request", keyword(false)),
-        id: b.add_text_field("id", keyword(false)),
+        ids: b.add_u64_field("ids", NumericOptions::default().set_fast()),
         flags: b.add_text_field("flags", keyword(false)),
         all: b.add_text_field("all", words),
         kv: b.add_text_field("kv", keyword(false)),
-        event: b.add_bytes_field("event", BytesOptions::default().set_stored()),
+        locator: b.add_text_field("locator", TextOptions::default().set_stored()),
         raw: b.add_bytes_field("raw", BytesOptions::default().set_stored()),
     };
     (b.build(), fields)
@@ -139,6 +138,9 @@ pub fn open_or_create(dir: &Path) -> tantivy::Result<(Index, Fields)> {
         Index::builder().schema(schema).settings(settings).create_in_dir(dir)?
     };
     register_tokenizers(&index);
+    let mut index = index;
+    // Search segments in parallel: a query over a million events then uses every core.
+    index.set_default_multithread_executor()?;
     Ok((index, fields))
 }
 
@@ -185,13 +187,15 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str
         (f.user_agent, &event.user_agent),
         (f.region, &event.region),
         (f.host, &event.host),
-        (f.session, &event.session_id),
-        (f.request, &event.request_id),
-        (f.id, &event.native_id),
     ];
     for (field, value) in optional {
         if let Some(v) = value {
             doc.add_text(field, v);
+        }
+    }
+    for (kind, value) in [("session", &event.session_id), ("request", &event.request_id), ("id", &event.native_id)] {
+        if let Some(v) = value {
+            doc.add_u64(f.ids, id_hash(kind, v));
         }
     }
     for flag in &event.flags {
@@ -216,11 +220,23 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str
     }
     push_words(&mut words, &event.message);
     doc.add_text(f.all, truncate(&words, MAX_WORDS_BYTES));
-    if let Ok(json) = serde_json::to_vec(event) {
-        doc.add_bytes(f.event, &json);
-    }
+    doc.add_text(f.locator, format!("{} {} {}", sequence_key(p.file_id, p.ordinal), p.line.unwrap_or(0), p.offset));
     doc.add_bytes(f.raw, raw);
     doc
+}
+
+/// Request, session and record ids are nearly all unique: as strings they would dominate the
+/// term dictionary (and indexing time). They are kept as 64-bit FNV-1a hashes of
+/// `kind:lowercased value` in a fast column instead, which a lookup scans (a few ms per
+/// million events); the values themselves stay in the stored event.
+pub fn id_hash(kind: &str, value: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let bytes = kind.bytes().chain(std::iter::once(b':')).chain(value.bytes().map(|b| b.to_ascii_lowercase()));
+    for b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 fn push_words(words: &mut String, value: &str) {

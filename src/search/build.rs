@@ -68,8 +68,7 @@ impl Builder<'_> {
             "service" => &[f.service],
             "region" => &[f.region],
             "host" => &[f.host],
-            "session" => &[f.session],
-            "request" => &[f.request],
+            "session" | "request" => return self.id_value(field, t),
             "format" => &[f.format],
             "file" => &[f.file],
             "flag" => &[f.flags],
@@ -92,11 +91,9 @@ impl Builder<'_> {
     fn bare(&self, t: &Term) -> Result<Box<dyn Query>> {
         let words = self.words(self.fields.all, &t.value, t.position)?;
         let (Value::Word(w) | Value::Phrase(w)) = &t.value else { return Ok(words) };
-        let f = self.fields;
-        let text = w.to_lowercase();
         let mut queries = vec![words];
-        for field in [f.id, f.request, f.session] {
-            queries.push(Box::new(TermQuery::new(TantivyTerm::from_field_text(field, &text), IndexRecordOption::Basic)));
+        for kind in ["id", "request", "session"] {
+            queries.push(self.id_term(kind, w));
         }
         Ok(any_of(queries))
     }
@@ -157,9 +154,22 @@ impl Builder<'_> {
         Ok(Box::new(RangeQuery::new(lo, hi)))
     }
 
+    fn id_term(&self, kind: &str, value: &str) -> Box<dyn Query> {
+        let term = TantivyTerm::from_field_u64(self.fields.ids, crate::index::id_hash(kind, value));
+        Box::new(RangeQuery::new(Bound::Included(term.clone()), Bound::Included(term)))
+    }
+
+    /// `request:` and `session:` match whole values only (they are indexed as hashes).
+    fn id_value(&self, kind: &str, t: &Term) -> Result<Box<dyn Query>> {
+        match &t.value {
+            Value::Word(w) | Value::Phrase(w) => Ok(self.id_term(kind, w)),
+            _ => Err(error(t.position, format!("{kind}: matches whole ids only; no wildcards or comparisons"))),
+        }
+    }
+
     /// `id:` matches the source's own record id, or Sightline's `FILE-ORDINAL` event id.
     fn id(&self, t: &Term) -> Result<Box<dyn Query>> {
-        let native = keyword(self.fields.id, "", &t.value, t.position)?;
+        let native = self.id_value("id", t)?;
         let (Value::Word(w) | Value::Phrase(w)) = &t.value else { return Ok(native) };
         let Some((file, ordinal)) = parse_event_id(w) else { return Ok(native) };
         let key = TantivyTerm::from_field_u64(self.fields.seq, sequence_key(file, ordinal));

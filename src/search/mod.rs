@@ -286,8 +286,7 @@ impl Case {
         let hits = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         let Some((_, addr)) = hits.first() else { return Err(Error::EventNotFound(id.to_string())) };
         let doc: TantivyDocument = searcher.doc(*addr)?;
-        let event = decode_event(&doc, self.fields.event)?;
-        let raw = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
+        let (event, raw) = self.rebuild(&doc)?;
         Ok(EventDetail {
             row: EventRow::from(&event),
             event,
@@ -298,7 +297,27 @@ impl Case {
 
     fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<AuditEvent> {
         let doc: TantivyDocument = searcher.doc(addr)?;
-        decode_event(&doc, self.fields.event)
+        Ok(self.rebuild(&doc)?.0)
+    }
+
+    /// Rebuilds a stored document's event from its raw record, as the import normalized it.
+    fn rebuild(&self, doc: &TantivyDocument) -> Result<(AuditEvent, Vec<u8>)> {
+        let raw = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
+        let locator = doc.get_first(self.fields.locator).and_then(|v| v.as_str()).unwrap_or_default();
+        let mut parts = locator.split(' ').map(|p| p.parse::<u64>().unwrap_or(0));
+        let (seq, line, offset) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        let (file_id, ordinal) = (seq >> 32, seq & 0xffff_ffff);
+        let file = self.imported_file(file_id)?;
+        let (value, replaced) = file.reader.parse(&raw).map_err(|e| Error::Invalid(format!("stored record {file_id}-{ordinal} no longer parses: {e}")))?;
+        let provenance = crate::event::Provenance {
+            file_id,
+            path: file.path.clone(),
+            sha256: file.sha256.clone(),
+            ordinal,
+            line: (line > 0).then_some(line),
+            offset,
+        };
+        Ok((file.reader.event(&value, replaced, provenance), raw))
     }
 
     fn compile(&self, req: &SearchRequest) -> Result<Box<dyn Query>> {
@@ -339,9 +358,4 @@ fn sort_key(order: SortOrder, time: Option<i64>, seq: Option<u64>) -> (bool, i64
         SortOrder::NewestFirst => (time.is_some(), t, s),
         SortOrder::OldestFirst => (time.is_some(), !t, !s),
     }
-}
-
-fn decode_event(doc: &TantivyDocument, field: tantivy::schema::Field) -> Result<AuditEvent> {
-    let bytes = doc.get_first(field).and_then(|v| v.as_bytes()).unwrap_or_default();
-    serde_json::from_slice(bytes).map_err(|e| Error::Invalid(format!("stored event is unreadable: {e}")))
 }
