@@ -1,5 +1,10 @@
 //! `sightline`: import audit-log bundles into a case and search them from the terminal.
 
+// Indexing allocates many small, short-lived strings; mimalloc handles that pattern
+// markedly faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;

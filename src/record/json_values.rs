@@ -103,13 +103,39 @@ impl<R: BufRead> JsonFramer<R> {
     }
 
     fn scan(&mut self, chunk: &[u8]) {
-        for &b in chunk {
+        let mut i = 0;
+        while i < chunk.len() {
+            if self.in_string && !self.escape {
+                // Most bytes are inside strings: copy up to the next byte that matters at once.
+                let rest = &chunk[i..];
+                let n = memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len());
+                if n > 0 {
+                    self.push_slice(&rest[..n]);
+                    self.offset += n as u64;
+                    i += n;
+                    continue;
+                }
+            }
+            let b = chunk[i];
             self.step(b);
             self.offset += 1;
             if b == b'\n' {
                 self.line += 1;
             }
+            i += 1;
         }
+    }
+
+    fn push_slice(&mut self, bytes: &[u8]) {
+        if !self.capturing || self.oversize {
+            return;
+        }
+        if self.buf.len() + bytes.len() > self.max_record {
+            self.oversize = true;
+            self.buf = Vec::new();
+            return;
+        }
+        self.buf.extend_from_slice(bytes);
     }
 
     fn push(&mut self, b: u8) {
