@@ -219,6 +219,8 @@ fn run(data: &Path, case_dir: &Path) -> Result<()> {
         ("facets (all events)", SearchRequest { limit: 0, ..SearchRequest::default() }),
         ("histogram + page (all)", SearchRequest::default()),
         ("original field", SearchRequest { query: "requestParameters.bucketName:data-7".into(), ..SearchRequest::default() }),
+        ("wildcard word", SearchRequest { query: "Unauthor*".into(), ..SearchRequest::default() }),
+        ("request id lookup", SearchRequest { query: "request:00000000-0000-0000-0000-000000000000".into(), ..SearchRequest::default() }),
     ];
     println!("queries (20 runs each, after one warm-up):");
     for (name, request) in &queries {

@@ -44,6 +44,10 @@ pub struct SegmentCounts {
     outcome_slot: Vec<usize>,
     histogram: Vec<BucketCounts>,
     untimed: u64,
+    /// Scratch buffers for block collection.
+    ords: Vec<Option<u64>>,
+    times: Vec<Option<i64>>,
+    outcomes: Vec<Option<u64>>,
 }
 
 impl Collector for CountCollector {
@@ -84,6 +88,9 @@ impl Collector for CountCollector {
             outcome_slot,
             histogram,
             untimed: 0,
+            ords: Vec::new(),
+            times: Vec::new(),
+            outcomes: Vec::new(),
         })
     }
 
@@ -117,6 +124,47 @@ impl Collector for CountCollector {
 
 impl SegmentCollector for SegmentCounts {
     type Fruit = Counts;
+
+    /// Facet fields hold one value per document, so a block is counted with batched column
+    /// reads; this is the hot loop of every search over many hits.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.total += docs.len() as u64;
+        let n = docs.len();
+        self.ords.resize(n, None);
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            let Some(column) = column else { continue };
+            column.ords().first_vals(docs, &mut self.ords[..n]);
+            for ord in self.ords[..n].iter().flatten() {
+                counts[*ord as usize] += 1;
+            }
+        }
+        let Some(layout) = self.layout else { return };
+        self.times.resize(n, None);
+        self.outcomes.resize(n, None);
+        match &self.time {
+            Some(col) => col.first_vals(docs, &mut self.times[..n]),
+            None => self.times[..n].fill(None),
+        }
+        match &self.outcome {
+            Some(col) => col.ords().first_vals(docs, &mut self.outcomes[..n]),
+            None => self.outcomes[..n].fill(None),
+        }
+        for (time, outcome) in self.times[..n].iter().zip(&self.outcomes[..n]) {
+            let Some(t) = *time else {
+                self.untimed += 1;
+                continue;
+            };
+            if t < layout.start {
+                continue;
+            }
+            let bucket = ((t - layout.start) / layout.width) as usize;
+            if bucket >= layout.buckets {
+                continue;
+            }
+            let slot = outcome.and_then(|o| self.outcome_slot.get(o as usize).copied()).unwrap_or(2);
+            self.histogram[bucket][slot] += 1;
+        }
+    }
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.total += 1;
