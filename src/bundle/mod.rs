@@ -51,13 +51,13 @@ pub struct Leaf {
 impl Leaf {
     /// Opens the leaf's decompressed bytes. A gzip layer is undone here, bounded by `limits`.
     pub fn open(&self, limits: &Limits) -> io::Result<Box<dyn BufRead + Send>> {
-        let mut raw = BufReader::with_capacity(256 << 10, open_raw(&self.content)?);
+        let mut raw = BufReader::with_capacity(64 << 10, open_raw(&self.content)?);
         if magic(raw.fill_buf()?) != Magic::Gzip {
             return Ok(Box::new(raw));
         }
         let (counting, consumed) = Counting::new(raw);
         let decoder = Bounded::new(MultiGzDecoder::new(counting), consumed, limits.max_file_bytes, limits);
-        Ok(Box::new(BufReader::with_capacity(256 << 10, decoder)))
+        Ok(Box::new(BufReader::with_capacity(64 << 10, decoder)))
     }
 }
 

@@ -72,14 +72,15 @@ pub(crate) fn read_file(ctx: &ReadContext, job: FileJob, sink: &mut DocSink) -> 
         Some(name) => Some(formats::by_name(name).ok_or_else(|| crate::Error::UnknownFormat(name.to_string(), formats::names()))?),
         None => None,
     };
-    let stream = BufReader::with_capacity(256 << 10, Cursor::new(head.clone()).chain(input));
+    let unrecognized = unrecognized_reason(&head);
+    let stream = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(input));
     let mut framer = match (shape, forced) {
         (Shape::Delimited(d), _) => Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), d),
         (_, Some(f)) if f.reads_delimited() => Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), b','),
         (Shape::Json, _) | (_, Some(_)) => Framer::Json(JsonFramer::new(stream, ctx.limits.max_record_bytes)),
         (Shape::Unknown, None) => {
             report.status = FileStatus::Unrecognized;
-            report.note = Some(unrecognized_reason(&head));
+            report.note = Some(unrecognized);
             return Ok(report);
         }
     };

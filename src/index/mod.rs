@@ -213,7 +213,10 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str
         kv.push('=');
         kv.push_str(truncate(value, KV_VALUE_BYTES));
         doc.add_text(f.kv, &kv);
-        push_words(&mut words, value);
+        // `true`/`false` are in nearly every record: as words they would only cost positions.
+        if value != "true" && value != "false" {
+            push_words(&mut words, value);
+        }
     });
     if !complete {
         doc.add_text(f.flags, "fields_truncated");

@@ -14,6 +14,11 @@ const WRAPPER_KEYS: [&[u8]; 2] = [b"Records", b"records"];
 
 pub struct JsonFramer<R> {
     reader: R,
+    scan: Scanner,
+}
+
+/// The splitter's state, apart from the reader so a buffered chunk can be scanned in place.
+struct Scanner {
     max_record: usize,
     out: VecDeque<Frame>,
     offset: u64,
@@ -46,8 +51,42 @@ pub struct JsonFramer<R> {
 
 impl<R: BufRead> JsonFramer<R> {
     pub fn new(reader: R, max_record: usize) -> Self {
-        JsonFramer {
-            reader,
+        JsonFramer { reader, scan: Scanner::new(max_record) }
+    }
+
+    /// Next record or bad stretch; `Ok(None)` at the end. An I/O error (a truncated gzip stream,
+    /// say) is returned once; records before it have already been yielded.
+    pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
+        loop {
+            if let Some(frame) = self.scan.out.pop_front() {
+                return Ok(Some(frame));
+            }
+            if self.scan.finished {
+                return Ok(None);
+            }
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                self.scan.finish();
+                continue;
+            }
+            let consumed = chunk.len();
+            let mut body = chunk;
+            if !self.scan.started {
+                self.scan.started = true;
+                if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
+                    body = rest;
+                    self.scan.offset += 3;
+                }
+            }
+            self.scan.scan(body);
+            self.reader.consume(consumed);
+        }
+    }
+}
+
+impl Scanner {
+    fn new(max_record: usize) -> Self {
+        Scanner {
             max_record,
             out: VecDeque::new(),
             offset: 0,
@@ -70,35 +109,6 @@ impl<R: BufRead> JsonFramer<R> {
             lines_mode: None,
             started: false,
             finished: false,
-        }
-    }
-
-    /// Next record or bad stretch; `Ok(None)` at the end. An I/O error (a truncated gzip stream,
-    /// say) is returned once; records before it have already been yielded.
-    pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
-        loop {
-            if let Some(frame) = self.out.pop_front() {
-                return Ok(Some(frame));
-            }
-            if self.finished {
-                return Ok(None);
-            }
-            let chunk = self.reader.fill_buf()?;
-            if chunk.is_empty() {
-                self.finish();
-                continue;
-            }
-            let mut chunk = chunk.to_vec();
-            let consumed = chunk.len();
-            if !self.started {
-                self.started = true;
-                if chunk.starts_with(b"\xEF\xBB\xBF") {
-                    chunk.drain(..3);
-                    self.offset += 3;
-                }
-            }
-            self.scan(&chunk);
-            self.reader.consume(consumed);
         }
     }
 
