@@ -1,0 +1,106 @@
+//! The case on disk: one writer at a time, readers alongside, and a kill mid-import leaves the
+//! case openable with no trace of the half-done run.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use sightline::{Case, Error};
+
+use crate::support::{clock, fixtures, import, new_case, search};
+
+#[test]
+fn a_second_writer_is_refused_while_readers_are_welcome() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let writer = new_case(dir.path());
+    import(&writer, &[fixtures().join("cloudtrail/aws.persistence.iam-create-admin-user.json")]);
+    match Case::open_or_create(&dir.path().join("case"), clock()) {
+        Err(e @ Error::CaseLocked(_)) => assert!(e.to_string().contains("another process"), "{e}"),
+        other => panic!("expected CaseLocked, got {:?}", other.map(|c| c.dir().to_path_buf())),
+    }
+    let reader = Case::open(&dir.path().join("case"), clock()).expect("readers open a locked case");
+    assert_eq!(search(&reader, "").total, 3);
+    drop(writer);
+    Case::open_or_create(&dir.path().join("case"), clock()).expect("the lock goes with the writer");
+}
+
+#[test]
+fn opening_something_that_is_not_a_case_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    match Case::open(dir.path(), clock()) {
+        Err(e @ Error::NotACase(_)) => assert_eq!(e.code(), "not_a_case"),
+        other => panic!("expected NotACase, got {:?}", other.map(|c| c.dir().to_path_buf())),
+    }
+}
+
+#[test]
+fn cancelling_an_import_keeps_nothing_of_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let result = case.import(&[fixtures().join("cloudtrail")], &Default::default(), &|_| {}, &cancel);
+    assert!(matches!(result, Err(Error::Cancelled)), "{:?}", result.map(|r| r.events));
+    assert_eq!(search(&case, "").total, 0);
+    assert_eq!(case.stats().expect("stats").runs, 0);
+    assert_eq!(import(&case, &[fixtures().join("cloudtrail")]).files_duplicate, 0, "cancelled files are not duplicates");
+}
+
+fn big_bundle(dir: &std::path::Path, files: usize, per_file: usize) {
+    for f in 0..files {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(b"{\"Records\":[").expect("gz");
+        for i in 0..per_file {
+            if i > 0 {
+                gz.write_all(b",").expect("gz");
+            }
+            write!(
+                gz,
+                r#"{{"eventVersion":"1.08","eventTime":"2024-05-01T{:02}:{:02}:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{{"type":"IAMUser","userName":"user-{}"}},"sourceIPAddress":"10.0.{}.{}","requestParameters":{{"bucketName":"b{}","key":"k/{}/{}"}},"eventID":"e-{f}-{i}"}}"#,
+                i / 3600 % 24, i / 60 % 60, i % 60, i % 97, f % 250, i % 250, i % 13, f, i
+            )
+            .expect("gz");
+        }
+        gz.write_all(b"]}").expect("gz");
+        std::fs::write(dir.join(format!("part-{f:04}.json.gz")), gz.finish().expect("gz")).expect("write");
+    }
+}
+
+#[test]
+fn a_kill_mid_import_leaves_an_openable_case_without_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).expect("mkdir");
+    big_bundle(&bundle, 120, 2000);
+    let case_dir = dir.path().join("case");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args(["import", "--json", "--case"])
+        .arg(&case_dir)
+        .arg(&bundle)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sightline");
+    // Wait until the importer has written index data, then kill it without warning.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        let segments = std::fs::read_dir(case_dir.join("index")).map(|d| d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "store" || x == "idx")).count()).unwrap_or(0);
+        if segments > 0 || started.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(child.try_wait().expect("child state").is_none(), "the import finished before it could be killed; make the bundle bigger");
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+
+    let case = Case::open_or_create(&case_dir, clock()).expect("a killed import leaves the case openable");
+    assert_eq!(search(&case, "").total, 0, "no half-imported run is visible");
+    let stats = case.stats().expect("stats");
+    assert_eq!(stats.runs, 0);
+    assert!(stats.files.is_empty(), "{:?}", stats.files);
+    let report = import(&case, &[fixtures().join("cloudtrail/aws.defense-evasion.cloudtrail-stop.json")]);
+    assert_eq!(report.events, 1, "the case takes new imports");
+    assert_eq!(search(&case, "").total, 1);
+}

@@ -1,0 +1,9 @@
+//! Sightline's integration tests: one binary, one module per concern.
+
+mod archives;
+mod case_dir;
+mod cli;
+mod datasets;
+mod fixtures;
+mod search;
+mod support;
