@@ -1,30 +1,64 @@
 # Sightline: two commands to know. `make run` and `make test` install what is missing first.
 SHELL := /bin/bash
 CARGO ?= cargo
-DEMO_CASE ?= target/demo-case
 BENCH_EVENTS ?= 1000000
 BENCH_DATA ?= target/bench-data-$(BENCH_EVENTS)
+APP := target/debug/sightline-desktop
+BINDINGS := ui/src/lib/bindings
 
-.PHONY: run test setup build bench demo clean-demo
+.PHONY: run test setup setup-desktop ui app bindings check-bindings test-engine test-ui e2e bench cli-demo
 
 setup:
 	@scripts/setup.sh
 
-build: setup
+setup-desktop:
+	@scripts/setup.sh desktop
+
+## Build the UI and the desktop app, then open the window on the demo case.
+run: app
+	SIGHTLINE_OPEN_DEMO=1 $(APP)
+
+## Every test: engine unit and integration tests, binding drift, UI unit tests, the real window.
+test: test-engine check-bindings test-ui e2e
+
+test-engine: setup
+	$(CARGO) test --locked
+
+ui: setup-desktop
+	npm --prefix ui run build
+
+app: ui
+	$(CARGO) build --locked -p sightline-desktop --bin sightline-desktop
+	$(CARGO) build --locked --bin sightline
+
+## Regenerate the TypeScript types of the IPC from the Rust types.
+bindings: ui
+	$(CARGO) test --locked --features ts --lib export_bindings -q
+	$(CARGO) test --locked -p sightline-desktop export_bindings -q
+
+## Fails when the committed bindings differ from what the Rust types generate.
+check-bindings: bindings
+	@if [ -n "$$(git status --porcelain -- $(BINDINGS))" ]; then \
+		echo "error: $(BINDINGS) is out of date with the Rust types; run 'make bindings' and commit:"; \
+		git status --porcelain -- $(BINDINGS); git --no-pager diff --stat -- $(BINDINGS); exit 1; \
+	fi
+	@echo "bindings: up to date"
+
+test-ui: setup-desktop
+	npm --prefix ui test
+
+## The real window under Xvfb, driven through WebDriver; screenshots go to target/e2e/.
+e2e: app
+	mkdir -p target/e2e
+	xvfb-run -a -s "-screen 0 1400x900x24" node --test --test-concurrency=1 ui/e2e/
+
+## The engine alone: import the demo bundle with the CLI and print a summary and a search.
+cli-demo: setup
 	$(CARGO) build --release --bin sightline
-
-## Build, import the demo bundle that ships in tests/fixtures, print a summary and a search.
-run: build clean-demo
-	target/release/sightline import --case $(DEMO_CASE) tests/fixtures/cloudtrail tests/fixtures/generic
-	target/release/sightline stats --case $(DEMO_CASE)
-	target/release/sightline search --case $(DEMO_CASE) --limit 10 'outcome:failure OR category:permission_change'
-
-clean-demo:
-	@rm -rf $(DEMO_CASE)
-
-## Every test: unit tests and the integration suite (tests/it).
-test: setup
-	$(CARGO) test --workspace --locked
+	rm -rf target/demo-case
+	target/release/sightline import --case target/demo-case tests/fixtures/cloudtrail tests/fixtures/generic
+	target/release/sightline stats --case target/demo-case
+	target/release/sightline search --case target/demo-case --limit 10 'outcome:failure OR category:permission_change'
 
 ## Import and query benchmark over generated CloudTrail (1M events by default).
 bench: setup

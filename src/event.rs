@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// What kind of thing happened, aligned with OCSF classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Category {
     Authentication,
     AccountChange,
@@ -64,6 +65,7 @@ impl Category {
 /// Whether the action succeeded (OCSF `status_id`, ECS `event.outcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Outcome {
     Success,
     Failure,
@@ -83,6 +85,7 @@ impl Outcome {
 
 /// An identity: a user, role, service or machine account.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Identity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -106,6 +109,7 @@ impl Identity {
 /// Who did it. `effective` is the identity actually exercised when one was assumed
 /// (a role behind a CloudTrail role session); `invoked_by` is the service acting for the actor.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Actor {
     #[serde(flatten)]
     pub identity: Identity,
@@ -117,9 +121,11 @@ pub struct Actor {
 
 /// The time of an event: UTC nanoseconds plus the text the source wrote.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct EventTime {
     /// Nanoseconds since the Unix epoch, UTC; `None` when the source time could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub utc_nanos: Option<i64>,
     /// The time exactly as the source wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,25 +134,32 @@ pub struct EventTime {
 
 /// Where an event came from: enough to find its bytes again and prove they are unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Provenance {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub file_id: u64,
     /// The file's path as given to import, with the path inside an archive after `!/`.
     pub path: String,
     pub sha256: String,
     /// 0-based position of the record in its file.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub ordinal: u64,
     /// 1-based line where the record starts, for text sources.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub line: Option<u64>,
     /// Byte offset of the record in the (decompressed) file.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub offset: u64,
 }
 
 /// One normalized audit event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditEvent {
     pub time: EventTime,
     pub category: Category,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub class_uid: u32,
     /// The source's own name for what happened (`ConsoleLogin`, `DeleteTrail`).
     pub action: String,

@@ -179,7 +179,7 @@ fn run(cli: Cli) -> Result<()> {
                 let e = &detail.event;
                 outln!(out, "{}", detail.row.message);
                 outln!(out, "time      {} (source wrote {:?})", detail.row.time.as_deref().unwrap_or("-"), e.time.original.as_deref().unwrap_or(""));
-                outln!(out, "file      {} line {:?} offset {}", e.provenance.path, e.provenance.line, e.provenance.offset);
+                outln!(out, "file      {} line {} offset {}", e.provenance.path, e.provenance.line.map_or("-".to_string(), |l| l.to_string()), e.provenance.offset);
                 outln!(out, "file hash {}", e.provenance.sha256);
                 outln!(out, "raw hash  {}", detail.raw_sha256);
                 outln!(out, "\n{}", detail.raw);

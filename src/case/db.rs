@@ -165,15 +165,21 @@ pub fn imported_hashes(conn: &Connection) -> Result<std::collections::HashMap<St
 
 /// One imported file, as the manifest holds it.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ManifestFile {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub run_id: u64,
     pub path: String,
     pub sha256: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub size: Option<u64>,
     pub format: Option<String>,
     pub status: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub events: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub skipped: u64,
     pub detail: Option<String>,
 }

@@ -42,9 +42,12 @@ pub struct Case {
 
 /// What a case holds: events per format and per file, and the time they cover.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CaseStats {
     pub case_id: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub events: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub runs: u64,
     /// RFC 3339 UTC of the earliest and latest event with a time.
     pub time_from: Option<String>,
@@ -61,9 +64,12 @@ pub(crate) struct ImportedFile {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FormatCount {
     pub format: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub events: u64,
 }
 

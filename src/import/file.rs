@@ -267,6 +267,9 @@ impl FileReader<'_> {
             if utf8_replaced {
                 self.report.warn(line, offset, "invalid UTF-8 replaced for indexing; raw bytes kept".to_string());
             }
+            if event.flags.iter().any(|f| f == "time_zone_assumed_utc") {
+                self.report.warn(line, offset, "time has no zone; read as UTC".to_string());
+            }
             match &event.time.original {
                 _ if event.time.utc_nanos.is_some() => {}
                 Some(t) => self.report.warn(line, offset, format!("time {t:?} could not be read; imported without a time")),

@@ -52,12 +52,18 @@ impl Default for ImportOptions {
 
 /// Progress of a running import, reported a few times a second.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ImportProgress {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files_seen: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files_done: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub events: u64,
     /// Uncompressed bytes read so far.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub elapsed_ms: u64,
     /// Set once the walk is over and every file is known.
     pub walk_done: bool,

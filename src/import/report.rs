@@ -7,10 +7,13 @@ pub const MAX_SAMPLES: usize = 100;
 
 /// A record that could not be imported, or was imported with a warning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RecordError {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub offset: Option<u64>,
     pub reason: String,
 }
@@ -18,6 +21,7 @@ pub struct RecordError {
 /// What happened to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum FileStatus {
     /// Read; its events are in the case (perhaps with skipped records).
     Imported,
@@ -44,6 +48,7 @@ impl FileStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FileReport {
     /// Path as given, with `!/member` inside archives.
     pub path: String,
@@ -52,9 +57,12 @@ pub struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     pub status: FileStatus,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub events: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub skipped: u64,
     /// Events imported with a flag (no parsable time, invalid UTF-8 replaced, …).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub flagged: u64,
     /// Why the file was not (fully) read, or what else the user should know about it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,18 +119,30 @@ impl FileReport {
 
 /// The result of one import run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ImportReport {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub run_id: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub events: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub skipped: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub flagged: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files_imported: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files_duplicate: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files_refused: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files_unrecognized: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files_failed: u64,
     /// Uncompressed bytes read from leaf files.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub elapsed_ms: u64,
     pub files: Vec<FileReport>,
 }

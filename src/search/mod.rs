@@ -27,6 +27,7 @@ use crate::index::FACETS;
 /// Newest first or oldest first. Ties keep import order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SortOrder {
     #[default]
     NewestFirst,
@@ -35,6 +36,7 @@ pub enum SortOrder {
 
 /// Keep or drop events whose facet `field` equals `value`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FacetFilter {
     pub field: String,
     pub value: String,
@@ -43,20 +45,27 @@ pub struct FacetFilter {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SearchRequest {
     pub query: String,
     /// Inclusive lower bound, UTC nanoseconds.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub from: Option<i64>,
     /// Exclusive upper bound, UTC nanoseconds.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub to: Option<i64>,
     pub filters: Vec<FacetFilter>,
     pub order: SortOrder,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub offset: usize,
     /// Events per page; 0 returns counts only.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub limit: usize,
     /// Values returned per facet.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub facet_limit: usize,
     /// Buckets the histogram aims for.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub histogram_buckets: usize,
 }
 
@@ -78,6 +87,7 @@ impl Default for SearchRequest {
 
 /// One event as a result row. `actor` and `target` are objects.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct EventRow {
     pub id: String,
     /// RFC 3339 UTC, or `None` when the record had no readable time.
@@ -98,7 +108,9 @@ pub struct EventRow {
     pub message: String,
     pub format: String,
     pub file: String,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub line: Option<u64>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub offset: u64,
     pub flags: Vec<String>,
 }
@@ -132,39 +144,52 @@ impl From<&AuditEvent> for EventRow {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FacetValue {
     pub value: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub count: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Facet {
     pub field: String,
     pub values: Vec<FacetValue>,
     /// Distinct values among the hits (only the top ones are listed).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub distinct: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Bucket {
     /// RFC 3339 UTC start of the bucket.
     pub start: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub start_nanos: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub success: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub failure: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unknown: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Histogram {
     pub bucket_seconds: f64,
     pub buckets: Vec<Bucket>,
     /// Hits without a time.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub untimed: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SearchResult {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
     pub events: Vec<EventRow>,
     pub facets: Vec<Facet>,
@@ -173,12 +198,16 @@ pub struct SearchResult {
 
 /// Everything known about one event, for the detail view.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct EventDetail {
     pub row: EventRow,
     pub event: AuditEvent,
     /// The raw record as text (invalid UTF-8 shown as U+FFFD; `raw_sha256` is of the true bytes).
     pub raw: String,
     pub raw_sha256: String,
+    /// The record as parsed (CSV rows as objects keyed by column), for the field tree.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub record: serde_json::Value,
 }
 
 /// Bucket widths the histogram chooses from, in seconds.
@@ -286,8 +315,9 @@ impl Case {
         let hits = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         let Some((_, addr)) = hits.first() else { return Err(Error::EventNotFound(id.to_string())) };
         let doc: TantivyDocument = searcher.doc(*addr)?;
-        let (event, raw) = self.rebuild(&doc)?;
+        let (event, raw, record) = self.rebuild(&doc)?;
         Ok(EventDetail {
+            record,
             row: EventRow::from(&event),
             event,
             raw_sha256: crate::bundle::sha256_hex(&raw),
@@ -301,7 +331,7 @@ impl Case {
     }
 
     /// Rebuilds a stored document's event from its raw record, as the import normalized it.
-    fn rebuild(&self, doc: &TantivyDocument) -> Result<(AuditEvent, Vec<u8>)> {
+    fn rebuild(&self, doc: &TantivyDocument) -> Result<(AuditEvent, Vec<u8>, serde_json::Value)> {
         let raw = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
         let locator = doc.get_first(self.fields.locator).and_then(|v| v.as_str()).unwrap_or_default();
         let mut parts = locator.split(' ').map(|p| p.parse::<u64>().unwrap_or(0));
@@ -317,7 +347,7 @@ impl Case {
             line: (line > 0).then_some(line),
             offset,
         };
-        Ok((file.reader.event(&value, replaced, provenance), raw))
+        Ok((file.reader.event(&value, replaced, provenance), raw, value))
     }
 
     fn compile(&self, req: &SearchRequest) -> Result<Box<dyn Query>> {

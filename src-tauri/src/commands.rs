@@ -1,0 +1,105 @@
+//! Tauri commands: each takes its arguments, calls the engine, and maps the error. Long work runs
+//! on a blocking thread so the window never waits.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use sightline::import::ImportProgress;
+use sightline::search::{EventDetail, SearchRequest, SearchResult};
+use sightline::{ImportOptions, ImportReport};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+
+use crate::error::{AppError, AppResult};
+use crate::state::{AppState, CaseInfo, RecentCase};
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|e| AppError::new("internal", format!("background task failed: {e}")))?
+}
+
+#[tauri::command]
+pub async fn open_case(app: AppHandle, path: String) -> AppResult<CaseInfo> {
+    blocking(move || app.state::<AppState>().open(&PathBuf::from(path))).await
+}
+
+/// Opens the demo case, building it from the sample bundle that ships in the repository.
+#[tauri::command]
+pub async fn open_demo(app: AppHandle) -> AppResult<CaseInfo> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let dir = crate::demo::case_dir(&app)?;
+        let fresh = !dir.join("case.sqlite").exists();
+        let info = state.open(&dir)?;
+        if !fresh {
+            return Ok(info);
+        }
+        let case = state.current()?;
+        case.import(&crate::demo::bundle(), &ImportOptions::default(), &|_| {}, &Default::default())?;
+        CaseInfo::of(&case)
+    })
+    .await
+}
+
+/// What to show at start: `SIGHTLINE_CASE` opens that case, `SIGHTLINE_OPEN_DEMO` the demo
+/// case (as `make run` does); otherwise nothing, and the start screen shows.
+#[tauri::command]
+pub async fn startup(app: AppHandle) -> AppResult<Option<CaseInfo>> {
+    if let Ok(dir) = std::env::var("SIGHTLINE_CASE") {
+        return blocking(move || app.state::<AppState>().open(&PathBuf::from(dir)).map(Some)).await;
+    }
+    if std::env::var_os("SIGHTLINE_OPEN_DEMO").is_some() {
+        return open_demo(app).await.map(Some);
+    }
+    Ok(None)
+}
+
+#[tauri::command]
+pub fn recent_cases(state: State<'_, AppState>) -> Vec<RecentCase> {
+    state.recent()
+}
+
+#[tauri::command]
+pub async fn case_info(app: AppHandle) -> AppResult<CaseInfo> {
+    blocking(move || {
+        let case = app.state::<AppState>().current()?;
+        CaseInfo::of(&case)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn search(app: AppHandle, request: SearchRequest) -> AppResult<SearchResult> {
+    blocking(move || Ok(app.state::<AppState>().current()?.search(&request)?)).await
+}
+
+#[tauri::command]
+pub async fn event_detail(app: AppHandle, id: String) -> AppResult<EventDetail> {
+    blocking(move || Ok(app.state::<AppState>().current()?.event(&id)?)).await
+}
+
+/// Query field names for completion: the normalized ones; original key paths are free-form.
+#[tauri::command]
+pub fn query_fields() -> Vec<String> {
+    sightline::search::FIELD_NAMES.iter().map(|s| s.to_string()).collect()
+}
+
+#[tauri::command]
+pub async fn import_paths(app: AppHandle, paths: Vec<String>, progress: Channel<ImportProgress>) -> AppResult<ImportReport> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let case = state.current()?;
+        state.cancel.store(false, Ordering::Relaxed);
+        let cancel = state.cancel.clone();
+        let inputs: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+        let report = case.import(&inputs, &ImportOptions::default(), &|p| {
+            let _ = progress.send(p.clone());
+        }, &cancel)?;
+        Ok(report)
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn cancel_import(state: State<'_, AppState>) {
+    state.cancel.store(true, Ordering::Relaxed);
+}

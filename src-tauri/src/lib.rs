@@ -1,0 +1,43 @@
+//! Sightline's desktop shell. It holds no logic of its own: commands call the engine.
+
+mod commands;
+mod demo;
+mod error;
+mod state;
+
+use tauri::Manager;
+
+pub use error::AppError;
+pub use state::{CaseInfo, RecentCase};
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state::AppState::default())
+        .setup(|app| {
+            let state = app.state::<state::AppState>();
+            if let Ok(dir) = app.path().app_data_dir() {
+                if let Ok(mut slot) = state.data_dir.lock() {
+                    *slot = Some(dir);
+                }
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::open_case,
+            commands::open_demo,
+            commands::startup,
+            commands::recent_cases,
+            commands::case_info,
+            commands::search,
+            commands::event_detail,
+            commands::query_fields,
+            commands::import_paths,
+            commands::cancel_import,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("sightline: the window could not start: {e}");
+            std::process::exit(1);
+        });
+}

@@ -1,0 +1,103 @@
+//! What the shell remembers between commands: the open case, the import in flight, recent cases.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use sightline::{Case, SystemClock};
+
+use crate::error::{AppError, AppResult};
+
+#[derive(Default)]
+pub struct AppState {
+    pub case: Mutex<Option<Arc<Case>>>,
+    pub cancel: Arc<AtomicBool>,
+    pub data_dir: Mutex<Option<PathBuf>>,
+}
+
+/// A case the user opened before.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RecentCase {
+    pub path: String,
+    pub opened_at: String,
+}
+
+/// The open case as the window shows it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CaseInfo {
+    pub path: String,
+    pub case_id: String,
+    pub writable: bool,
+    pub stats: sightline::CaseStats,
+}
+
+impl CaseInfo {
+    pub fn of(case: &Case) -> AppResult<CaseInfo> {
+        Ok(CaseInfo {
+            path: case.dir().display().to_string(),
+            case_id: case.id().to_string(),
+            writable: case.is_writable(),
+            stats: case.stats()?,
+        })
+    }
+}
+
+impl AppState {
+    pub fn current(&self) -> AppResult<Arc<Case>> {
+        self.case
+            .lock()
+            .map_err(|_| AppError::new("internal", "case state is unavailable"))?
+            .clone()
+            .ok_or_else(|| AppError::new("no_case", "no case is open: open or create one first"))
+    }
+
+    /// Opens `dir` for writing, or read-only when another process writes it.
+    pub fn open(&self, dir: &Path) -> AppResult<CaseInfo> {
+        // Let go of the case that is open now, so reopening it can take the write lock.
+        if let Ok(mut slot) = self.case.lock() {
+            *slot = None;
+        }
+        let clock = Arc::new(SystemClock);
+        let case = match Case::open_or_create(dir, clock.clone()) {
+            Ok(case) => case,
+            Err(sightline::Error::CaseLocked(_)) => Case::open(dir, clock)?,
+            Err(e) => return Err(e.into()),
+        };
+        let info = CaseInfo::of(&case)?;
+        *self.case.lock().map_err(|_| AppError::new("internal", "case state is unavailable"))? = Some(Arc::new(case));
+        self.remember(dir);
+        Ok(info)
+    }
+
+    fn recent_file(&self) -> Option<PathBuf> {
+        self.data_dir.lock().ok()?.as_ref().map(|d| d.join("recent-cases.json"))
+    }
+
+    pub fn recent(&self) -> Vec<RecentCase> {
+        let Some(file) = self.recent_file() else { return Vec::new() };
+        std::fs::read(&file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    }
+
+    fn remember(&self, dir: &Path) {
+        let Some(file) = self.recent_file() else { return };
+        let path = dir.display().to_string();
+        let mut list = self.recent();
+        list.retain(|r| r.path != path);
+        list.insert(0, RecentCase { path, opened_at: chrono_now() });
+        list.truncate(10);
+        if let Some(parent) = file.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        if let Ok(json) = serde_json::to_vec_pretty(&list) {
+            let _ = std::fs::write(file, json);
+        }
+    }
+}
+
+fn chrono_now() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
+    sightline::time::format_rfc3339(now)
+}

@@ -1,0 +1,184 @@
+// End-to-end test of the real desktop window: the app under Xvfb, driven through WebDriver
+// (tauri-driver + WebKitWebDriver). Every step checks what the window shows against the engine
+// (the `sightline` CLI on the same case) and saves a screenshot to target/e2e/.
+
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir, homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+
+import { Builder, By, Key, until } from "selenium-webdriver";
+
+const root = resolve(import.meta.dirname, "../..");
+const app = join(root, "target/debug/sightline-desktop");
+const cli = join(root, "target/debug/sightline");
+const shots = join(root, "target/e2e");
+const work = mkdtempSync(join(tmpdir(), "sightline-e2e-"));
+const demoCase = join(work, "demo-case");
+mkdirSync(shots, { recursive: true });
+
+let driverProcess;
+let driver;
+
+function sightline(...args) {
+  return JSON.parse(execFileSync(cli, [...args, "--json"], { encoding: "utf8" }));
+}
+
+function engineTotal(query, extra = []) {
+  return sightline("search", "--case", demoCase, "--limit", "0", ...extra, ...(query ? [query] : [])).total;
+}
+
+async function waitForPort(port, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((done) => {
+      const s = net.connect(port, "127.0.0.1", () => (s.end(), done(true)));
+      s.on("error", () => done(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+async function shot(name) {
+  writeFileSync(join(shots, `${name}.png`), await driver.takeScreenshot(), "base64");
+}
+
+const $ = (css) => driver.wait(until.elementLocated(By.css(css)), 20_000);
+const text = async (css) => (await $(css)).getText();
+const number = async (css) => Number((await text(css)).replace(/[^0-9]/g, ""));
+
+/** Waits until the shown total equals `expected` (searches run in the background). */
+async function totalBecomes(expected) {
+  await driver.wait(async () => (await number("[data-testid=total]")) === expected, 20_000, `total never became ${expected}`);
+}
+
+async function runQuery(q) {
+  const input = await $("[data-testid=query]");
+  await input.clear();
+  await input.sendKeys(q, Key.ENTER);
+}
+
+before(async () => {
+  assert.ok(existsSync(app), `build the app first: ${app}`);
+  const bin = existsSync(join(homedir(), ".cargo/bin/tauri-driver")) ? join(homedir(), ".cargo/bin/tauri-driver") : "tauri-driver";
+  driverProcess = spawn(bin, [], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, SIGHTLINE_DEMO_CASE: demoCase, XDG_DATA_HOME: join(work, "data") },
+  });
+  await waitForPort(4444, 20_000);
+  driver = await new Builder()
+    .withCapabilities({ browserName: "wry", "tauri:options": { application: app } })
+    .usingServer("http://127.0.0.1:4444/")
+    .build();
+});
+
+after(async () => {
+  await driver?.quit().catch(() => {});
+  driverProcess?.kill();
+});
+
+test("an investigator's walk through the window", async () => {
+  // Start screen, then the demo case built from the sample data in the repository.
+  await $("[data-testid=open-demo]");
+  await shot("01-start");
+  await (await $("[data-testid=open-demo]")).click();
+  const all = engineTotal("");
+  assert.equal(all, 128);
+  await totalBecomes(all);
+  await driver.wait(until.elementLocated(By.css("[data-testid=row]")), 10_000);
+  await driver.sleep(300);
+  await shot("02-demo-case");
+
+  // Search.
+  await runQuery("outcome:failure");
+  await totalBecomes(engineTotal("outcome:failure"));
+  await shot("03-search-failures");
+
+  // A facet filter, applied and removed.
+  await runQuery("");
+  await totalBecomes(all);
+  const actor = (await driver.findElements(By.css("[data-testid=facet-actor]")))[0];
+  const actorLabel = await actor.getAttribute("title");
+  const actorName = actorLabel.split(" — ")[0];
+  await actor.click();
+  await $("[data-testid=chips]");
+  await totalBecomes(engineTotal("", ["--filter", `actor=${actorName}`]));
+  await shot("04-facet-filter");
+  await (await $("[data-testid=remove-chip]")).click();
+  await totalBecomes(all);
+
+  // Event detail: the console login, opened from the table.
+  await runQuery("action:ConsoleLogin");
+  await totalBecomes(engineTotal("action:ConsoleLogin"));
+  const row = await $("[data-testid=row]");
+  await row.click();
+  await driver.actions().doubleClick(row).perform();
+  const message = await text("[data-testid=detail-message]");
+  assert.match(message, /ConsoleLogin/);
+  assert.match(await text("[data-testid=raw]"), /"eventName": "ConsoleLogin"/);
+  await driver.sleep(200);
+  await shot("05-event-detail");
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+
+  // Narrow the time range with absolute times (UTC shown).
+  await runQuery("");
+  await totalBecomes(all);
+  const from = await $("[data-testid=from]");
+  await from.clear();
+  await from.sendKeys("2024-08-01 00:00:00");
+  const to = await $("[data-testid=to]");
+  await to.clear();
+  await to.sendKeys("2024-08-02 00:00:00");
+  await (await $("[data-testid=apply-range]")).click();
+  await totalBecomes(engineTotal("", ["--from", "2024-08-01T00:00:00Z", "--to", "2024-08-02T00:00:00Z"]));
+  await shot("06-time-range");
+
+  // Switch the displayed zone: every time shown carries the new offset.
+  const offset = await $("[data-testid=zone-offset]");
+  await offset.sendKeys("+05:30", Key.ENTER);
+  await driver.wait(async () => (await text("[data-testid=zone-label]")) === "UTC+05:30", 5_000);
+  const firstTime = await (await $("[data-testid=row] .td")).getText();
+  assert.match(firstTime, /\+05:30$/);
+  await shot("07-time-zone");
+  await (await $("[data-testid=reset-range]")).click();
+  await totalBecomes(all);
+
+  // Hostile text stays text: the CSV row holding a <script> tag.
+  await runQuery('"alert(1)"');
+  await totalBecomes(engineTotal('"alert(1)"'));
+  const hostile = await $("[data-testid=row]");
+  await driver.actions().doubleClick(hostile).perform();
+  await driver.wait(async () => (await text("[data-testid=raw]")).includes("<script>alert(1)</script>"), 5_000);
+  assert.equal((await driver.findElements(By.css("[data-testid=detail] script"))).length, 0);
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+
+  // Import a small bundle and watch the progress bar.
+  const bundle = join(work, "bundle");
+  mkdirSync(bundle);
+  const lines = [];
+  for (let i = 0; i < 30000; i++) {
+    lines.push(JSON.stringify({ eventVersion: "1.08", eventTime: `2024-09-01T${String(Math.floor(i / 3600) % 24).padStart(2, "0")}:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}Z`, eventSource: "s3.amazonaws.com", eventName: i % 10 === 0 ? "DeleteObject" : "GetObject", userIdentity: { type: "IAMUser", userName: `e2e-user-${i % 7}` }, sourceIPAddress: `10.9.${i % 200}.${i % 250}`, requestParameters: { bucketName: "e2e-bucket", key: `k/${i}` }, eventID: `e2e-${i}` }));
+  }
+  writeFileSync(join(bundle, "e2e.jsonl"), lines.join("\n") + "\n");
+  await runQuery("");
+  await (await $("[data-testid=open-import]")).click();
+  await (await $("[data-testid=import-path]")).sendKeys(bundle, Key.ENTER);
+  await (await $("[data-testid=start-import]")).click();
+  await $("[data-testid=import-progress]");
+  await shot("08-import-progress");
+  const summary = await driver.wait(until.elementLocated(By.css("[data-testid=import-summary]")), 60_000);
+  assert.match(await summary.getText(), /Imported 30,000 events from 1 files/);
+  await shot("09-import-report");
+  await (await $("[data-testid=close-import]")).click();
+  await totalBecomes(all + 30000);
+  assert.equal(engineTotal(""), all + 30000);
+  await driver.wait(async () => (await number("[data-testid=case-events]")) === all + 30000, 10_000);
+  await runQuery("actor:e2e-user-3");
+  await totalBecomes(engineTotal("actor:e2e-user-3"));
+  await shot("10-after-import");
+});

@@ -1,0 +1,59 @@
+// The only module that talks to the Rust shell. Everything the window asks of the engine goes
+// through here, typed with the bindings generated from the Rust types.
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { open as openDialog } from "@tauri-apps/plugin-dialog";
+
+import type { AppError } from "./bindings/AppError";
+import type { CaseInfo } from "./bindings/CaseInfo";
+import type { EventDetail } from "./bindings/EventDetail";
+import type { ImportProgress } from "./bindings/ImportProgress";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { RecentCase } from "./bindings/RecentCase";
+import type { SearchRequest } from "./bindings/SearchRequest";
+import type { SearchResult } from "./bindings/SearchResult";
+
+/** Errors from the shell always have this shape; anything else is wrapped into it. */
+export function asAppError(e: unknown): AppError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as AppError;
+  return { code: "internal", message: String(e), position: null };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw asAppError(e);
+  }
+}
+
+export const openCase = (path: string) => call<CaseInfo>("open_case", { path });
+export const openDemo = () => call<CaseInfo>("open_demo");
+export const startup = () => call<CaseInfo | null>("startup");
+export const caseInfo = () => call<CaseInfo>("case_info");
+export const recentCases = () => call<RecentCase[]>("recent_cases");
+export const search = (request: SearchRequest) => call<SearchResult>("search", { request });
+export const eventDetail = (id: string) => call<EventDetail>("event_detail", { id });
+export const queryFields = () => call<string[]>("query_fields");
+export const cancelImport = () => call<void>("cancel_import");
+
+export function importPaths(paths: string[], onProgress: (p: ImportProgress) => void): Promise<ImportReport> {
+  const progress = new Channel<ImportProgress>();
+  progress.onmessage = onProgress;
+  return call<ImportReport>("import_paths", { paths, progress });
+}
+
+/** The native picker: files and archives, or one folder. */
+export async function pickPaths(kind: "files" | "folder"): Promise<string[]> {
+  const picked = await openDialog(kind === "folder" ? { directory: true, multiple: false } : { multiple: true, directory: false });
+  if (picked === null) return [];
+  return Array.isArray(picked) ? picked : [picked];
+}
+
+/** Paths dropped on the window. Returns the function that stops listening. */
+export async function onDrop(handler: (paths: string[]) => void): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    if (event.payload.type === "drop") handler(event.payload.paths);
+  });
+}
