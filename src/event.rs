@@ -87,11 +87,9 @@ impl Outcome {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Identity {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
 }
 
@@ -113,9 +111,7 @@ impl Identity {
 pub struct Actor {
     #[serde(flatten)]
     pub identity: Identity,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub effective: Option<Identity>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoked_by: Option<String>,
 }
 
@@ -124,11 +120,9 @@ pub struct Actor {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct EventTime {
     /// Nanoseconds since the Unix epoch, UTC; `None` when the source time could not be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub utc_nanos: Option<i64>,
     /// The time exactly as the source wrote it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<String>,
 }
 
@@ -145,7 +139,6 @@ pub struct Provenance {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub ordinal: u64,
     /// 1-based line where the record starts, for text sources.
-    #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub line: Option<u64>,
     /// Byte offset of the record in the (decompressed) file.
@@ -164,37 +157,26 @@ pub struct AuditEvent {
     /// The source's own name for what happened (`ConsoleLogin`, `DeleteTrail`).
     pub action: String,
     pub outcome: Outcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     pub actor: Actor,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Identity>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// Service or provider that recorded the event (`iam.amazonaws.com`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The record's own id in its source (`eventID`, `auditID`, `EventRecordID`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub native_id: Option<String>,
     /// One line a person can read.
     pub message: String,
     /// The format that read the record (`cloudtrail`, `jsonl`, `csv`).
     pub format: String,
     /// Things a reviewer should know about this record (`time_missing`, `invalid_utf8`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub flags: Vec<String>,
     pub provenance: Provenance,
 }

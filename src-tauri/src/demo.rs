@@ -12,6 +12,7 @@ pub fn bundle() -> Vec<PathBuf> {
         return std::env::split_paths(&paths).collect();
     }
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let fixtures = fixtures.canonicalize().unwrap_or(fixtures);
     vec![fixtures.join("cloudtrail"), fixtures.join("generic")]
 }
 

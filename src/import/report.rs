@@ -9,10 +9,8 @@ pub const MAX_SAMPLES: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RecordError {
-    #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub offset: Option<u64>,
     pub reason: String,
@@ -52,9 +50,7 @@ impl FileStatus {
 pub struct FileReport {
     /// Path as given, with `!/member` inside archives.
     pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     pub status: FileStatus,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -65,12 +61,10 @@ pub struct FileReport {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub flagged: u64,
     /// Why the file was not (fully) read, or what else the user should know about it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Samples of skipped records, first ones first.
     pub errors: Vec<RecordError>,
     /// Samples of flagged records.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<RecordError>,
     #[serde(skip)]
     pub(crate) file_id: Option<u64>,

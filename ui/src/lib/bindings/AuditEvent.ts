@@ -33,4 +33,4 @@ format: string,
 /**
  * Things a reviewer should know about this record (`time_missing`, `invalid_utf8`).
  */
-flags?: Array<string>, provenance: Provenance, };
+flags: Array<string>, provenance: Provenance, };
