@@ -167,33 +167,7 @@ impl SegmentCollector for SegmentCounts {
     }
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        self.total += 1;
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    counts[ord as usize] += 1;
-                }
-            }
-        }
-        let Some(layout) = self.layout else { return };
-        let Some(t) = self.time.as_ref().and_then(|c| c.first(doc)) else {
-            self.untimed += 1;
-            return;
-        };
-        if t < layout.start {
-            return;
-        }
-        let bucket = ((t - layout.start) / layout.width) as usize;
-        if bucket >= layout.buckets {
-            return;
-        }
-        let slot = self
-            .outcome
-            .as_ref()
-            .and_then(|c| c.term_ords(doc).next())
-            .and_then(|ord| self.outcome_slot.get(ord as usize).copied())
-            .unwrap_or(2);
-        self.histogram[bucket][slot] += 1;
+        self.collect_block(&[doc]);
     }
 
     fn harvest(self) -> Counts {

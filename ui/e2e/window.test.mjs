@@ -22,6 +22,8 @@ mkdirSync(shots, { recursive: true });
 
 let driverProcess;
 let driver;
+let launchedAt = 0;
+const timings = {};
 
 function sightline(...args) {
   return JSON.parse(execFileSync(cli, [...args, "--json"], { encoding: "utf8" }));
@@ -76,6 +78,7 @@ before(async () => {
     env: { ...process.env, SIGHTLINE_DEMO_CASE: demoCase, XDG_DATA_HOME: join(work, "data") },
   });
   await waitForPort(4444, 20_000);
+  launchedAt = Date.now();
   driver = await new Builder()
     .withCapabilities({ browserName: "wry", "tauri:options": { application: app } })
     .usingServer("http://127.0.0.1:4444/")
@@ -83,6 +86,8 @@ before(async () => {
 });
 
 after(async () => {
+  // Figures for the closing note and README; the test only reports them.
+  console.log(`timings: ${JSON.stringify(timings)}`);
   await driver?.quit().catch(() => {});
   driverProcess?.kill();
 });
@@ -99,6 +104,7 @@ test("an investigator's walk through the window", async () => {
 async function walk() {
   // Start screen, then the demo case built from the sample data in the repository.
   await $("[data-testid=open-demo]");
+  timings.launch_to_start_screen_ms = Date.now() - launchedAt;
   await shot("01-start");
   await (await $("[data-testid=open-demo]")).click();
   await driver.wait(until.elementLocated(By.css("[data-testid=row]")), 60_000);
@@ -193,7 +199,10 @@ async function walk() {
   await totalBecomes(all + 30000);
   assert.equal(engineTotal(""), all + 30000);
   await driver.wait(async () => (await number("[data-testid=case-events]")) === all + 30000, 10_000);
+  const expected = engineTotal("actor:e2e-user-3");
+  const t0 = Date.now();
   await runQuery("actor:e2e-user-3");
-  await totalBecomes(engineTotal("actor:e2e-user-3"));
+  await totalBecomes(expected);
+  timings.query_to_screen_ms_30k_case = Date.now() - t0;
   await shot("10-after-import");
 }
