@@ -44,7 +44,7 @@ impl Default for ImportOptions {
             format: None,
             mapping: FieldMapping::default(),
             limits: Limits::default(),
-            index_memory: 256 << 20,
+            index_memory: 384 << 20,
             readers: 0,
         }
     }

@@ -131,7 +131,7 @@ pub fn open_or_create(dir: &Path) -> tantivy::Result<(Index, Fields)> {
     } else {
         std::fs::create_dir_all(dir)?;
         let settings = IndexSettings {
-            docstore_compression: Compressor::Zstd(ZstdCompressor { compression_level: Some(3) }),
+            docstore_compression: Compressor::Zstd(ZstdCompressor { compression_level: Some(1) }),
             docstore_blocksize: 64 << 10,
             ..IndexSettings::default()
         };
