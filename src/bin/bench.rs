@@ -229,6 +229,7 @@ fn run(data: &Path, case_dir: &Path) -> Result<()> {
         ("original field", SearchRequest { query: "requestParameters.bucketName:data-7".into(), ..SearchRequest::default() }),
         ("wildcard word", SearchRequest { query: "Access*".into(), ..SearchRequest::default() }),
         ("request id lookup", SearchRequest { query: format!("request:{request_id}"), ..SearchRequest::default() }),
+        ("deep page (offset 500k)", SearchRequest { offset: 500_000, limit: 100, ..SearchRequest::default() }),
     ];
     println!("queries (20 runs each, after one warm-up):");
     for (name, request) in &queries {

@@ -205,4 +205,14 @@ async function walk() {
   await totalBecomes(expected);
   timings.query_to_screen_ms_30k_case = Date.now() - t0;
   await shot("10-after-import");
+
+  // The dark theme, then back.
+  await (await $("[data-testid=theme]")).click();
+  await driver.wait(async () => (await driver.executeScript("return document.documentElement.dataset.theme")) === "dark", 5_000);
+  await (await $("[data-testid=row]")).click();
+  await driver.actions().sendKeys(Key.ENTER).perform();
+  await $("[data-testid=detail-message]");
+  await driver.sleep(300);
+  await shot("11-dark-theme");
+  await (await $("[data-testid=theme]")).click();
 }
