@@ -181,7 +181,7 @@ pub fn parse(text: &str) -> Result<Option<Node>> {
     if toks.is_empty() {
         return Ok(None);
     }
-    let mut p = Parser { toks, i: 0, end: text.chars().count() };
+    let mut p = Parser { toks, i: 0, end: text.chars().count(), depth: 0 };
     let node = p.or()?;
     if let Some((_, pos)) = p.toks.get(p.i) {
         return Err(error(*pos, "unexpected ')'"));
@@ -193,7 +193,11 @@ struct Parser {
     toks: Vec<(Tok, usize)>,
     i: usize,
     end: usize,
+    /// Nesting of parentheses and negations, bounded so hostile input cannot exhaust the stack.
+    depth: usize,
 }
+
+const MAX_DEPTH: usize = 64;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -229,11 +233,18 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Node> {
-        if self.peek() == Some(&Tok::Not) {
-            self.i += 1;
-            return Ok(Node::Not(Box::new(self.unary()?)));
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(error(self.pos(), format!("query nests deeper than {MAX_DEPTH} levels")));
         }
-        self.primary()
+        let node = if self.peek() == Some(&Tok::Not) {
+            self.i += 1;
+            self.unary().map(|n| Node::Not(Box::new(n)))
+        } else {
+            self.primary()
+        };
+        self.depth -= 1;
+        node
     }
 
     fn primary(&mut self) -> Result<Node> {
@@ -325,6 +336,14 @@ mod tests {
         assert_eq!(parse("time:2024-05-01T10:00:00Z").unwrap().unwrap(), term(Some("time"), Value::Word("2024-05-01T10:00:00Z".into()), 0));
         let q = parse("time:>=2024-01-01T00:00:00Z").unwrap().unwrap();
         assert_eq!(q, term(Some("time"), Value::Compare(Comparison::Ge, "2024-01-01T00:00:00Z".into()), 0));
+    }
+
+    #[test]
+    fn hostile_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(matches!(parse(&deep), Err(Error::Query { .. })));
+        assert!(matches!(parse(&"-".repeat(100_000)), Err(Error::Query { .. })));
+        assert!(parse(&format!("{}a{}", "(".repeat(20), ")".repeat(20))).is_ok());
     }
 
     #[test]
