@@ -18,8 +18,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> AppResult<T> + Send + '
 }
 
 #[tauri::command]
-pub async fn open_case(app: AppHandle, path: String) -> AppResult<CaseInfo> {
-    blocking(move || app.state::<AppState>().open(&PathBuf::from(path))).await
+pub async fn open_case(app: AppHandle, path: String, create: bool) -> AppResult<CaseInfo> {
+    blocking(move || app.state::<AppState>().open(&PathBuf::from(path), create)).await
 }
 
 /// Opens the demo case, building it from the sample bundle that ships in the repository.
@@ -29,7 +29,7 @@ pub async fn open_demo(app: AppHandle) -> AppResult<CaseInfo> {
         let state = app.state::<AppState>();
         let dir = crate::demo::case_dir(&app)?;
         let fresh = !dir.join("case.sqlite").exists();
-        let info = state.open(&dir)?;
+        let info = state.open(&dir, true)?;
         if !fresh {
             return Ok(info);
         }
@@ -45,7 +45,7 @@ pub async fn open_demo(app: AppHandle) -> AppResult<CaseInfo> {
 #[tauri::command]
 pub async fn startup(app: AppHandle) -> AppResult<Option<CaseInfo>> {
     if let Ok(dir) = std::env::var("SIGHTLINE_CASE") {
-        return blocking(move || app.state::<AppState>().open(&PathBuf::from(dir)).map(Some)).await;
+        return blocking(move || app.state::<AppState>().open(&PathBuf::from(dir), false).map(Some)).await;
     }
     if std::env::var_os("SIGHTLINE_OPEN_DEMO").is_some() {
         return open_demo(app).await.map(Some);

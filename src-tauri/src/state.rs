@@ -54,8 +54,12 @@ impl AppState {
             .ok_or_else(|| AppError::new("no_case", "no case is open: open or create one first"))
     }
 
-    /// Opens `dir` for writing, or read-only when another process writes it.
-    pub fn open(&self, dir: &Path) -> AppResult<CaseInfo> {
+    /// Opens the case in `dir` for writing (read-only when another process writes it); with
+    /// `create`, makes a new case there if the folder is new or empty.
+    pub fn open(&self, dir: &Path, create: bool) -> AppResult<CaseInfo> {
+        if !create && !dir.join("case.sqlite").exists() {
+            return Err(sightline::Error::NotACase(dir.to_path_buf()).into());
+        }
         // Let go of the case that is open now, so reopening it can take the write lock.
         if let Ok(mut slot) = self.case.lock() {
             *slot = None;

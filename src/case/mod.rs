@@ -77,6 +77,21 @@ impl Case {
     /// Opens a case for writing, creating it if `dir` has none. Fails with
     /// [`Error::CaseLocked`] while another process writes it.
     pub fn open_or_create(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
+        // A new case goes into a new or empty folder only: pointing at an evidence folder by
+        // mistake must not write into it.
+        let foreign = |d: std::fs::ReadDir| {
+            d.filter_map(|e| e.ok()).any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                !(name == LOCK_FILE || name == INDEX_DIR || name == TMP_DIR || name.starts_with(DB_FILE))
+            })
+        };
+        if !dir.join(DB_FILE).exists() && std::fs::read_dir(dir).is_ok_and(foreign) {
+            return Err(Error::Invalid(format!(
+                "{} is not empty and holds no case; choose a new or empty folder for a new case",
+                dir.display()
+            )));
+        }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let lock_path = dir.join(LOCK_FILE);
         let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| Error::io(&lock_path, e))?;

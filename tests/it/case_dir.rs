@@ -27,6 +27,21 @@ fn a_second_writer_is_refused_while_readers_are_welcome() {
 }
 
 #[test]
+fn a_new_case_is_never_made_inside_a_folder_holding_other_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("evidence.json"), b"{}").expect("write");
+    match Case::open_or_create(dir.path(), clock()) {
+        Err(e @ Error::Invalid(_)) => assert!(e.to_string().contains("not empty"), "{e}"),
+        other => panic!("expected a refusal, got {:?}", other.map(|c| c.dir().to_path_buf())),
+    }
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok).map(|e| e.file_name()).collect();
+    assert_eq!(entries.len(), 1, "nothing was written: {entries:?}");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    Case::open_or_create(&empty, clock()).expect("an empty folder takes a new case");
+}
+
+#[test]
 fn opening_something_that_is_not_a_case_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     match Case::open(dir.path(), clock()) {

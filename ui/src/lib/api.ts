@@ -28,7 +28,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-export const openCase = (path: string) => call<CaseInfo>("open_case", { path });
+/** Opens an existing case; with `create`, makes a new one in a new or empty folder. */
+export const openCase = (path: string, create = false) => call<CaseInfo>("open_case", { path, create });
 export const openDemo = () => call<CaseInfo>("open_demo");
 export const startup = () => call<CaseInfo | null>("startup");
 export const caseInfo = () => call<CaseInfo>("case_info");
