@@ -6,7 +6,7 @@ BENCH_DATA ?= target/bench-data-$(BENCH_EVENTS)
 APP := target/debug/sightline-desktop
 BINDINGS := ui/src/lib/bindings
 
-.PHONY: run test setup setup-desktop ui app bindings check-bindings test-engine test-ui e2e bench cli-demo
+.PHONY: run test setup setup-desktop ui app bindings check-bindings test-engine test-ui e2e bench bench-ui cli-demo
 
 setup:
 	@scripts/setup.sh
@@ -67,3 +67,8 @@ bench: setup
 		rm -rf $(BENCH_DATA) && target/release/sightline-bench generate --out $(BENCH_DATA) --events $(BENCH_EVENTS) && touch $(BENCH_DATA)/.complete; \
 	fi
 	/usr/bin/env time -v target/release/sightline-bench run --data $(BENCH_DATA) --case target/bench-case 2> >(grep -E 'Maximum resident|Elapsed' >&2)
+
+## The window on the 1M-event bench case: launch, query-to-screen and deep-scroll timings.
+bench-ui: app
+	@test -f target/bench-case/case.sqlite || $(MAKE) bench
+	xvfb-run -a -s "-screen 0 1400x900x24" node ui/bench/window.mjs
