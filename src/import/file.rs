@@ -72,7 +72,8 @@ pub(crate) fn read_file(ctx: &ReadContext, job: FileJob, sink: &mut DocSink) -> 
         Some(name) => Some(formats::by_name(name).ok_or_else(|| crate::Error::UnknownFormat(name.to_string(), formats::names()))?),
         None => None,
     };
-    let unrecognized = unrecognized_reason(&head);
+    // Only a file no framer will take needs the reason; `head` moves into the stream below.
+    let unrecognized = (shape == Shape::Unknown && forced.is_none()).then(|| unrecognized_reason(&head));
     let stream = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(input));
     let mut framer = match (shape, forced) {
         (Shape::Delimited(d), _) => Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), d),
@@ -80,7 +81,7 @@ pub(crate) fn read_file(ctx: &ReadContext, job: FileJob, sink: &mut DocSink) -> 
         (Shape::Json, _) | (_, Some(_)) => Framer::Json(JsonFramer::new(stream, ctx.limits.max_record_bytes)),
         (Shape::Unknown, None) => {
             report.status = FileStatus::Unrecognized;
-            report.note = Some(unrecognized);
+            report.note = unrecognized;
             return Ok(report);
         }
     };

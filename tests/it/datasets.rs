@@ -42,16 +42,28 @@ fn independent_count(path: &Path) -> usize {
     }
 }
 
-#[test]
-fn every_cloudtrail_sample_imports_with_the_independent_count() {
-    let Some(datasets) = shared_datasets() else {
+/// `../shared/datasets`, or `None` (with a note) when this checkout has none.
+fn datasets_or_skip() -> Option<PathBuf> {
+    let found = shared_datasets();
+    if found.is_none() {
         eprintln!("skipped: ../shared/datasets is absent");
-        return;
-    };
+    }
+    found
+}
+
+/// Imports `path` into a fresh case; the temp dir must outlive the report's use.
+fn import_fresh(path: &Path) -> (tempfile::TempDir, sightline::ImportReport) {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
+    let report = import(&case, &[path.to_path_buf()]);
+    (dir, report)
+}
+
+#[test]
+fn every_cloudtrail_sample_imports_with_the_independent_count() {
+    let Some(datasets) = datasets_or_skip() else { return };
     let root = datasets.join("aws-cloudtrail");
-    let report = import(&case, &[root.clone()]);
+    let (_dir, report) = import_fresh(&root);
     let inputs = files_under(&root);
     assert_eq!(inputs.len(), 40);
     let mut total = 0;
@@ -71,13 +83,8 @@ fn every_cloudtrail_sample_imports_with_the_independent_count() {
 
 #[test]
 fn the_whole_development_set_imports_without_a_crash_and_accounts_for_every_file() {
-    let Some(datasets) = shared_datasets() else {
-        eprintln!("skipped: ../shared/datasets is absent");
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let case = new_case(dir.path());
-    let report = import(&case, &[datasets.clone()]);
+    let Some(datasets) = datasets_or_skip() else { return };
+    let (_dir, report) = import_fresh(&datasets);
     let inputs = files_under(&datasets);
     assert_eq!(report.files.len(), inputs.len(), "every file has a line in the report");
     for f in &report.files {
