@@ -45,6 +45,7 @@ check-bindings: bindings
 	@echo "bindings: up to date"
 
 test-ui: setup-desktop
+	npm --prefix ui run check
 	npm --prefix ui test
 
 ## The real window under Xvfb, driven through WebDriver; screenshots go to target/e2e/.

@@ -26,7 +26,11 @@ pub enum Error {
     #[error("case {0} is being written by another process; wait for it to finish or close it")]
     CaseLocked(PathBuf),
     #[error("case {path} was written by a newer sightline (schema version {found}, this build knows {known})")]
-    CaseTooNew { path: PathBuf, found: i64, known: i64 },
+    CaseTooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("invalid query at position {position}: {message}")]
     Query { position: usize, message: String },
     #[error("invalid time {text:?}: expected RFC 3339 such as 2024-05-01T12:00:00Z")]
@@ -43,7 +47,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// A short stable code for shells: the UI maps codes, not messages, to what it shows.

@@ -105,16 +105,33 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let clock = Arc::new(SystemClock);
     match cli.command {
-        Command::Import { case, json, format, map, paths } => {
+        Command::Import {
+            case,
+            json,
+            format,
+            map,
+            paths,
+        } => {
             let mapping = match map {
-                Some(spec) => FieldMapping::parse(&spec).map_err(anyhow::Error::msg).context("--map")?,
+                Some(spec) => FieldMapping::parse(&spec)
+                    .map_err(anyhow::Error::msg)
+                    .context("--map")?,
                 None => FieldMapping::default(),
             };
-            let options = ImportOptions { format, mapping, ..ImportOptions::default() };
+            let options = ImportOptions {
+                format,
+                mapping,
+                ..ImportOptions::default()
+            };
             let case = Case::open_or_create(&case, clock)?;
             let bar = progress_bar(json);
             let cancel = AtomicBool::new(false);
-            let report = case.import(&paths, &options, &|p: &ImportProgress| update_bar(&bar, p), &cancel);
+            let report = case.import(
+                &paths,
+                &options,
+                &|p: &ImportProgress| update_bar(&bar, p),
+                &cancel,
+            );
             bar.finish_and_clear();
             let report = report?;
             if json {
@@ -125,19 +142,50 @@ fn run(cli: Cli) -> Result<()> {
                 emit(&out)?;
             }
         }
-        Command::Search { case, from, to, limit, offset, oldest_first, filter, exclude, json, query } => {
+        Command::Search {
+            case,
+            from,
+            to,
+            limit,
+            offset,
+            oldest_first,
+            filter,
+            exclude,
+            json,
+            query,
+        } => {
             let case = Case::open(&case, clock)?;
             let mut filters = Vec::new();
-            for (spec, exclude) in filter.iter().map(|s| (s, false)).chain(exclude.iter().map(|s| (s, true))) {
-                let (field, value) = spec.split_once('=').with_context(|| format!("expected FIELD=VALUE, got {spec:?}"))?;
-                filters.push(FacetFilter { field: field.to_string(), value: value.to_string(), exclude });
+            for (spec, exclude) in filter
+                .iter()
+                .map(|s| (s, false))
+                .chain(exclude.iter().map(|s| (s, true)))
+            {
+                let (field, value) = spec
+                    .split_once('=')
+                    .with_context(|| format!("expected FIELD=VALUE, got {spec:?}"))?;
+                filters.push(FacetFilter {
+                    field: field.to_string(),
+                    value: value.to_string(),
+                    exclude,
+                });
             }
             let request = SearchRequest {
                 query: query.join(" "),
-                from: from.as_deref().map(sightline::time::parse_user_time).transpose()?,
-                to: to.as_deref().map(sightline::time::parse_user_time).transpose()?,
+                from: from
+                    .as_deref()
+                    .map(sightline::time::parse_user_time)
+                    .transpose()?,
+                to: to
+                    .as_deref()
+                    .map(sightline::time::parse_user_time)
+                    .transpose()?,
                 filters,
-                order: if oldest_first { SortOrder::OldestFirst } else { SortOrder::NewestFirst },
+                order: if oldest_first {
+                    SortOrder::OldestFirst
+                } else {
+                    SortOrder::NewestFirst
+                },
                 offset,
                 limit,
                 ..SearchRequest::default()
@@ -157,15 +205,39 @@ fn run(cli: Cli) -> Result<()> {
                 print_json(&stats)?;
             } else {
                 let mut out = String::new();
-                outln!(out, "case {}: {} events from {} import runs", stats.case_id, stats.events, stats.runs);
-                outln!(out, "time range: {} .. {}", stats.time_from.as_deref().unwrap_or("-"), stats.time_to.as_deref().unwrap_or("-"));
+                outln!(
+                    out,
+                    "case {}: {} events from {} import runs",
+                    stats.case_id,
+                    stats.events,
+                    stats.runs
+                );
+                outln!(
+                    out,
+                    "time range: {} .. {}",
+                    stats.time_from.as_deref().unwrap_or("-"),
+                    stats.time_to.as_deref().unwrap_or("-")
+                );
                 outln!(out, "\nevents per format:");
                 for f in &stats.formats {
-                    outln!(out, "  {:<12} {:>10} events in {} files", f.format, f.events, f.files);
+                    outln!(
+                        out,
+                        "  {:<12} {:>10} events in {} files",
+                        f.format,
+                        f.events,
+                        f.files
+                    );
                 }
                 outln!(out, "\nfiles:");
                 for f in &stats.files {
-                    outln!(out, "  {:<12} {:>8} {:<10} {}", f.status, f.events, f.format.as_deref().unwrap_or("-"), f.path);
+                    outln!(
+                        out,
+                        "  {:<12} {:>8} {:<10} {}",
+                        f.status,
+                        f.events,
+                        f.format.as_deref().unwrap_or("-"),
+                        f.path
+                    );
                 }
                 emit(&out)?;
             }
@@ -178,8 +250,19 @@ fn run(cli: Cli) -> Result<()> {
                 let mut out = String::new();
                 let e = &detail.event;
                 outln!(out, "{}", detail.row.message);
-                outln!(out, "time      {} (source wrote {:?})", detail.row.time.as_deref().unwrap_or("-"), e.time.original.as_deref().unwrap_or(""));
-                outln!(out, "file      {} line {} offset {}", e.provenance.path, e.provenance.line.map_or("-".to_string(), |l| l.to_string()), e.provenance.offset);
+                outln!(
+                    out,
+                    "time      {} (source wrote {:?})",
+                    detail.row.time.as_deref().unwrap_or("-"),
+                    e.time.original.as_deref().unwrap_or("")
+                );
+                outln!(
+                    out,
+                    "file      {} line {} offset {}",
+                    e.provenance.path,
+                    e.provenance.line.map_or("-".to_string(), |l| l.to_string()),
+                    e.provenance.offset
+                );
                 outln!(out, "file hash {}", e.provenance.sha256);
                 outln!(out, "raw hash  {}", detail.raw_sha256);
                 outln!(out, "\n{}", detail.raw);
@@ -219,7 +302,10 @@ fn progress_bar(json: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
@@ -229,7 +315,11 @@ fn update_bar(bar: &ProgressBar, p: &ImportProgress) {
     bar.set_message(format!(
         "{}/{} files, {} events ({:.0} events/s, {:.1} MB/s)",
         p.files_done,
-        if p.walk_done { p.files_seen.to_string() } else { format!("{}+", p.files_seen) },
+        if p.walk_done {
+            p.files_seen.to_string()
+        } else {
+            format!("{}+", p.files_seen)
+        },
         p.events,
         p.events as f64 / secs,
         p.bytes as f64 / 1e6 / secs,
@@ -237,7 +327,8 @@ fn update_bar(bar: &ProgressBar, p: &ImportProgress) {
 }
 
 fn print_import(out: &mut String, r: &ImportReport) {
-    outln!(out, 
+    outln!(
+        out,
         "imported {} events from {} files in {:.1} s; {} records skipped, {} flagged",
         r.events,
         r.files_imported,
@@ -246,20 +337,37 @@ fn print_import(out: &mut String, r: &ImportReport) {
         r.flagged
     );
     if r.files_duplicate + r.files_refused + r.files_unrecognized + r.files_failed > 0 {
-        outln!(out, 
+        outln!(
+            out,
             "not imported: {} duplicate, {} refused, {} unrecognized, {} failed",
-            r.files_duplicate, r.files_refused, r.files_unrecognized, r.files_failed
+            r.files_duplicate,
+            r.files_refused,
+            r.files_unrecognized,
+            r.files_failed
         );
     }
     for f in &r.files {
         let format = f.format.as_deref().unwrap_or("-");
-        outln!(out, "  {:<12} {:<10} {:>8} events {:>6} skipped  {}", f.status.as_str(), format, f.events, f.skipped, f.path);
+        outln!(
+            out,
+            "  {:<12} {:<10} {:>8} events {:>6} skipped  {}",
+            f.status.as_str(),
+            format,
+            f.events,
+            f.skipped,
+            f.path
+        );
         if let Some(note) = &f.note {
             outln!(out, "      {note}");
         }
         if f.status == FileStatus::Imported {
             for e in f.errors.iter().take(5) {
-                outln!(out, "      line {}: {}", e.line.map_or("?".to_string(), |l| l.to_string()), e.reason);
+                outln!(
+                    out,
+                    "      line {}: {}",
+                    e.line.map_or("?".to_string(), |l| l.to_string()),
+                    e.reason
+                );
             }
             if f.skipped > 5 {
                 outln!(out, "      … and {} more", f.skipped - 5);
@@ -273,7 +381,8 @@ fn print_search(out: &mut String, r: &SearchResult) {
     for e in &r.events {
         let actor = e.actor.identity.label().unwrap_or("-");
         let target = e.target.as_ref().and_then(|t| t.label()).unwrap_or("-");
-        outln!(out, 
+        outln!(
+            out,
             "{:<24} {:<8} {:<28} {:<28} {:<24} {:<15} {}",
             e.time.as_deref().unwrap_or("(no time)"),
             e.outcome,
@@ -285,7 +394,12 @@ fn print_search(out: &mut String, r: &SearchResult) {
         );
     }
     for facet in r.facets.iter().filter(|f| !f.values.is_empty()) {
-        let top: Vec<String> = facet.values.iter().take(5).map(|v| format!("{} ({})", v.value, v.count)).collect();
+        let top: Vec<String> = facet
+            .values
+            .iter()
+            .take(5)
+            .map(|v| format!("{} ({})", v.value, v.count))
+            .collect();
         outln!(out, "{:<9} {}", format!("{}:", facet.field), top.join(", "));
     }
 }

@@ -26,7 +26,11 @@ pub fn parse_text(text: &str) -> Option<ParsedTime> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return nanos(dt.with_timezone(&Utc)).map(exact);
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f %z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
             return nanos(dt.with_timezone(&Utc)).map(exact);
         }
@@ -37,11 +41,17 @@ pub fn parse_text(text: &str) -> Option<ParsedTime> {
         }
     }
     let naive = parse_naive(t)?;
-    nanos(Utc.from_utc_datetime(&naive)).map(|utc_nanos| ParsedTime { utc_nanos, zone_assumed: true })
+    nanos(Utc.from_utc_datetime(&naive)).map(|utc_nanos| ParsedTime {
+        utc_nanos,
+        zone_assumed: true,
+    })
 }
 
 fn exact(utc_nanos: i64) -> ParsedTime {
-    ParsedTime { utc_nanos, zone_assumed: false }
+    ParsedTime {
+        utc_nanos,
+        zone_assumed: false,
+    }
 }
 
 fn parse_naive(t: &str) -> Option<NaiveDateTime> {
@@ -58,7 +68,9 @@ fn parse_naive(t: &str) -> Option<NaiveDateTime> {
             return Some(naive);
         }
     }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0))
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
 }
 
 /// Reads an epoch number whose unit is guessed from its size: seconds, milliseconds,
@@ -102,11 +114,16 @@ pub fn parse_user_time(text: &str) -> Result<i64> {
         }
     }
     if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        if let Some(n) = date.and_hms_opt(0, 0, 0).and_then(|d| Utc.from_utc_datetime(&d).timestamp_nanos_opt()) {
+        if let Some(n) = date
+            .and_hms_opt(0, 0, 0)
+            .and_then(|d| Utc.from_utc_datetime(&d).timestamp_nanos_opt())
+        {
             return Ok(n);
         }
     }
-    Err(Error::Time { text: text.to_string() })
+    Err(Error::Time {
+        text: text.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -120,7 +137,10 @@ mod tests {
     #[test]
     fn reads_the_shapes_sources_write() {
         assert_eq!(iso("2023-05-19T13:49:50Z"), "2023-05-19T13:49:50Z");
-        assert_eq!(iso("2023-05-19T13:49:50.123+02:00"), "2023-05-19T11:49:50.123Z");
+        assert_eq!(
+            iso("2023-05-19T13:49:50.123+02:00"),
+            "2023-05-19T11:49:50.123Z"
+        );
         assert_eq!(iso("May 19, 2023, 1:49:50 PM"), "2023-05-19T13:49:50Z");
         assert_eq!(iso("1684504190000"), "2023-05-19T13:49:50Z");
         assert_eq!(iso("1684504190"), "2023-05-19T13:49:50Z");
@@ -135,6 +155,9 @@ mod tests {
     fn user_times_are_strict() {
         assert!(parse_user_time("2024-05-01T00:00:00Z").is_ok());
         assert!(parse_user_time("2024-05-01").is_ok());
-        assert!(matches!(parse_user_time("05/01/2024"), Err(Error::Time { .. })));
+        assert!(matches!(
+            parse_user_time("05/01/2024"),
+            Err(Error::Time { .. })
+        ));
     }
 }

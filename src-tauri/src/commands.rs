@@ -13,8 +13,12 @@ use tauri::{AppHandle, Manager, State};
 use crate::error::{AppError, AppResult};
 use crate::state::{AppState, CaseInfo, RecentCase};
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
-    tauri::async_runtime::spawn_blocking(f).await.map_err(|e| AppError::new("internal", format!("background task failed: {e}")))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::new("internal", format!("background task failed: {e}")))?
 }
 
 #[tauri::command]
@@ -34,7 +38,12 @@ pub async fn open_demo(app: AppHandle) -> AppResult<CaseInfo> {
             return Ok(info);
         }
         let case = state.current()?;
-        case.import(&crate::demo::bundle(), &ImportOptions::default(), &|_| {}, &Default::default())?;
+        case.import(
+            &crate::demo::bundle(),
+            &ImportOptions::default(),
+            &|_| {},
+            &Default::default(),
+        )?;
         CaseInfo::of(&case)
     })
     .await
@@ -45,7 +54,12 @@ pub async fn open_demo(app: AppHandle) -> AppResult<CaseInfo> {
 #[tauri::command]
 pub async fn startup(app: AppHandle) -> AppResult<Option<CaseInfo>> {
     if let Ok(dir) = std::env::var("SIGHTLINE_CASE") {
-        return blocking(move || app.state::<AppState>().open(&PathBuf::from(dir), false).map(Some)).await;
+        return blocking(move || {
+            app.state::<AppState>()
+                .open(&PathBuf::from(dir), false)
+                .map(Some)
+        })
+        .await;
     }
     if std::env::var_os("SIGHTLINE_OPEN_DEMO").is_some() {
         return open_demo(app).await.map(Some);
@@ -80,20 +94,32 @@ pub async fn event_detail(app: AppHandle, id: String) -> AppResult<EventDetail> 
 /// Query field names for completion: the normalized ones; original key paths are free-form.
 #[tauri::command]
 pub fn query_fields() -> Vec<String> {
-    sightline::search::FIELD_NAMES.iter().map(|s| s.to_string()).collect()
+    sightline::search::FIELD_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 #[tauri::command]
-pub async fn import_paths(app: AppHandle, paths: Vec<String>, progress: Channel<ImportProgress>) -> AppResult<ImportReport> {
+pub async fn import_paths(
+    app: AppHandle,
+    paths: Vec<String>,
+    progress: Channel<ImportProgress>,
+) -> AppResult<ImportReport> {
     blocking(move || {
         let state = app.state::<AppState>();
         let case = state.current()?;
         state.cancel.store(false, Ordering::Relaxed);
         let cancel = state.cancel.clone();
         let inputs: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
-        let report = case.import(&inputs, &ImportOptions::default(), &|p| {
-            let _ = progress.send(p.clone());
-        }, &cancel)?;
+        let report = case.import(
+            &inputs,
+            &ImportOptions::default(),
+            &|p| {
+                let _ = progress.send(p.clone());
+            },
+            &cancel,
+        )?;
         Ok(report)
     })
     .await

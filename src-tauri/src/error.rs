@@ -15,7 +15,11 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: &str, message: impl Into<String>) -> AppError {
-        AppError { code: code.to_string(), message: message.into(), position: None }
+        AppError {
+            code: code.to_string(),
+            message: message.into(),
+            position: None,
+        }
     }
 }
 
@@ -25,7 +29,11 @@ impl From<sightline::Error> for AppError {
             sightline::Error::Query { position, .. } => Some(*position),
             _ => None,
         };
-        AppError { code: e.code().to_string(), message: e.to_string(), position }
+        AppError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            position,
+        }
     }
 }
 

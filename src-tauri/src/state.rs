@@ -71,26 +71,47 @@ impl AppState {
             Err(e) => return Err(e.into()),
         };
         let info = CaseInfo::of(&case)?;
-        *self.case.lock().map_err(|_| AppError::new("internal", "case state is unavailable"))? = Some(Arc::new(case));
+        *self
+            .case
+            .lock()
+            .map_err(|_| AppError::new("internal", "case state is unavailable"))? =
+            Some(Arc::new(case));
         self.remember(dir);
         Ok(info)
     }
 
     fn recent_file(&self) -> Option<PathBuf> {
-        self.data_dir.lock().ok()?.as_ref().map(|d| d.join("recent-cases.json"))
+        self.data_dir
+            .lock()
+            .ok()?
+            .as_ref()
+            .map(|d| d.join("recent-cases.json"))
     }
 
     pub fn recent(&self) -> Vec<RecentCase> {
-        let Some(file) = self.recent_file() else { return Vec::new() };
-        std::fs::read(&file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+        let Some(file) = self.recent_file() else {
+            return Vec::new();
+        };
+        std::fs::read(&file)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
     }
 
     fn remember(&self, dir: &Path) {
-        let Some(file) = self.recent_file() else { return };
+        let Some(file) = self.recent_file() else {
+            return;
+        };
         let path = dir.display().to_string();
         let mut list = self.recent();
         list.retain(|r| r.path != path);
-        list.insert(0, RecentCase { path, opened_at: chrono_now() });
+        list.insert(
+            0,
+            RecentCase {
+                path,
+                opened_at: chrono_now(),
+            },
+        );
         list.truncate(10);
         if let Some(parent) = file.parent() {
             let _ = std::fs::create_dir_all(parent);
@@ -102,6 +123,9 @@ impl AppState {
 }
 
 fn chrono_now() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0);
     sightline::time::format_rfc3339(now)
 }

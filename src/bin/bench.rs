@@ -32,7 +32,12 @@ const SPAN_SECS: i64 = 30 * 86_400;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     match args.first().map(String::as_str) {
         Some("generate") => {
             let out = PathBuf::from(flag("--out").context("--out DIR")?);
@@ -44,7 +49,11 @@ fn main() -> Result<()> {
             let case = PathBuf::from(flag("--case").context("--case DIR")?);
             run(&data, &case)
         }
-        _ => bail!("usage: sightline-bench generate --out DIR [--events N] | run --data DIR --case DIR"),
+        Some("query") => {
+            let case = Case::open(&PathBuf::from(flag("--case").context("--case DIR")?), Arc::new(SystemClock))?;
+            queries(&case)
+        }
+        _ => bail!("usage: sightline-bench generate --out DIR [--events N] | run --data DIR --case DIR | query --case DIR"),
     }
 }
 
@@ -62,10 +71,19 @@ impl Rng {
         self.next() % n
     }
     fn hex(&mut self, len: usize) -> String {
-        (0..len).map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize])).collect()
+        (0..len)
+            .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
+            .collect()
     }
     fn uuid(&mut self) -> String {
-        format!("{}-{}-{}-{}-{}", self.hex(8), self.hex(4), self.hex(4), self.hex(4), self.hex(12))
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.hex(8),
+            self.hex(4),
+            self.hex(4),
+            self.hex(4),
+            self.hex(12)
+        )
     }
 }
 
@@ -108,7 +126,14 @@ const ACTIONS: [(&str, &str, bool); 16] = [
     ("DeleteTrail", "cloudtrail.amazonaws.com", false),
     ("PutBucketAcl", "s3.amazonaws.com", false),
 ];
-const REGIONS: [&str; 6] = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "sa-east-1"];
+const REGIONS: [&str; 6] = [
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-2",
+    "sa-east-1",
+];
 const AGENTS: [&str; 5] = [
     "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.0 exe/x86_64.debian.12 prompt/off command/s3.ls",
     "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.8",
@@ -127,8 +152,13 @@ fn generate(out: &Path, events: usize) -> Result<()> {
     let started = Instant::now();
     let mut raw_bytes = 0u64;
     for f in 0..files {
-        let path = out.join(format!("123456789012_CloudTrail_us-east-1_20240501T0000Z_{f:06}.json.gz"));
-        let mut gz = GzEncoder::new(std::io::BufWriter::new(File::create(&path)?), Compression::new(6));
+        let path = out.join(format!(
+            "123456789012_CloudTrail_us-east-1_20240501T0000Z_{f:06}.json.gz"
+        ));
+        let mut gz = GzEncoder::new(
+            std::io::BufWriter::new(File::create(&path)?),
+            Compression::new(6),
+        );
         let n = RECORDS_PER_FILE.min(events - f * RECORDS_PER_FILE);
         let mut body = String::from("{\"Records\":[");
         for i in 0..n {
@@ -156,10 +186,18 @@ fn record(out: &mut String, rng: &mut Rng, actors: &Zipf, actions: &Zipf, ips: &
     let actor = actors.sample(rng);
     let (action, source, read_only) = ACTIONS[actions.sample(rng)];
     let ip_rank = ips.sample(rng) as u32;
-    let ip = format!("{}.{}.{}.{}", 11 + (ip_rank >> 16) % 200, (ip_rank >> 8) & 255, ip_rank & 255, 1 + ip_rank % 250);
+    let ip = format!(
+        "{}.{}.{}.{}",
+        11 + (ip_rank >> 16) % 200,
+        (ip_rank >> 8) & 255,
+        ip_rank & 255,
+        1 + ip_rank % 250
+    );
     let region = REGIONS[rng.below(REGIONS.len() as u64) as usize];
     let agent = AGENTS[rng.below(AGENTS.len() as u64) as usize];
-    let time = chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
+    let time = chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
     let identity = if actor % 3 == 0 {
         format!(
             r#"{{"type":"AssumedRole","principalId":"AROA{k}:session-{actor}","arn":"arn:aws:sts::123456789012:assumed-role/deploy-role-{r}/session-{actor}","accountId":"123456789012","accessKeyId":"ASIA{k}","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"AROA{k}","arn":"arn:aws:iam::123456789012:role/deploy-role-{r}","accountId":"123456789012","userName":"deploy-role-{r}"}},"attributes":{{"creationDate":"{time}","mfaAuthenticated":"false"}}}}}}"#,
@@ -174,7 +212,11 @@ fn record(out: &mut String, rng: &mut Rng, actors: &Zipf, actions: &Zipf, ips: &
         )
     };
     let failed = rng.below(100) < 6;
-    let error = if failed { r#","errorCode":"AccessDenied","errorMessage":"User is not authorized to perform this operation""# } else { "" };
+    let error = if failed {
+        r#","errorCode":"AccessDenied","errorMessage":"User is not authorized to perform this operation""#
+    } else {
+        ""
+    };
     let params = format!(
         r#"{{"bucketName":"data-{b}","key":"reports/{y}/part-{p}.parquet","instanceId":"i-{i}"}}"#,
         b = rng.below(50),
@@ -200,36 +242,126 @@ fn run(data: &Path, case_dir: &Path) -> Result<()> {
     let cancel = AtomicBool::new(false);
     let started = Instant::now();
     let cpu_before = cpu_seconds()?;
-    let memory = std::env::var("SIGHTLINE_INDEX_MEMORY_MB").ok().and_then(|m| m.parse::<usize>().ok());
-    let options = ImportOptions { index_memory: memory.map_or(ImportOptions::default().index_memory, |m| m << 20), ..ImportOptions::default() };
+    let memory = std::env::var("SIGHTLINE_INDEX_MEMORY_MB")
+        .ok()
+        .and_then(|m| m.parse::<usize>().ok());
+    let options = ImportOptions {
+        index_memory: memory.map_or(ImportOptions::default().index_memory, |m| m << 20),
+        ..ImportOptions::default()
+    };
     println!("indexing memory: {} MB", options.index_memory >> 20);
     let report = case.import(&[data.to_path_buf()], &options, &|_| {}, &cancel)?;
     let secs = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds()? - cpu_before;
     let index_bytes = dir_size(&case_dir.join("index"))?;
-    println!("import: {} events, {} files, {:.1} s", report.events, report.files_imported, secs);
-    println!("  {:.0} events/s, {:.1} MB/s uncompressed ({:.0} MB)", report.events as f64 / secs, report.bytes as f64 / 1e6 / secs, report.bytes as f64 / 1e6);
-    println!("  CPU {:.1} s on {} cores ({:.0} us/event)", cpu, std::thread::available_parallelism().map_or(1, |n| n.get()), cpu * 1e6 / report.events.max(1) as f64);
-    println!("  index: {:.0} MB, {:.0} bytes/event (raw records kept)", index_bytes as f64 / 1e6, index_bytes as f64 / report.events.max(1) as f64);
+    println!(
+        "import: {} events, {} files, {:.1} s",
+        report.events, report.files_imported, secs
+    );
+    println!(
+        "  {:.0} events/s, {:.1} MB/s uncompressed ({:.0} MB)",
+        report.events as f64 / secs,
+        report.bytes as f64 / 1e6 / secs,
+        report.bytes as f64 / 1e6
+    );
+    println!(
+        "  CPU {:.1} s on {} cores ({:.0} us/event)",
+        cpu,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpu * 1e6 / report.events.max(1) as f64
+    );
+    println!(
+        "  index: {:.0} MB, {:.0} bytes/event (raw records kept)",
+        index_bytes as f64 / 1e6,
+        index_bytes as f64 / report.events.max(1) as f64
+    );
     print_space_usage(&case)?;
+    queries(&case)?;
+    println!("peak RSS: {:.0} MB", peak_rss_kb()? as f64 / 1024.0);
+    Ok(())
+}
+
+/// Query latencies on an imported case; the window's searches ask for the same facets,
+/// histogram and first page as these requests.
+fn queries(case: &Case) -> Result<()> {
     let stats = case.stats()?;
-    let from = stats.time_from.as_deref().map(sightline::time::parse_user_time).transpose()?.unwrap_or(0);
+    let from = stats
+        .time_from
+        .as_deref()
+        .map(sightline::time::parse_user_time)
+        .transpose()?
+        .unwrap_or(0);
     let day = 86_400_000_000_000i64;
-    let newest = case.search(&SearchRequest { limit: 1, ..SearchRequest::default() })?;
-    let request_id = newest.events.first().and_then(|e| e.request.clone()).unwrap_or_default();
+    let newest = case.search(&SearchRequest {
+        limit: 1,
+        ..SearchRequest::default()
+    })?;
+    let request_id = newest
+        .events
+        .first()
+        .and_then(|e| e.request.clone())
+        .unwrap_or_default();
     let queries: Vec<(&str, SearchRequest)> = vec![
-        ("actor term", SearchRequest { query: "actor:user-1".into(), ..SearchRequest::default() }),
-        ("full-text word", SearchRequest { query: "AccessDenied".into(), ..SearchRequest::default() }),
+        (
+            "actor term",
+            SearchRequest {
+                query: "actor:user-1".into(),
+                ..SearchRequest::default()
+            },
+        ),
+        (
+            "full-text word",
+            SearchRequest {
+                query: "AccessDenied".into(),
+                ..SearchRequest::default()
+            },
+        ),
         (
             "time range + term",
-            SearchRequest { query: "action:GetObject".into(), from: Some(from + 3 * day), to: Some(from + 5 * day), ..SearchRequest::default() },
+            SearchRequest {
+                query: "action:GetObject".into(),
+                from: Some(from + 3 * day),
+                to: Some(from + 5 * day),
+                ..SearchRequest::default()
+            },
         ),
-        ("facets (all events)", SearchRequest { limit: 0, ..SearchRequest::default() }),
+        (
+            "facets (all events)",
+            SearchRequest {
+                limit: 0,
+                ..SearchRequest::default()
+            },
+        ),
         ("histogram + page (all)", SearchRequest::default()),
-        ("original field", SearchRequest { query: "requestParameters.bucketName:data-7".into(), ..SearchRequest::default() }),
-        ("wildcard word", SearchRequest { query: "Access*".into(), ..SearchRequest::default() }),
-        ("request id lookup", SearchRequest { query: format!("request:{request_id}"), ..SearchRequest::default() }),
-        ("deep page (offset 500k)", SearchRequest { offset: 500_000, limit: 100, ..SearchRequest::default() }),
+        (
+            "original field",
+            SearchRequest {
+                query: "requestParameters.bucketName:data-7".into(),
+                ..SearchRequest::default()
+            },
+        ),
+        (
+            "wildcard word",
+            SearchRequest {
+                query: "Access*".into(),
+                ..SearchRequest::default()
+            },
+        ),
+        (
+            "request id lookup",
+            SearchRequest {
+                query: format!("request:{request_id}"),
+                ..SearchRequest::default()
+            },
+        ),
+        (
+            "deep page (offset 500k)",
+            SearchRequest {
+                offset: 500_000,
+                limit: 100,
+                ..SearchRequest::default()
+            },
+        ),
     ];
     println!("queries (20 runs each, after one warm-up):");
     for (name, request) in &queries {
@@ -242,9 +374,13 @@ fn run(data: &Path, case_dir: &Path) -> Result<()> {
         }
         times.sort_by(f64::total_cmp);
         let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-        println!("  {name:<24} {:>8} hits  p50 {:>7.1} ms  p95 {:>7.1} ms", first.total, p(0.5), p(0.95));
+        println!(
+            "  {name:<24} {:>8} hits  p50 {:>7.1} ms  p95 {:>7.1} ms",
+            first.total,
+            p(0.5),
+            p(0.95)
+        );
     }
-    println!("peak RSS: {:.0} MB", peak_rss_kb()? as f64 / 1024.0);
     Ok(())
 }
 
@@ -253,24 +389,45 @@ fn dir_size(dir: &Path) -> Result<u64> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let meta = entry.metadata()?;
-        total += if meta.is_dir() { dir_size(&entry.path())? } else { meta.len() };
+        total += if meta.is_dir() {
+            dir_size(&entry.path())?
+        } else {
+            meta.len()
+        };
     }
     Ok(total)
 }
 
 fn peak_rss_kb() -> Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).context("no VmHWM in /proc/self/status")?;
-    Ok(line.split_whitespace().nth(1).context("VmHWM value")?.parse()?)
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .context("no VmHWM in /proc/self/status")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("VmHWM value")?
+        .parse()?)
 }
 
 /// Index bytes per event by component and field, to see where the budget goes.
 fn print_space_usage(case: &Case) -> Result<()> {
     let usage = case.space_usage()?;
-    let docs: u64 = usage.segments().iter().map(|s| s.num_docs() as u64).sum::<u64>().max(1);
+    let docs: u64 = usage
+        .segments()
+        .iter()
+        .map(|s| s.num_docs() as u64)
+        .sum::<u64>()
+        .max(1);
     let mut rows: Vec<(String, u64)> = Vec::new();
     for seg in usage.segments() {
-        let parts = [("terms", seg.termdict()), ("postings", seg.postings()), ("positions", seg.positions()), ("fast", seg.fast_fields())];
+        let parts = [
+            ("terms", seg.termdict()),
+            ("postings", seg.postings()),
+            ("positions", seg.positions()),
+            ("fast", seg.fast_fields()),
+        ];
         for (kind, per_field) in parts {
             for f in per_field.fields() {
                 let key = format!("{kind}:{}", f.field_name());
@@ -287,7 +444,11 @@ fn print_space_usage(case: &Case) -> Result<()> {
         }
     }
     rows.sort_by(|a, b| b.1.cmp(&a.1));
-    let line: Vec<String> = rows.iter().take(12).map(|(k, b)| format!("{k} {:.0}", *b as f64 / docs as f64)).collect();
+    let line: Vec<String> = rows
+        .iter()
+        .take(12)
+        .map(|(k, b)| format!("{k} {:.0}", *b as f64 / docs as f64))
+        .collect();
     println!("  bytes/event by part: {}", line.join(", "));
     Ok(())
 }
@@ -295,8 +456,12 @@ fn print_space_usage(case: &Case) -> Result<()> {
 /// User plus system CPU time of this process so far, from /proc/self/stat.
 fn cpu_seconds() -> Result<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat")?;
-    let after_name = stat.rsplit_once(") ").context("malformed /proc/self/stat")?.1;
+    let after_name = stat
+        .rsplit_once(") ")
+        .context("malformed /proc/self/stat")?
+        .1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks: f64 = fields.get(11).context("utime")?.parse::<f64>()? + fields.get(12).context("stime")?.parse::<f64>()?;
+    let ticks: f64 = fields.get(11).context("utime")?.parse::<f64>()?
+        + fields.get(12).context("stime")?.parse::<f64>()?;
     Ok(ticks / 100.0)
 }

@@ -19,7 +19,13 @@ pub enum Kind {
     TarGz,
 }
 
-pub(super) fn expand(walk: &Walk, leaf: &Leaf, kind: Kind, depth: u32, sink: &mut Sink) -> crate::Result<()> {
+pub(super) fn expand(
+    walk: &Walk,
+    leaf: &Leaf,
+    kind: Kind,
+    depth: u32,
+    sink: &mut Sink,
+) -> crate::Result<()> {
     match kind {
         Kind::Zip => expand_zip(walk, leaf, depth, sink),
         Kind::Tar | Kind::TarGz => expand_tar(walk, leaf, kind, depth, sink),
@@ -47,20 +53,37 @@ impl Budget {
     fn exceeded(&self, walk: &Walk) -> Option<String> {
         let l = walk.limits;
         if self.entries > l.max_entries {
-            return Some(format!("archive has more than {} entries; the rest is refused", l.max_entries));
+            return Some(format!(
+                "archive has more than {} entries; the rest is refused",
+                l.max_entries
+            ));
         }
         if self.bytes > l.max_archive_bytes {
-            return Some(format!("{LIMIT_PREFIX}: archive holds more than {} bytes; the rest is refused", l.max_archive_bytes));
+            return Some(format!(
+                "{LIMIT_PREFIX}: archive holds more than {} bytes; the rest is refused",
+                l.max_archive_bytes
+            ));
         }
         None
     }
 }
 
-fn expand_tar(walk: &Walk, leaf: &Leaf, kind: Kind, depth: u32, sink: &mut Sink) -> crate::Result<()> {
+fn expand_tar(
+    walk: &Walk,
+    leaf: &Leaf,
+    kind: Kind,
+    depth: u32,
+    sink: &mut Sink,
+) -> crate::Result<()> {
     let raw = open_raw(&leaf.content).map_err(|e| crate::Error::io(&leaf.path, e))?;
     let stream: Box<dyn Read> = if kind == Kind::TarGz {
         let (counting, consumed) = Counting::new(raw);
-        Box::new(Bounded::new(MultiGzDecoder::new(counting), consumed, walk.limits.max_archive_bytes, walk.limits))
+        Box::new(Bounded::new(
+            MultiGzDecoder::new(counting),
+            consumed,
+            walk.limits.max_archive_bytes,
+            walk.limits,
+        ))
     } else {
         raw
     };
@@ -69,7 +92,10 @@ fn expand_tar(walk: &Walk, leaf: &Leaf, kind: Kind, depth: u32, sink: &mut Sink)
         Ok(e) => e,
         Err(e) => return sink(damaged(leaf, &e)),
     };
-    let mut budget = Budget { entries: 0, bytes: 0 };
+    let mut budget = Budget {
+        entries: 0,
+        bytes: 0,
+    };
     for entry in entries {
         if walk.cancelled() {
             return Ok(());
@@ -86,31 +112,65 @@ fn expand_tar(walk: &Walk, leaf: &Leaf, kind: Kind, depth: u32, sink: &mut Sink)
             continue;
         }
         if let Some(reason) = budget.exceeded(walk) {
-            return sink(Entry::Refused { path: shown, sha256: None, reason });
+            return sink(Entry::Refused {
+                path: shown,
+                sha256: None,
+                reason,
+            });
         }
         if kind.is_symlink() || kind.is_hard_link() {
-            sink(Entry::Refused { path: shown, sha256: None, reason: "link in archive refused".to_string() })?;
+            sink(Entry::Refused {
+                path: shown,
+                sha256: None,
+                reason: "link in archive refused".to_string(),
+            })?;
             continue;
         }
         if !kind.is_file() {
-            sink(Entry::Refused { path: shown, sha256: None, reason: "special file in archive refused".to_string() })?;
+            sink(Entry::Refused {
+                path: shown,
+                sha256: None,
+                reason: "special file in archive refused".to_string(),
+            })?;
             continue;
         }
         if let Some(reason) = unsafe_path(&name) {
-            sink(Entry::Refused { path: shown, sha256: None, reason: reason.to_string() })?;
+            sink(Entry::Refused {
+                path: shown,
+                sha256: None,
+                reason: reason.to_string(),
+            })?;
             continue;
         }
         let declared = entry.header().size().unwrap_or(0);
         // Tar stores members uncompressed, so only the size bound applies to one member.
         let consumed = Arc::new(AtomicU64::new(declared.max(1)));
-        let mut bounded = Bounded::new(&mut entry, consumed, walk.limits.max_file_bytes, walk.limits);
+        let mut bounded = Bounded::new(
+            &mut entry,
+            consumed,
+            walk.limits.max_file_bytes,
+            walk.limits,
+        );
         match read_member(walk, &mut bounded) {
             Ok((content, sha256, size)) => {
                 budget.bytes += size;
-                walk.leaf_or_archive(Leaf { path: shown, sha256, size, content }, depth + 1, sink)?;
+                walk.leaf_or_archive(
+                    Leaf {
+                        path: shown,
+                        sha256,
+                        size,
+                        content,
+                    },
+                    depth + 1,
+                    sink,
+                )?;
             }
             Err(e) if e.to_string().starts_with(LIMIT_PREFIX) => {
-                return sink(Entry::Refused { path: shown, sha256: None, reason: e.to_string() });
+                return sink(Entry::Refused {
+                    path: shown,
+                    sha256: None,
+                    reason: e.to_string(),
+                });
             }
             Err(e) => return sink(damaged(leaf, &e)),
         }
@@ -120,8 +180,12 @@ fn expand_tar(walk: &Walk, leaf: &Leaf, kind: Kind, depth: u32, sink: &mut Sink)
 
 fn expand_zip(walk: &Walk, leaf: &Leaf, depth: u32, sink: &mut Sink) -> crate::Result<()> {
     let result = match &leaf.content {
-        Content::Disk(p) => File::open(p).map_err(zip::result::ZipError::Io).and_then(|f| zip_members(walk, leaf, f, depth, sink)),
-        Content::Temp(t) => File::open(&t.0).map_err(zip::result::ZipError::Io).and_then(|f| zip_members(walk, leaf, f, depth, sink)),
+        Content::Disk(p) => File::open(p)
+            .map_err(zip::result::ZipError::Io)
+            .and_then(|f| zip_members(walk, leaf, f, depth, sink)),
+        Content::Temp(t) => File::open(&t.0)
+            .map_err(zip::result::ZipError::Io)
+            .and_then(|f| zip_members(walk, leaf, f, depth, sink)),
         Content::Memory(bytes) => zip_members(walk, leaf, Cursor::new(bytes.clone()), depth, sink),
     };
     match result {
@@ -143,7 +207,10 @@ fn zip_members<R: Read + Seek>(
     sink: &mut Sink,
 ) -> zip::result::ZipResult<crate::Result<()>> {
     let mut archive = zip::ZipArchive::new(reader)?;
-    let mut budget = Budget { entries: 0, bytes: 0 };
+    let mut budget = Budget {
+        entries: 0,
+        bytes: 0,
+    };
     for i in 0..archive.len() {
         if walk.cancelled() {
             break;
@@ -153,7 +220,11 @@ fn zip_members<R: Read + Seek>(
             Ok(m) => m,
             Err(e) => {
                 let reason = format!("unreadable zip member #{i}: {e}");
-                if let Err(e) = sink(Entry::Refused { path: format!("{}!/#{i}", leaf.path), sha256: None, reason }) {
+                if let Err(e) = sink(Entry::Refused {
+                    path: format!("{}!/#{i}", leaf.path),
+                    sha256: None,
+                    reason,
+                }) {
                     return Ok(Err(e));
                 }
                 continue;
@@ -176,7 +247,11 @@ fn zip_members<R: Read + Seek>(
             None
         };
         if let Some((reason, stop)) = refusal {
-            if let Err(e) = sink(Entry::Refused { path: shown, sha256: None, reason }) {
+            if let Err(e) = sink(Entry::Refused {
+                path: shown,
+                sha256: None,
+                reason,
+            }) {
                 return Ok(Err(e));
             }
             if stop {
@@ -185,18 +260,40 @@ fn zip_members<R: Read + Seek>(
             continue;
         }
         let consumed = Arc::new(AtomicU64::new(member.compressed_size().max(1)));
-        let mut bounded = Bounded::new(&mut member, consumed, walk.limits.max_file_bytes, walk.limits);
+        let mut bounded = Bounded::new(
+            &mut member,
+            consumed,
+            walk.limits.max_file_bytes,
+            walk.limits,
+        );
         let entry = match read_member(walk, &mut bounded) {
             Ok((content, sha256, size)) => {
                 budget.bytes += size;
                 drop(member);
-                if let Err(e) = walk.leaf_or_archive(Leaf { path: shown, sha256, size, content }, depth + 1, sink) {
+                if let Err(e) = walk.leaf_or_archive(
+                    Leaf {
+                        path: shown,
+                        sha256,
+                        size,
+                        content,
+                    },
+                    depth + 1,
+                    sink,
+                ) {
                     return Ok(Err(e));
                 }
                 continue;
             }
-            Err(e) if e.to_string().starts_with(LIMIT_PREFIX) => Entry::Refused { path: shown, sha256: None, reason: e.to_string() },
-            Err(e) => Entry::Refused { path: shown, sha256: None, reason: format!("damaged zip member: {e}") },
+            Err(e) if e.to_string().starts_with(LIMIT_PREFIX) => Entry::Refused {
+                path: shown,
+                sha256: None,
+                reason: e.to_string(),
+            },
+            Err(e) => Entry::Refused {
+                path: shown,
+                sha256: None,
+                reason: format!("damaged zip member: {e}"),
+            },
         };
         if let Err(e) = sink(entry) {
             return Ok(Err(e));
@@ -211,7 +308,11 @@ fn damaged(leaf: &Leaf, e: &io::Error) -> Entry {
     } else {
         format!("damaged or truncated archive, members after this point were not read: {e}")
     };
-    Entry::Refused { path: leaf.path.clone(), sha256: Some(leaf.sha256.clone()), reason }
+    Entry::Refused {
+        path: leaf.path.clone(),
+        sha256: Some(leaf.sha256.clone()),
+        reason,
+    }
 }
 
 /// Reads a member, hashing it, into memory or, past the in-memory limit, into the case tmp dir.

@@ -49,7 +49,13 @@ pub struct Counting<R> {
 impl<R> Counting<R> {
     pub fn new(inner: R) -> (Self, Arc<AtomicU64>) {
         let count = Arc::new(AtomicU64::new(0));
-        (Counting { inner, count: count.clone() }, count)
+        (
+            Counting {
+                inner,
+                count: count.clone(),
+            },
+            count,
+        )
     }
 }
 
@@ -73,7 +79,14 @@ pub struct Bounded<R> {
 
 impl<R> Bounded<R> {
     pub fn new(inner: R, consumed: Arc<AtomicU64>, max_bytes: u64, limits: &Limits) -> Self {
-        Bounded { inner, produced: 0, consumed, max_bytes, max_ratio: limits.max_ratio, grace: limits.ratio_grace_bytes }
+        Bounded {
+            inner,
+            produced: 0,
+            consumed,
+            max_bytes,
+            max_ratio: limits.max_ratio,
+            grace: limits.ratio_grace_bytes,
+        }
     }
 }
 
@@ -137,7 +150,11 @@ mod tests {
     fn bounded_refuses_high_ratios() {
         let data = vec![0u8; 10_000];
         let consumed = Arc::new(AtomicU64::new(10));
-        let limits = Limits { ratio_grace_bytes: 100, max_ratio: 50, ..Limits::default() };
+        let limits = Limits {
+            ratio_grace_bytes: 100,
+            max_ratio: 50,
+            ..Limits::default()
+        };
         let mut r = Bounded::new(&data[..], consumed, u64::MAX, &limits);
         let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
         assert!(err.to_string().starts_with(LIMIT_PREFIX));

@@ -56,7 +56,12 @@ impl Leaf {
             return Ok(Box::new(raw));
         }
         let (counting, consumed) = Counting::new(raw);
-        let decoder = Bounded::new(MultiGzDecoder::new(counting), consumed, limits.max_file_bytes, limits);
+        let decoder = Bounded::new(
+            MultiGzDecoder::new(counting),
+            consumed,
+            limits.max_file_bytes,
+            limits,
+        );
         Ok(Box::new(BufReader::with_capacity(64 << 10, decoder)))
     }
 }
@@ -64,7 +69,11 @@ impl Leaf {
 /// One thing the walk found.
 pub enum Entry {
     Leaf(Leaf),
-    Refused { path: String, sha256: Option<String>, reason: String },
+    Refused {
+        path: String,
+        sha256: Option<String>,
+        reason: String,
+    },
 }
 
 /// Walks `inputs` in order (directory entries sorted by name), calling `sink` for each entry.
@@ -99,7 +108,13 @@ impl Walk<'_> {
     fn dir(&self, dir: &Path, shown: &str, sink: &mut Sink) -> crate::Result<()> {
         let mut children: Vec<_> = match std::fs::read_dir(dir) {
             Ok(rd) => rd.filter_map(|e| e.ok()).collect(),
-            Err(e) => return sink(Entry::Refused { path: shown.to_string(), sha256: None, reason: format!("cannot read directory: {e}") }),
+            Err(e) => {
+                return sink(Entry::Refused {
+                    path: shown.to_string(),
+                    sha256: None,
+                    reason: format!("cannot read directory: {e}"),
+                })
+            }
         };
         children.sort_by_key(|e| e.file_name());
         for child in children {
@@ -107,16 +122,30 @@ impl Walk<'_> {
                 return Ok(());
             }
             let path = child.path();
-            let child_shown = format!("{}/{}", shown.trim_end_matches('/'), child.file_name().to_string_lossy());
-            let Ok(kind) = child.file_type() else { continue };
+            let child_shown = format!(
+                "{}/{}",
+                shown.trim_end_matches('/'),
+                child.file_name().to_string_lossy()
+            );
+            let Ok(kind) = child.file_type() else {
+                continue;
+            };
             if kind.is_symlink() {
-                sink(Entry::Refused { path: child_shown, sha256: None, reason: "symbolic link not followed".to_string() })?;
+                sink(Entry::Refused {
+                    path: child_shown,
+                    sha256: None,
+                    reason: "symbolic link not followed".to_string(),
+                })?;
             } else if kind.is_dir() {
                 self.dir(&path, &child_shown, sink)?;
             } else if kind.is_file() {
                 self.file(&path, child_shown, sink)?;
             } else {
-                sink(Entry::Refused { path: child_shown, sha256: None, reason: "not a regular file".to_string() })?;
+                sink(Entry::Refused {
+                    path: child_shown,
+                    sha256: None,
+                    reason: "not a regular file".to_string(),
+                })?;
             }
         }
         Ok(())
@@ -125,9 +154,20 @@ impl Walk<'_> {
     fn file(&self, path: &Path, shown: String, sink: &mut Sink) -> crate::Result<()> {
         let (sha256, size) = match hash_file(path) {
             Ok(h) => h,
-            Err(e) => return sink(Entry::Refused { path: shown, sha256: None, reason: format!("cannot read file: {e}") }),
+            Err(e) => {
+                return sink(Entry::Refused {
+                    path: shown,
+                    sha256: None,
+                    reason: format!("cannot read file: {e}"),
+                })
+            }
         };
-        let leaf = Leaf { path: shown, sha256, size, content: Content::Disk(path.to_path_buf()) };
+        let leaf = Leaf {
+            path: shown,
+            sha256,
+            size,
+            content: Content::Disk(path.to_path_buf()),
+        };
         self.leaf_or_archive(leaf, 0, sink)
     }
 
@@ -137,9 +177,17 @@ impl Walk<'_> {
             Ok(kind) => kind,
             Err(e) => return sink(refused(&leaf, format!("cannot read file: {e}"))),
         };
-        let Some(kind) = kind else { return sink(Entry::Leaf(leaf)) };
+        let Some(kind) = kind else {
+            return sink(Entry::Leaf(leaf));
+        };
         if depth >= self.limits.max_depth {
-            return sink(refused(&leaf, format!("archive nested deeper than {} levels", self.limits.max_depth)));
+            return sink(refused(
+                &leaf,
+                format!(
+                    "archive nested deeper than {} levels",
+                    self.limits.max_depth
+                ),
+            ));
         }
         // The archive itself is recorded so the report accounts for it; its members follow.
         archive::expand(self, &leaf, kind, depth, sink)
@@ -152,7 +200,11 @@ impl Walk<'_> {
 }
 
 fn refused(leaf: &Leaf, reason: String) -> Entry {
-    Entry::Refused { path: leaf.path.clone(), sha256: Some(leaf.sha256.clone()), reason }
+    Entry::Refused {
+        path: leaf.path.clone(),
+        sha256: Some(leaf.sha256.clone()),
+        reason,
+    }
 }
 
 /// Which archive container a leaf is, looking through one gzip layer for tar.
@@ -191,10 +243,12 @@ fn hash_file(path: &Path) -> io::Result<(String, u64)> {
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// SHA-256 of bytes as lowercase hex.

@@ -63,11 +63,17 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 }
 
 pub fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM case_meta WHERE key = ?1", [key], |r| r.get(0)).optional()
+    conn.query_row("SELECT value FROM case_meta WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()
 }
 
 pub fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
-    conn.execute("INSERT OR REPLACE INTO case_meta (key, value) VALUES (?1, ?2)", [key, value])?;
+    conn.execute(
+        "INSERT OR REPLACE INTO case_meta (key, value) VALUES (?1, ?2)",
+        [key, value],
+    )?;
     Ok(())
 }
 
@@ -86,7 +92,10 @@ pub struct FileRow<'a> {
 }
 
 pub fn begin_run(conn: &Connection, now: &str) -> Result<u64> {
-    conn.execute("INSERT INTO runs (started_at, status) VALUES (?1, 'running')", [now])?;
+    conn.execute(
+        "INSERT INTO runs (started_at, status) VALUES (?1, 'running')",
+        [now],
+    )?;
     Ok(conn.last_insert_rowid() as u64)
 }
 
@@ -96,7 +105,12 @@ pub fn next_file_id(conn: &Connection) -> Result<u64> {
 }
 
 /// Writes the run's manifest and report and marks it pending, in one transaction.
-pub fn record_run(conn: &mut Connection, run_id: u64, files: &[FileRow], report: &str) -> Result<()> {
+pub fn record_run(
+    conn: &mut Connection,
+    run_id: u64,
+    files: &[FileRow],
+    report: &str,
+) -> Result<()> {
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare(
@@ -119,7 +133,10 @@ pub fn record_run(conn: &mut Connection, run_id: u64, files: &[FileRow], report:
             ])?;
         }
     }
-    tx.execute("UPDATE runs SET status = 'pending', report = ?2 WHERE id = ?1", params![run_id as i64, report])?;
+    tx.execute(
+        "UPDATE runs SET status = 'pending', report = ?2 WHERE id = ?1",
+        params![run_id as i64, report],
+    )?;
     tx.commit()?;
     Ok(())
 }
@@ -138,9 +155,11 @@ pub fn finish_run(conn: &Connection, run_id: u64, status: &str, now: &str) -> Re
 /// Settles runs a killed process left behind. The index commit carries the id of the last run it
 /// made visible: a pending run at or below it completed, anything else never became visible.
 pub fn reconcile(conn: &Connection, committed_run: Option<u64>, now: &str) -> Result<()> {
-    let mut stmt = conn.prepare("SELECT id, status FROM runs WHERE status IN ('running', 'pending')")?;
-    let open: Vec<(u64, String)> =
-        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut stmt =
+        conn.prepare("SELECT id, status FROM runs WHERE status IN ('running', 'pending')")?;
+    let open: Vec<(u64, String)> = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     for (id, status) in open {
         let visible = status == "pending" && committed_run.is_some_and(|c| c >= id);
         finish_run(conn, id, if visible { "complete" } else { "aborted" }, now)?;
@@ -207,7 +226,11 @@ pub fn manifest(conn: &Connection) -> Result<Vec<ManifestFile>> {
 }
 
 pub fn count_runs(conn: &Connection) -> Result<u64> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM runs WHERE status = 'complete'", [], |r| r.get(0))?;
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM runs WHERE status = 'complete'",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(n as u64)
 }
 

@@ -83,7 +83,10 @@ impl Case {
             d.filter_map(|e| e.ok()).any(|e| {
                 let name = e.file_name();
                 let name = name.to_string_lossy();
-                !(name == LOCK_FILE || name == INDEX_DIR || name == TMP_DIR || name.starts_with(DB_FILE))
+                !(name == LOCK_FILE
+                    || name == INDEX_DIR
+                    || name == TMP_DIR
+                    || name.starts_with(DB_FILE))
             })
         };
         if !dir.join(DB_FILE).exists() && std::fs::read_dir(dir).is_ok_and(foreign) {
@@ -94,7 +97,12 @@ impl Case {
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let lock_path = dir.join(LOCK_FILE);
-        let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| Error::io(&lock_path, e))?;
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => return Err(Error::CaseLocked(dir.to_path_buf())),
@@ -110,7 +118,11 @@ impl Case {
                 let id = uuid::Uuid::new_v4().to_string();
                 db::set_meta(&conn, "case_id", &id)?;
                 db::set_meta(&conn, "created_at", &now)?;
-                db::set_meta(&conn, "created_by", concat!("sightline ", env!("CARGO_PKG_VERSION")))?;
+                db::set_meta(
+                    &conn,
+                    "created_by",
+                    concat!("sightline ", env!("CARGO_PKG_VERSION")),
+                )?;
                 id
             }
         };
@@ -144,7 +156,10 @@ impl Case {
         lock: Option<File>,
         id: String,
     ) -> Result<Case> {
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         Ok(Case {
             dir: dir.to_path_buf(),
             db: Mutex::new(conn),
@@ -189,13 +204,17 @@ impl Case {
         if let Some(file) = cache.get(&id) {
             return Ok(file.clone());
         }
-        let (path, sha256, context) =
-            db::file_context(&self.db(), id)?.ok_or_else(|| Error::Invalid(format!("file {id} is not in the case manifest")))?;
-        let context: FileContext =
-            serde_json::from_str(&context).map_err(|e| Error::Invalid(format!("file {id} has an unreadable context: {e}")))?;
+        let (path, sha256, context) = db::file_context(&self.db(), id)?
+            .ok_or_else(|| Error::Invalid(format!("file {id} is not in the case manifest")))?;
+        let context: FileContext = serde_json::from_str(&context)
+            .map_err(|e| Error::Invalid(format!("file {id} has an unreadable context: {e}")))?;
         let reader = RecordReader::from_context(context.clone())
             .ok_or_else(|| Error::UnknownFormat(context.format.clone(), crate::formats::names()))?;
-        let file = Arc::new(ImportedFile { path, sha256, reader });
+        let file = Arc::new(ImportedFile {
+            path,
+            sha256,
+            reader,
+        });
         cache.insert(id, file.clone());
         Ok(file)
     }
@@ -203,7 +222,10 @@ impl Case {
     /// Where the index's bytes go, per segment, component and field.
     pub fn space_usage(&self) -> Result<tantivy::space_usage::SearcherSpaceUsage> {
         self.reader.reload()?;
-        self.reader.searcher().space_usage().map_err(|e| Error::io(self.dir.join(INDEX_DIR), e))
+        self.reader
+            .searcher()
+            .space_usage()
+            .map_err(|e| Error::io(self.dir.join(INDEX_DIR), e))
     }
 
     /// The files of every completed import, in import order.
@@ -223,10 +245,18 @@ impl Case {
                     c.files += 1;
                     c.events += f.events;
                 }
-                None => formats.push(FormatCount { format: name, files: 1, events: f.events }),
+                None => formats.push(FormatCount {
+                    format: name,
+                    files: 1,
+                    events: f.events,
+                }),
             }
         }
-        formats.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.format.cmp(&b.format)));
+        formats.sort_by(|a, b| {
+            b.events
+                .cmp(&a.events)
+                .then_with(|| a.format.cmp(&b.format))
+        });
         let range = crate::search::time_bounds(&searcher)?;
         Ok(CaseStats {
             case_id: self.id.clone(),
@@ -243,7 +273,11 @@ impl Case {
 fn check_version(dir: &Path, conn: &Connection) -> Result<()> {
     let found = db::schema_version(conn)?;
     if found > db::SCHEMA_VERSION {
-        return Err(Error::CaseTooNew { path: dir.to_path_buf(), found, known: db::SCHEMA_VERSION });
+        return Err(Error::CaseTooNew {
+            path: dir.to_path_buf(),
+            found,
+            known: db::SCHEMA_VERSION,
+        });
     }
     Ok(())
 }
@@ -251,5 +285,9 @@ fn check_version(dir: &Path, conn: &Connection) -> Result<()> {
 /// The id of the last import run the index made visible, from the commit payload.
 fn committed_run(index: &Index) -> Result<Option<u64>> {
     let metas = index.load_metas()?;
-    Ok(metas.payload.as_deref().and_then(|p| p.strip_prefix("run:")).and_then(|id| id.parse().ok()))
+    Ok(metas
+        .payload
+        .as_deref()
+        .and_then(|p| p.strip_prefix("run:"))
+        .and_then(|id| id.parse().ok()))
 }

@@ -22,7 +22,12 @@ impl Format for CloudTrail {
         }
         let Some(first) = sample.first else { return 0 };
         let has = |path| get(first, path).is_some();
-        match (has("eventSource"), has("eventName"), has("eventVersion"), has("userIdentity")) {
+        match (
+            has("eventSource"),
+            has("eventName"),
+            has("eventVersion"),
+            has("userIdentity"),
+        ) {
             (true, true, true, _) => 95,
             (true, true, _, true) => 90,
             (true, true, _, _) if has("eventTime") || has("@timestamp") => 70,
@@ -35,7 +40,12 @@ impl Format for CloudTrail {
     }
 
     fn aliases(&self) -> &'static [(&'static str, &'static str)] {
-        &[("eventID", "id"), ("requestID", "request"), ("userIdentity.accessKeyId", "session"), ("eventTime", "time")]
+        &[
+            ("eventID", "id"),
+            ("requestID", "request"),
+            ("userIdentity.accessKeyId", "session"),
+            ("eventTime", "time"),
+        ]
     }
 }
 
@@ -104,12 +114,23 @@ fn actor(r: &Value) -> Actor {
     let name = match kind.as_deref() {
         // The session name after the role names the person or workload behind the role.
         Some("AssumedRole") | Some("FederatedUser") => arn.as_deref().and_then(session_name),
-        Some("Root") => Some(text(r, "userIdentity.userName").unwrap_or_else(|| "root".to_string())),
+        Some("Root") => {
+            Some(text(r, "userIdentity.userName").unwrap_or_else(|| "root".to_string()))
+        }
         Some("AWSService") => text(r, "userIdentity.invokedBy"),
         Some("AWSAccount") => text(r, "userIdentity.accountId"),
         _ => None,
     }
-    .or_else(|| first_text(r, &["userIdentity.userName", "userIdentity.onBehalfOf.userId", "userIdentity.principalId"]));
+    .or_else(|| {
+        first_text(
+            r,
+            &[
+                "userIdentity.userName",
+                "userIdentity.onBehalfOf.userId",
+                "userIdentity.principalId",
+            ],
+        )
+    });
     Actor {
         identity: Identity {
             id: arn.or_else(|| text(r, "userIdentity.principalId")),
@@ -135,7 +156,10 @@ fn looks_like_ip(s: &str) -> bool {
     }
     // Anonymized samples write octets with leading zeros (`225.01.00.16`), which std rejects.
     let octets: Vec<&str> = s.split('.').collect();
-    octets.len() == 4 && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
+    octets.len() == 4
+        && octets
+            .iter()
+            .all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Request parameters that name what an API call acted on, most specific first.
@@ -154,7 +178,10 @@ const TARGET_KEYS: [(&str, &str); 22] = [
     ("requestParameters.imageId", "image"),
     ("requestParameters.dBSnapshotIdentifier", "db_snapshot"),
     ("requestParameters.instanceId", "instance"),
-    ("requestParameters.instancesSet.items.instanceId", "instance"),
+    (
+        "requestParameters.instancesSet.items.instanceId",
+        "instance",
+    ),
     ("requestParameters.groupId", "security_group"),
     ("requestParameters.flowLogIds.item", "flow_log"),
     ("requestParameters.name", "resource"),
@@ -167,14 +194,24 @@ const TARGET_KEYS: [(&str, &str); 22] = [
 fn target(r: &Value) -> Option<Identity> {
     for (path, kind) in TARGET_KEYS {
         if let Some(name) = first_scalar(r, path) {
-            return Some(Identity { id: None, name: Some(name), kind: Some(kind.to_string()) });
+            return Some(Identity {
+                id: None,
+                name: Some(name),
+                kind: Some(kind.to_string()),
+            });
         }
     }
     let first = get(r, "resources")?.as_array()?.first()?;
     let arn = first_text(first, &["ARN", "arn"]);
     let kind = first_text(first, &["type"]);
-    let name = arn.as_deref().map(|a| a.rsplit(['/', ':']).next().unwrap_or(a).to_string());
-    arn.is_some().then_some(Identity { id: arn, name, kind })
+    let name = arn
+        .as_deref()
+        .map(|a| a.rsplit(['/', ':']).next().unwrap_or(a).to_string());
+    arn.is_some().then_some(Identity {
+        id: arn,
+        name,
+        kind,
+    })
 }
 
 /// The first scalar at `path`, looking through arrays on the way.
@@ -194,18 +231,45 @@ fn first_scalar(v: &Value, path: &str) -> Option<String> {
 
 fn category(action: &str, service: &str, read_only: Option<bool>) -> Category {
     const AUTH: [&str; 9] = [
-        "ConsoleLogin", "AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "GetSessionToken",
-        "GetFederationToken", "SwitchRole", "CheckMfa", "ExternalIdPDirectoryLogin",
+        "ConsoleLogin",
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "GetSessionToken",
+        "GetFederationToken",
+        "SwitchRole",
+        "CheckMfa",
+        "ExternalIdPDirectoryLogin",
     ];
     const ACCOUNT: [&str; 16] = [
-        "CreateUser", "DeleteUser", "UpdateUser", "CreateAccessKey", "DeleteAccessKey", "UpdateAccessKey",
-        "CreateLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile", "ChangePassword", "EnableMFADevice",
-        "DeactivateMFADevice", "CreateVirtualMFADevice", "DeleteVirtualMFADevice", "ResetServiceSpecificCredential",
+        "CreateUser",
+        "DeleteUser",
+        "UpdateUser",
+        "CreateAccessKey",
+        "DeleteAccessKey",
+        "UpdateAccessKey",
+        "CreateLoginProfile",
+        "UpdateLoginProfile",
+        "DeleteLoginProfile",
+        "ChangePassword",
+        "EnableMFADevice",
+        "DeactivateMFADevice",
+        "CreateVirtualMFADevice",
+        "DeleteVirtualMFADevice",
+        "ResetServiceSpecificCredential",
         "CreateServiceSpecificCredential",
     ];
     const DATA: [&str; 10] = [
-        "GetSecretValue", "BatchGetSecretValue", "GetParameter", "GetParameters", "GetParametersByPath",
-        "GetObject", "GetPasswordData", "Decrypt", "InvokeModel", "InvokeModelWithResponseStream",
+        "GetSecretValue",
+        "BatchGetSecretValue",
+        "GetParameter",
+        "GetParameters",
+        "GetParametersByPath",
+        "GetObject",
+        "GetPasswordData",
+        "Decrypt",
+        "InvokeModel",
+        "InvokeModelWithResponseStream",
     ];
     if AUTH.contains(&action) || service == "signin.amazonaws.com" {
         return Category::Authentication;
@@ -215,7 +279,15 @@ fn category(action: &str, service: &str, read_only: Option<bool>) -> Category {
     }
     let permission = action.contains("Policy")
         || action.ends_with("Acl")
-        || matches!(action, "AddUserToGroup" | "RemoveUserFromGroup" | "CreateRole" | "DeleteRole" | "CreateGroup" | "DeleteGroup")
+        || matches!(
+            action,
+            "AddUserToGroup"
+                | "RemoveUserFromGroup"
+                | "CreateRole"
+                | "DeleteRole"
+                | "CreateGroup"
+                | "DeleteGroup"
+        )
         || action.starts_with("ModifySnapshotAttribute")
         || action.starts_with("ModifyImageAttribute")
         || action == "ModifyDBSnapshotAttribute"
@@ -229,10 +301,26 @@ fn category(action: &str, service: &str, read_only: Option<bool>) -> Category {
         return Category::DataAccess;
     }
     const MUTATING: [&str; 16] = [
-        "Create", "Delete", "Update", "Put", "Modify", "Stop", "Start", "Attach", "Detach", "Set", "Enable",
-        "Disable", "Run", "Terminate", "Leave", "Send",
+        "Create",
+        "Delete",
+        "Update",
+        "Put",
+        "Modify",
+        "Stop",
+        "Start",
+        "Attach",
+        "Detach",
+        "Set",
+        "Enable",
+        "Disable",
+        "Run",
+        "Terminate",
+        "Leave",
+        "Send",
     ];
-    let mutating = read_only.map(|r| !r).unwrap_or_else(|| MUTATING.iter().any(|p| action.starts_with(p)));
+    let mutating = read_only
+        .map(|r| !r)
+        .unwrap_or_else(|| MUTATING.iter().any(|p| action.starts_with(p)));
     if mutating {
         Category::ConfigurationChange
     } else {
@@ -242,7 +330,10 @@ fn category(action: &str, service: &str, read_only: Option<bool>) -> Category {
 
 fn message(e: &AuditEvent) -> String {
     let who = e.actor.identity.label().unwrap_or("unknown actor");
-    let mut m = format!("{who} called {}", if e.action.is_empty() { "?" } else { &e.action });
+    let mut m = format!(
+        "{who} called {}",
+        if e.action.is_empty() { "?" } else { &e.action }
+    );
     if let Some(service) = &e.service {
         m.push_str(" on ");
         m.push_str(service);
@@ -296,8 +387,10 @@ mod tests {
 
     #[test]
     fn console_login_outcome_comes_from_the_response() {
-        let e = normalize(json!({"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com",
-            "responseElements": {"ConsoleLogin": "Failure"}, "errorMessage": "Failed authentication"}));
+        let e = normalize(
+            json!({"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com",
+            "responseElements": {"ConsoleLogin": "Failure"}, "errorMessage": "Failed authentication"}),
+        );
         assert_eq!(e.outcome, Outcome::Failure);
         assert_eq!(e.category, Category::Authentication);
         assert!(e.time.utc_nanos.is_none());
@@ -305,8 +398,10 @@ mod tests {
 
     #[test]
     fn service_callers_are_not_ips() {
-        let e = normalize(json!({"eventName": "Decrypt", "sourceIPAddress": "ec2.amazonaws.com",
-            "userIdentity": {"type": "AWSService", "invokedBy": "ec2.amazonaws.com"}, "errorCode": "AccessDenied"}));
+        let e = normalize(
+            json!({"eventName": "Decrypt", "sourceIPAddress": "ec2.amazonaws.com",
+            "userIdentity": {"type": "AWSService", "invokedBy": "ec2.amazonaws.com"}, "errorCode": "AccessDenied"}),
+        );
         assert_eq!(e.source_ip, None);
         assert_eq!(e.actor.identity.name.as_deref(), Some("ec2.amazonaws.com"));
         assert_eq!(e.outcome, Outcome::Failure);

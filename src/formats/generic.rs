@@ -27,7 +27,9 @@ impl Format for JsonGeneric {
 
     fn normalizer(&self, sample: &Sample, options: &FormatOptions) -> Box<dyn Normalize> {
         let keys = sample.first.map(leaf_keys).unwrap_or_default();
-        Box::new(Mapped { mapping: FieldMapping::guessed_from(&keys, &options.mapping) })
+        Box::new(Mapped {
+            mapping: FieldMapping::guessed_from(&keys, &options.mapping),
+        })
     }
 }
 
@@ -49,7 +51,9 @@ impl Format for CsvGeneric {
 
     fn normalizer(&self, sample: &Sample, options: &FormatOptions) -> Box<dyn Normalize> {
         let keys = sample.header.map(<[String]>::to_vec).unwrap_or_default();
-        Box::new(Mapped { mapping: FieldMapping::guessed_from(&keys, &options.mapping) })
+        Box::new(Mapped {
+            mapping: FieldMapping::guessed_from(&keys, &options.mapping),
+        })
     }
 }
 
@@ -92,8 +96,14 @@ impl Normalize for Mapped {
         if let Some(actor) = self.read(r, MappedField::Actor) {
             e.actor.identity.name = Some(actor);
         }
-        e.target = self.read(r, MappedField::Target).map(|name| Identity { name: Some(name), ..Identity::default() });
-        e.outcome = self.read(r, MappedField::Outcome).map(|o| outcome_from_text(&o)).unwrap_or_default();
+        e.target = self.read(r, MappedField::Target).map(|name| Identity {
+            name: Some(name),
+            ..Identity::default()
+        });
+        e.outcome = self
+            .read(r, MappedField::Outcome)
+            .map(|o| outcome_from_text(&o))
+            .unwrap_or_default();
         e.source_ip = self.read(r, MappedField::Ip);
         e.category = guess_category(&e.action);
         e.class_uid = e.category.ocsf_class_uid();
@@ -104,15 +114,35 @@ impl Normalize for Mapped {
 fn guess_category(action: &str) -> Category {
     let a = action.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| a.contains(w));
-    if has(&["login", "logon", "logout", "logoff", "signin", "sign-in", "authenticat", "sso", "mfa"]) {
+    if has(&[
+        "login",
+        "logon",
+        "logout",
+        "logoff",
+        "signin",
+        "sign-in",
+        "authenticat",
+        "sso",
+        "mfa",
+    ]) {
         Category::Authentication
-    } else if has(&["role", "permission", "policy", "group", "grant", "privilege", "acl"]) {
+    } else if has(&[
+        "role",
+        "permission",
+        "policy",
+        "group",
+        "grant",
+        "privilege",
+        "acl",
+    ]) {
         Category::PermissionChange
     } else if has(&["user", "account", "password"]) {
         Category::AccountChange
     } else if has(&["read", "download", "get", "view", "export", "access"]) {
         Category::DataAccess
-    } else if has(&["create", "delete", "update", "modify", "change", "set", "config", "disable", "enable"]) {
+    } else if has(&[
+        "create", "delete", "update", "modify", "change", "set", "config", "disable", "enable",
+    ]) {
         Category::ConfigurationChange
     } else {
         Category::Other
@@ -121,7 +151,11 @@ fn guess_category(action: &str) -> Category {
 
 fn message(e: &AuditEvent) -> String {
     let who = e.actor.identity.label().unwrap_or("unknown actor");
-    let what = if e.action.is_empty() { "an unnamed action" } else { &e.action };
+    let what = if e.action.is_empty() {
+        "an unnamed action"
+    } else {
+        &e.action
+    };
     let mut m = format!("{who}: {what}");
     if let Some(target) = e.target.as_ref().and_then(Identity::label) {
         m.push_str(" on ");
@@ -144,7 +178,11 @@ mod tests {
     fn json_fields_are_guessed_from_names() {
         let r = json!({"@timestamp": 1700000000000u64, "user": {"name": "bob"}, "event": {"action": "user.login"},
                        "result": "denied", "client_ip": "10.0.0.9"});
-        let sample = Sample { shape: Shape::Json, first: Some(&r), header: None };
+        let sample = Sample {
+            shape: Shape::Json,
+            first: Some(&r),
+            header: None,
+        };
         let n = JsonGeneric.normalizer(&sample, &FormatOptions::default());
         let mut e = AuditEvent::default();
         n.normalize(&r, &mut e);

@@ -19,8 +19,14 @@ pub enum MappedField {
 }
 
 impl MappedField {
-    pub const ALL: [MappedField; 6] =
-        [MappedField::Time, MappedField::Actor, MappedField::Action, MappedField::Target, MappedField::Outcome, MappedField::Ip];
+    pub const ALL: [MappedField; 6] = [
+        MappedField::Time,
+        MappedField::Actor,
+        MappedField::Action,
+        MappedField::Target,
+        MappedField::Outcome,
+        MappedField::Ip,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -37,26 +43,95 @@ impl MappedField {
     fn synonyms(self) -> &'static [&'static str] {
         match self {
             MappedField::Time => &[
-                "timestamp", "time", "eventtime", "datetime", "date", "createdat", "created", "published",
-                "occurredat", "logtime", "ts", "when", "creationdate", "timegenerated",
+                "timestamp",
+                "time",
+                "eventtime",
+                "datetime",
+                "date",
+                "createdat",
+                "created",
+                "published",
+                "occurredat",
+                "logtime",
+                "ts",
+                "when",
+                "creationdate",
+                "timegenerated",
             ],
             MappedField::Actor => &[
-                "actor", "user", "username", "userid", "principal", "principalid", "account", "accountname",
-                "srcuser", "actorid", "actorname", "actoremail", "useremail", "email", "login", "subject",
-                "useridentityarn", "initiatedby", "caller", "userprincipalname",
+                "actor",
+                "user",
+                "username",
+                "userid",
+                "principal",
+                "principalid",
+                "account",
+                "accountname",
+                "srcuser",
+                "actorid",
+                "actorname",
+                "actoremail",
+                "useremail",
+                "email",
+                "login",
+                "subject",
+                "useridentityarn",
+                "initiatedby",
+                "caller",
+                "userprincipalname",
             ],
             MappedField::Action => &[
-                "action", "eventname", "event", "operation", "activity", "method", "methodname", "eventtype",
-                "type", "verb", "command", "activitydisplayname",
+                "action",
+                "eventname",
+                "event",
+                "operation",
+                "activity",
+                "method",
+                "methodname",
+                "eventtype",
+                "type",
+                "verb",
+                "command",
+                "activitydisplayname",
             ],
             MappedField::Target => &[
-                "target", "resource", "resourcename", "resourceid", "object", "objectname", "targetuser",
-                "dstuser", "targetname", "repo", "repository", "objectid", "entity",
+                "target",
+                "resource",
+                "resourcename",
+                "resourceid",
+                "object",
+                "objectname",
+                "targetuser",
+                "dstuser",
+                "targetname",
+                "repo",
+                "repository",
+                "objectid",
+                "entity",
             ],
-            MappedField::Outcome => &["outcome", "result", "status", "resultstatus", "success", "succeeded", "resulttype"],
+            MappedField::Outcome => &[
+                "outcome",
+                "result",
+                "status",
+                "resultstatus",
+                "success",
+                "succeeded",
+                "resulttype",
+            ],
             MappedField::Ip => &[
-                "ip", "sourceip", "srcip", "clientip", "ipaddress", "sourceipaddress", "remoteaddr", "remoteip",
-                "callerip", "calleripaddress", "clientipaddress", "actorip", "src",
+                "ip",
+                "sourceip",
+                "srcip",
+                "clientip",
+                "ipaddress",
+                "sourceipaddress",
+                "remoteaddr",
+                "remoteip",
+                "callerip",
+                "calleripaddress",
+                "clientipaddress",
+                "actorip",
+                "src",
             ],
         }
     }
@@ -101,11 +176,17 @@ impl FieldMapping {
     pub fn parse(spec: &str) -> Result<FieldMapping, String> {
         let mut mapping = FieldMapping::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (name, key) = part.split_once('=').ok_or_else(|| format!("expected FIELD=KEY, got {part:?}"))?;
+            let (name, key) = part
+                .split_once('=')
+                .ok_or_else(|| format!("expected FIELD=KEY, got {part:?}"))?;
             let field = MappedField::ALL
                 .into_iter()
                 .find(|f| f.name() == name.trim())
-                .ok_or_else(|| format!("unknown field {name:?}; use time, actor, action, target, outcome or ip"))?;
+                .ok_or_else(|| {
+                    format!(
+                        "unknown field {name:?}; use time, actor, action, target, outcome or ip"
+                    )
+                })?;
             mapping.set(field, Some(key.trim().to_string()));
         }
         Ok(mapping)
@@ -122,9 +203,15 @@ impl FieldMapping {
             let rank = |key: &String| {
                 let whole = squash(key);
                 let last = squash(key.rsplit('.').next().unwrap_or(key));
-                field.synonyms().iter().position(|s| *s == whole || *s == last)
+                field
+                    .synonyms()
+                    .iter()
+                    .position(|s| *s == whole || *s == last)
             };
-            let best = keys.iter().filter_map(|k| rank(k).map(|r| (r, k))).min_by_key(|(r, _)| *r);
+            let best = keys
+                .iter()
+                .filter_map(|k| rank(k).map(|r| (r, k)))
+                .min_by_key(|(r, _)| *r);
             mapping.set(field, best.map(|(_, k)| k.clone()));
         }
         mapping
@@ -132,7 +219,10 @@ impl FieldMapping {
 }
 
 fn squash(key: &str) -> String {
-    key.chars().filter(|c| !matches!(c, '_' | '-' | '.' | ' ' | '@')).flat_map(char::to_lowercase).collect()
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.' | ' ' | '@'))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The key paths of scalar leaves in a record, in order, without repeats.
@@ -157,10 +247,10 @@ pub fn outcome_from_text(text: &str) -> Outcome {
         };
     }
     match t.as_str() {
-        "success" | "succeeded" | "successful" | "ok" | "true" | "allow" | "allowed" | "accepted" | "pass"
-        | "passed" | "granted" | "completed" => Outcome::Success,
-        "failure" | "failed" | "fail" | "error" | "false" | "deny" | "denied" | "rejected" | "blocked"
-        | "unauthorized" | "forbidden" | "accessdenied" => Outcome::Failure,
+        "success" | "succeeded" | "successful" | "ok" | "true" | "allow" | "allowed"
+        | "accepted" | "pass" | "passed" | "granted" | "completed" => Outcome::Success,
+        "failure" | "failed" | "fail" | "error" | "false" | "deny" | "denied" | "rejected"
+        | "blocked" | "unauthorized" | "forbidden" | "accessdenied" => Outcome::Failure,
         _ => Outcome::Unknown,
     }
 }
@@ -171,8 +261,17 @@ mod tests {
 
     #[test]
     fn common_column_names_are_recognized() {
-        let keys: Vec<String> =
-            ["Timestamp", "User Name", "Operation", "Resource", "Result", "Client IP", "Notes"].map(String::from).to_vec();
+        let keys: Vec<String> = [
+            "Timestamp",
+            "User Name",
+            "Operation",
+            "Resource",
+            "Result",
+            "Client IP",
+            "Notes",
+        ]
+        .map(String::from)
+        .to_vec();
         let m = FieldMapping::guessed_from(&keys, &FieldMapping::default());
         assert_eq!(m.time.as_deref(), Some("Timestamp"));
         assert_eq!(m.actor.as_deref(), Some("User Name"));

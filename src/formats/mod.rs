@@ -55,7 +55,11 @@ pub trait Format: Send + Sync {
 
 /// The normalized field a source key path is an alias of, in any format.
 pub fn alias_of(path: &str) -> Option<&'static str> {
-    registry().iter().flat_map(|f| f.aliases()).find(|(p, _)| p.eq_ignore_ascii_case(path)).map(|(_, field)| *field)
+    registry()
+        .iter()
+        .flat_map(|f| f.aliases())
+        .find(|(p, _)| p.eq_ignore_ascii_case(path))
+        .map(|(_, field)| *field)
 }
 
 /// Turns one parsed record into an event. The caller fills provenance, format and flags; the
@@ -87,17 +91,22 @@ pub fn parse_record(bytes: &[u8], csv: Option<(u8, &[String])>) -> Result<(Value
     if let Some((delimiter, header)) = csv {
         let mut row = Map::new();
         for (i, cell) in split_csv_row(bytes, delimiter).into_iter().enumerate() {
-            let key = header.get(i).cloned().unwrap_or_else(|| format!("column_{}", i + 1));
+            let key = header
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("column_{}", i + 1));
             row.insert(key, Value::String(cell));
         }
         return Ok((Value::Object(row), std::str::from_utf8(bytes).is_err()));
     }
     let (value, replaced) = match serde_json::from_slice::<Value>(bytes) {
         Ok(v) => (v, false),
-        Err(e) if std::str::from_utf8(bytes).is_err() => match serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)) {
-            Ok(v) => (v, true),
-            Err(_) => return Err(format!("invalid JSON: {e}")),
-        },
+        Err(e) if std::str::from_utf8(bytes).is_err() => {
+            match serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)) {
+                Ok(v) => (v, true),
+                Err(_) => return Err(format!("invalid JSON: {e}")),
+            }
+        }
         Err(e) => return Err(format!("invalid JSON: {e}")),
     };
     if !value.is_object() {
@@ -115,7 +124,11 @@ pub struct RecordReader {
 
 impl RecordReader {
     /// At import: prepares the normalizer from the file's first record and the user's options.
-    pub fn new(format: &'static dyn Format, sample: &Sample, options: &FormatOptions) -> RecordReader {
+    pub fn new(
+        format: &'static dyn Format,
+        sample: &Sample,
+        options: &FormatOptions,
+    ) -> RecordReader {
         let normalizer = format.normalizer(sample, options);
         let delimiter = match sample.shape {
             Shape::Delimited(d) if format.reads_delimited() => Some(d),
@@ -128,17 +141,31 @@ impl RecordReader {
             header: delimiter.and(sample.header.map(<[String]>::to_vec)),
             mapping: normalizer.mapping(),
         };
-        RecordReader { format, normalizer, context }
+        RecordReader {
+            format,
+            normalizer,
+            context,
+        }
     }
 
     /// Later: rebuilds the same reader from the stored context.
     pub fn from_context(context: FileContext) -> Option<RecordReader> {
         let format = by_name(&context.format)?;
         let shape = context.delimiter.map_or(Shape::Json, Shape::Delimited);
-        let sample = Sample { shape, first: None, header: context.header.as_deref() };
-        let options = FormatOptions { mapping: context.mapping.clone().unwrap_or_default() };
+        let sample = Sample {
+            shape,
+            first: None,
+            header: context.header.as_deref(),
+        };
+        let options = FormatOptions {
+            mapping: context.mapping.clone().unwrap_or_default(),
+        };
         let normalizer = format.normalizer(&sample, &options);
-        Some(RecordReader { format, normalizer, context })
+        Some(RecordReader {
+            format,
+            normalizer,
+            context,
+        })
     }
 
     pub fn context(&self) -> &FileContext {
@@ -146,19 +173,30 @@ impl RecordReader {
     }
 
     pub fn parse(&self, bytes: &[u8]) -> Result<(Value, bool), String> {
-        let csv = self.context.delimiter.map(|d| (d, self.context.header.as_deref().unwrap_or_default()));
+        let csv = self
+            .context
+            .delimiter
+            .map(|d| (d, self.context.header.as_deref().unwrap_or_default()));
         parse_record(bytes, csv)
     }
 
     /// Normalizes a parsed record and flags what a reviewer should know about it.
     pub fn event(&self, value: &Value, utf8_replaced: bool, provenance: Provenance) -> AuditEvent {
-        let mut event = AuditEvent { format: self.format.name().to_string(), provenance, ..AuditEvent::default() };
+        let mut event = AuditEvent {
+            format: self.format.name().to_string(),
+            provenance,
+            ..AuditEvent::default()
+        };
         self.normalizer.normalize(value, &mut event);
         if utf8_replaced {
             event.flags.push("invalid_utf8".to_string());
         }
         if event.time.utc_nanos.is_none() {
-            let flag = if event.time.original.is_some() { "time_unparsed" } else { "time_missing" };
+            let flag = if event.time.original.is_some() {
+                "time_unparsed"
+            } else {
+                "time_missing"
+            };
             event.flags.push(flag.to_string());
         }
         event
@@ -167,7 +205,11 @@ impl RecordReader {
 
 /// Every known format, specific before generic.
 pub fn registry() -> &'static [&'static dyn Format] {
-    static FORMATS: [&dyn Format; 3] = [&cloudtrail::CloudTrail, &generic::JsonGeneric, &generic::CsvGeneric];
+    static FORMATS: [&dyn Format; 3] = [
+        &cloudtrail::CloudTrail,
+        &generic::JsonGeneric,
+        &generic::CsvGeneric,
+    ];
     &FORMATS
 }
 
@@ -178,7 +220,11 @@ pub fn by_name(name: &str) -> Option<&'static dyn Format> {
 
 /// Names of all formats, for messages.
 pub fn names() -> String {
-    registry().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+    registry()
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Picks the most confident format for a sample, if any is confident at all.

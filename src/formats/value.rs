@@ -95,7 +95,10 @@ mod tests {
         let flat = json!({"userIdentity.arn": "a", "userIdentity.sessionContext.sessionIssuer.userName": "r"});
         for v in [&nested, &flat] {
             assert_eq!(text(v, "userIdentity.arn").as_deref(), Some("a"));
-            assert_eq!(text(v, "userIdentity.sessionContext.sessionIssuer.userName").as_deref(), Some("r"));
+            assert_eq!(
+                text(v, "userIdentity.sessionContext.sessionIssuer.userName").as_deref(),
+                Some("r")
+            );
         }
     }
 

@@ -52,9 +52,18 @@ impl<R: BufRead> Framer<R> {
 }
 
 /// Reads a leaf into documents handed to `sink`, and reports what happened.
-pub(crate) fn read_file(ctx: &ReadContext, job: FileJob, sink: &mut DocSink) -> crate::Result<FileReport> {
+pub(crate) fn read_file(
+    ctx: &ReadContext,
+    job: FileJob,
+    sink: &mut DocSink,
+) -> crate::Result<FileReport> {
     let leaf = &job.leaf;
-    let mut report = FileReport::new(leaf.path.clone(), Some(leaf.sha256.clone()), FileStatus::Imported, job.order);
+    let mut report = FileReport::new(
+        leaf.path.clone(),
+        Some(leaf.sha256.clone()),
+        FileStatus::Imported,
+        job.order,
+    );
     report.file_id = Some(job.file_id);
     report.size = Some(leaf.size);
     let mut input = match leaf.open(ctx.limits) {
@@ -66,28 +75,53 @@ pub(crate) fn read_file(ctx: &ReadContext, job: FileJob, sink: &mut DocSink) -> 
         return Ok(failed(report, read_error(&e, 0)));
     }
     ctx.bytes.fetch_add(head.len() as u64, Ordering::Relaxed);
-    let input = CountInto { inner: input, counter: ctx.bytes };
+    let input = CountInto {
+        inner: input,
+        counter: ctx.bytes,
+    };
     let shape = sniff_shape(&head);
     let forced = match ctx.options.format.as_deref() {
-        Some(name) => Some(formats::by_name(name).ok_or_else(|| crate::Error::UnknownFormat(name.to_string(), formats::names()))?),
+        Some(name) => Some(
+            formats::by_name(name)
+                .ok_or_else(|| crate::Error::UnknownFormat(name.to_string(), formats::names()))?,
+        ),
         None => None,
     };
     // Only a file no framer will take needs the reason; `head` moves into the stream below.
-    let unrecognized = (shape == Shape::Unknown && forced.is_none()).then(|| unrecognized_reason(&head));
+    let unrecognized =
+        (shape == Shape::Unknown && forced.is_none()).then(|| unrecognized_reason(&head));
     let stream = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(input));
     let mut framer = match (shape, forced) {
-        (Shape::Delimited(d), _) => Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), d),
-        (_, Some(f)) if f.reads_delimited() => Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), b','),
-        (Shape::Json, _) | (_, Some(_)) => Framer::Json(JsonFramer::new(stream, ctx.limits.max_record_bytes)),
+        (Shape::Delimited(d), _) => {
+            Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), d)
+        }
+        (_, Some(f)) if f.reads_delimited() => {
+            Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), b',')
+        }
+        (Shape::Json, _) | (_, Some(_)) => {
+            Framer::Json(JsonFramer::new(stream, ctx.limits.max_record_bytes))
+        }
         (Shape::Unknown, None) => {
             report.status = FileStatus::Unrecognized;
             report.note = unrecognized;
             return Ok(report);
         }
     };
-    let mut file = FileReader { ctx, report, file_id: job.file_id, path: leaf.path.clone(), sha256: leaf.sha256.clone(), ordinal: 0, header: None };
+    let mut file = FileReader {
+        ctx,
+        report,
+        file_id: job.file_id,
+        path: leaf.path.clone(),
+        sha256: leaf.sha256.clone(),
+        ordinal: 0,
+        header: None,
+    };
     let result = file.run(&mut framer, forced, sink);
-    let FileReader { mut report, ordinal, .. } = file;
+    let FileReader {
+        mut report,
+        ordinal,
+        ..
+    } = file;
     if let Err(e) = result {
         match e {
             ReadStop::Io(e) => {
@@ -95,7 +129,10 @@ pub(crate) fn read_file(ctx: &ReadContext, job: FileJob, sink: &mut DocSink) -> 
                 if report.events == 0 && report.skipped == 0 {
                     return Ok(failed(report, note));
                 }
-                report.note = Some(format!("{note}; the {} records before it were kept", report.events));
+                report.note = Some(format!(
+                    "{note}; the {} records before it were kept",
+                    report.events
+                ));
             }
             ReadStop::Engine(e) => return Err(e),
             ReadStop::Unrecognized(reason) => {
@@ -118,8 +155,13 @@ fn read_error(e: &std::io::Error, records: u64) -> String {
     if text.starts_with(LIMIT_PREFIX) {
         return text;
     }
-    if e.kind() == std::io::ErrorKind::UnexpectedEof || text.contains("corrupt deflate") || text.contains("invalid gzip") {
-        return format!("compressed stream is truncated or damaged after {records} records ({text})");
+    if e.kind() == std::io::ErrorKind::UnexpectedEof
+        || text.contains("corrupt deflate")
+        || text.contains("invalid gzip")
+    {
+        return format!(
+            "compressed stream is truncated or damaged after {records} records ({text})"
+        );
     }
     format!("read error after {records} records: {text}")
 }
@@ -171,12 +213,19 @@ struct FileReader<'a> {
 }
 
 impl FileReader<'_> {
-    fn run<R: BufRead>(&mut self, framer: &mut Framer<R>, forced: Option<&'static dyn Format>, sink: &mut DocSink) -> Result<(), ReadStop> {
+    fn run<R: BufRead>(
+        &mut self,
+        framer: &mut Framer<R>,
+        forced: Option<&'static dyn Format>,
+        sink: &mut DocSink,
+    ) -> Result<(), ReadStop> {
         // Choose the format from the first good record; keep what came before it.
         let mut pending: Vec<Frame> = Vec::new();
         let mut sample_value: Option<Value> = None;
         while sample_value.is_none() {
-            let Some(frame) = self.next(framer)? else { break };
+            let Some(frame) = self.next(framer)? else {
+                break;
+            };
             if let Frame::Record(raw) = &frame {
                 if let Framer::Csv(_, d) = framer {
                     if self.header.is_none() {
@@ -197,7 +246,11 @@ impl FileReader<'_> {
             Framer::Json(_) => Shape::Json,
             Framer::Csv(_, d) => Shape::Delimited(*d),
         };
-        let sample = Sample { shape, first: sample_value.as_ref(), header: self.header.as_deref() };
+        let sample = Sample {
+            shape,
+            first: sample_value.as_ref(),
+            header: self.header.as_deref(),
+        };
         let format = match forced.or_else(|| formats::detect(&sample)) {
             Some(f) => f,
             None if sample_value.is_none() && pending.is_empty() => {
@@ -209,7 +262,9 @@ impl FileReader<'_> {
                 ))
             }
         };
-        let options = FormatOptions { mapping: self.ctx.options.mapping.clone() };
+        let options = FormatOptions {
+            mapping: self.ctx.options.mapping.clone(),
+        };
         let reader = RecordReader::new(format, &sample, &options);
         self.report.format = Some(format.name().to_string());
         self.report.context = Some(reader.context().clone());
@@ -236,12 +291,18 @@ impl FileReader<'_> {
         framer.next().map_err(ReadStop::Io)
     }
 
-    fn take(&mut self, reader: &RecordReader, frame: Frame, sink: &mut DocSink) -> Result<(), ReadStop> {
+    fn take(
+        &mut self,
+        reader: &RecordReader,
+        frame: Frame,
+        sink: &mut DocSink,
+    ) -> Result<(), ReadStop> {
         let ordinal = self.ordinal;
         self.ordinal += 1;
         let raw = match frame {
             Frame::Bad(bad) => {
-                self.report.skip(Some(bad.line), Some(bad.offset), bad.reason);
+                self.report
+                    .skip(Some(bad.line), Some(bad.offset), bad.reason);
                 return Ok(());
             }
             Frame::Record(raw) => raw,
@@ -266,18 +327,37 @@ impl FileReader<'_> {
             self.report.flagged += 1;
             let (line, offset) = (Some(raw.line), Some(raw.offset));
             if utf8_replaced {
-                self.report.warn(line, offset, "invalid UTF-8 replaced for indexing; raw bytes kept".to_string());
+                self.report.warn(
+                    line,
+                    offset,
+                    "invalid UTF-8 replaced for indexing; raw bytes kept".to_string(),
+                );
             }
             if event.flags.iter().any(|f| f == "time_zone_assumed_utc") {
-                self.report.warn(line, offset, "time has no zone; read as UTC".to_string());
+                self.report
+                    .warn(line, offset, "time has no zone; read as UTC".to_string());
             }
             match &event.time.original {
                 _ if event.time.utc_nanos.is_some() => {}
-                Some(t) => self.report.warn(line, offset, format!("time {t:?} could not be read; imported without a time")),
-                None => self.report.warn(line, offset, "no time field; imported without a time".to_string()),
+                Some(t) => self.report.warn(
+                    line,
+                    offset,
+                    format!("time {t:?} could not be read; imported without a time"),
+                ),
+                None => self.report.warn(
+                    line,
+                    offset,
+                    "no time field; imported without a time".to_string(),
+                ),
             }
         }
-        let doc = index::document(self.ctx.fields, &event, &value, reader.format.aliases(), &raw.bytes);
+        let doc = index::document(
+            self.ctx.fields,
+            &event,
+            &value,
+            reader.format.aliases(),
+            &raw.bytes,
+        );
         sink(doc)?;
         self.report.events += 1;
         self.ctx.events.fetch_add(1, Ordering::Relaxed);

@@ -84,7 +84,9 @@ impl Case {
             return Err(Error::Invalid("case is open read-only".to_string()));
         }
         if inputs.is_empty() {
-            return Err(Error::Invalid("nothing to import: give at least one file, folder or archive".to_string()));
+            return Err(Error::Invalid(
+                "nothing to import: give at least one file, folder or archive".to_string(),
+            ));
         }
         for input in inputs {
             std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
@@ -97,19 +99,40 @@ impl Case {
         let started = Instant::now();
         let (run_id, first_file_id, known) = {
             let db = self.db();
-            (db::begin_run(&db, &self.now_text())?, db::next_file_id(&db)?, db::imported_hashes(&db)?)
+            (
+                db::begin_run(&db, &self.now_text())?,
+                db::next_file_id(&db)?,
+                db::imported_hashes(&db)?,
+            )
         };
-        let threads = if options.readers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { options.readers };
-        let mut writer: IndexWriter<TantivyDocument> =
-            self.index.writer_with_num_threads(threads.clamp(1, 8), options.index_memory.max(threads * 16 << 20))?;
-        let outcome = self.run_pipeline(&writer, inputs, options, threads, first_file_id, known, progress, cancel, started);
+        let threads = if options.readers == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            options.readers
+        };
+        let mut writer: IndexWriter<TantivyDocument> = self.index.writer_with_num_threads(
+            threads.clamp(1, 8),
+            options.index_memory.max(threads * 16 << 20),
+        )?;
+        let outcome = self.run_pipeline(
+            &writer,
+            inputs,
+            options,
+            threads,
+            first_file_id,
+            known,
+            progress,
+            cancel,
+            started,
+        );
         let files = match outcome {
             Ok(files) if !cancel.load(Ordering::Relaxed) => files,
             Ok(_) => return self.abort(writer, run_id, Error::Cancelled),
             Err(e) => return self.abort(writer, run_id, e),
         };
         let bytes = files.1;
-        let report = ImportReport::from_files(run_id, files.0, bytes, started.elapsed().as_millis() as u64);
+        let report =
+            ImportReport::from_files(run_id, files.0, bytes, started.elapsed().as_millis() as u64);
         self.commit(&mut writer, run_id, &report)?;
         writer.wait_merging_threads()?;
         self.reader.reload()?;
@@ -136,7 +159,14 @@ impl Case {
         let seen = AtomicU64::new(0);
         let walk_done = AtomicBool::new(false);
         let tmp = self.tmp_dir();
-        let ctx = ReadContext { fields: &self.fields, limits: &options.limits, options, cancel, events: &events, bytes: &bytes };
+        let ctx = ReadContext {
+            fields: &self.fields,
+            limits: &options.limits,
+            options,
+            cancel,
+            events: &events,
+            bytes: &bytes,
+        };
         let (job_tx, job_rx) = bounded::<FileJob>(threads * 2);
         let (done_tx, done_rx) = unbounded::<Result<FileReport>>();
         std::thread::scope(|scope| {
@@ -181,7 +211,9 @@ impl Case {
                 let ctx = &ctx;
                 scope.spawn(move || {
                     for job in job_rx {
-                        let mut sink = |doc: TantivyDocument| writer.add_document(doc).map(|_| ()).map_err(Error::from);
+                        let mut sink = |doc: TantivyDocument| {
+                            writer.add_document(doc).map(|_| ()).map_err(Error::from)
+                        };
                         let result = read_file(ctx, job, &mut sink);
                         let failed = result.is_err();
                         let _ = done_tx.send(result);
@@ -220,7 +252,9 @@ impl Case {
                     current: last_current.clone(),
                 });
             }
-            let walk_result = walker.join().unwrap_or_else(|_| Err(Error::Invalid("bundle walk panicked".to_string())));
+            let walk_result = walker
+                .join()
+                .unwrap_or_else(|_| Err(Error::Invalid("bundle walk panicked".to_string())));
             if let Some(e) = first_error {
                 return Err(e);
             }
@@ -229,7 +263,12 @@ impl Case {
         })
     }
 
-    fn commit(&self, writer: &mut IndexWriter<TantivyDocument>, run_id: u64, report: &ImportReport) -> Result<()> {
+    fn commit(
+        &self,
+        writer: &mut IndexWriter<TantivyDocument>,
+        run_id: u64,
+        report: &ImportReport,
+    ) -> Result<()> {
         let rows: Vec<db::FileRow> = report
             .files
             .iter()
@@ -243,11 +282,20 @@ impl Case {
                 events: f.events,
                 skipped: f.skipped,
                 detail: f.note.as_deref(),
-                context: f.context.as_ref().and_then(|c| serde_json::to_string(c).ok()),
+                context: f
+                    .context
+                    .as_ref()
+                    .and_then(|c| serde_json::to_string(c).ok()),
             })
             .collect();
         // Files that got no id (refused, duplicate) still need a unique row id.
-        let mut next_free = rows.iter().map(|r| r.id).max().unwrap_or(0).max(db::next_file_id(&self.db())?.saturating_sub(1)) + 1;
+        let mut next_free = rows
+            .iter()
+            .map(|r| r.id)
+            .max()
+            .unwrap_or(0)
+            .max(db::next_file_id(&self.db())?.saturating_sub(1))
+            + 1;
         let rows: Vec<db::FileRow> = rows
             .into_iter()
             .map(|mut r| {
@@ -258,7 +306,8 @@ impl Case {
                 r
             })
             .collect();
-        let json = serde_json::to_string(report).map_err(|e| Error::Invalid(format!("report not serializable: {e}")))?;
+        let json = serde_json::to_string(report)
+            .map_err(|e| Error::Invalid(format!("report not serializable: {e}")))?;
         db::record_run(&mut self.db(), run_id, &rows, &json)?;
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&format!("run:{run_id}"));
@@ -267,7 +316,12 @@ impl Case {
         Ok(())
     }
 
-    fn abort(&self, mut writer: IndexWriter<TantivyDocument>, run_id: u64, error: Error) -> Result<ImportReport> {
+    fn abort(
+        &self,
+        mut writer: IndexWriter<TantivyDocument>,
+        run_id: u64,
+        error: Error,
+    ) -> Result<ImportReport> {
         let _ = writer.rollback();
         drop(writer);
         db::finish_run(&self.db(), run_id, "aborted", &self.now_text())?;

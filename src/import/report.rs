@@ -78,7 +78,12 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    pub(crate) fn new(path: String, sha256: Option<String>, status: FileStatus, order: u64) -> FileReport {
+    pub(crate) fn new(
+        path: String,
+        sha256: Option<String>,
+        status: FileStatus,
+        order: u64,
+    ) -> FileReport {
         FileReport {
             path,
             sha256,
@@ -100,13 +105,21 @@ impl FileReport {
     pub(crate) fn skip(&mut self, line: Option<u64>, offset: Option<u64>, reason: String) {
         self.skipped += 1;
         if self.errors.len() < MAX_SAMPLES {
-            self.errors.push(RecordError { line, offset, reason });
+            self.errors.push(RecordError {
+                line,
+                offset,
+                reason,
+            });
         }
     }
 
     pub(crate) fn warn(&mut self, line: Option<u64>, offset: Option<u64>, reason: String) {
         if self.warnings.len() < MAX_SAMPLES {
-            self.warnings.push(RecordError { line, offset, reason });
+            self.warnings.push(RecordError {
+                line,
+                offset,
+                reason,
+            });
         }
     }
 }
@@ -142,7 +155,12 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    pub(crate) fn from_files(run_id: u64, mut files: Vec<FileReport>, bytes: u64, elapsed_ms: u64) -> ImportReport {
+    pub(crate) fn from_files(
+        run_id: u64,
+        mut files: Vec<FileReport>,
+        bytes: u64,
+        elapsed_ms: u64,
+    ) -> ImportReport {
         files.sort_by_key(|f| f.order);
         let count = |s: FileStatus| files.iter().filter(|f| f.status == s).count() as u64;
         ImportReport {

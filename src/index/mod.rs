@@ -14,7 +14,9 @@ use tantivy::schema::{
     BytesOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::tokenizer::{LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{
+    LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+};
 use tantivy::{Index, IndexSettings, TantivyDocument};
 
 use crate::event::{sequence_key, AuditEvent};
@@ -31,7 +33,9 @@ const MAX_LEAVES: usize = 4096;
 const MAX_WORDS_BYTES: usize = 1 << 20;
 
 /// Facet fields: fast string columns counted for the sidebar.
-pub const FACETS: [&str; 8] = ["actor", "action", "outcome", "category", "service", "ip", "format", "file"];
+pub const FACETS: [&str; 8] = [
+    "actor", "action", "outcome", "category", "service", "ip", "format", "file",
+];
 
 /// Handles to every schema field.
 #[derive(Debug, Clone, Copy)]
@@ -131,11 +135,16 @@ pub fn open_or_create(dir: &Path) -> tantivy::Result<(Index, Fields)> {
     } else {
         std::fs::create_dir_all(dir)?;
         let settings = IndexSettings {
-            docstore_compression: Compressor::Zstd(ZstdCompressor { compression_level: Some(1) }),
+            docstore_compression: Compressor::Zstd(ZstdCompressor {
+                compression_level: Some(1),
+            }),
             docstore_blocksize: 64 << 10,
             ..IndexSettings::default()
         };
-        Index::builder().schema(schema).settings(settings).create_in_dir(dir)?
+        Index::builder()
+            .schema(schema)
+            .settings(settings)
+            .create_in_dir(dir)?
     };
     register_tokenizers(&index);
     let mut index = index;
@@ -147,7 +156,13 @@ pub fn open_or_create(dir: &Path) -> tantivy::Result<(Index, Fields)> {
 /// Builds the document for one event. `record` is the parsed record whose leaves become
 /// searchable, except the `aliased` paths whose values live in normalized fields;
 /// `raw` is the record's bytes as they stand in the file.
-pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str, &str)], raw: &[u8]) -> TantivyDocument {
+pub fn document(
+    f: &Fields,
+    event: &AuditEvent,
+    record: &Value,
+    aliased: &[(&str, &str)],
+    raw: &[u8],
+) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
     let p = &event.provenance;
     if let Some(t) = event.time.utc_nanos {
@@ -160,7 +175,10 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str
     // Facet columns get a value on every document (empty when unknown) so they stay dense,
     // which makes counting them a plain array read.
     doc.add_text(f.actor, actor.identity.label().unwrap_or(""));
-    for v in [&actor.identity.id, &actor.identity.name].into_iter().flatten() {
+    for v in [&actor.identity.id, &actor.identity.name]
+        .into_iter()
+        .flatten()
+    {
         doc.add_text(f.actor_any, v);
     }
     if let Some(eff) = &actor.effective {
@@ -193,7 +211,11 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str
             doc.add_text(field, v);
         }
     }
-    for (kind, value) in [("session", &event.session_id), ("request", &event.request_id), ("id", &event.native_id)] {
+    for (kind, value) in [
+        ("session", &event.session_id),
+        ("request", &event.request_id),
+        ("id", &event.native_id),
+    ] {
         if let Some(v) = value {
             doc.add_u64(f.ids, id_hash(kind, v));
         }
@@ -223,7 +245,15 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str
     }
     push_words(&mut words, &event.message);
     doc.add_text(f.all, truncate(&words, MAX_WORDS_BYTES));
-    doc.add_text(f.locator, format!("{} {} {}", sequence_key(p.file_id, p.ordinal), p.line.unwrap_or(0), p.offset));
+    doc.add_text(
+        f.locator,
+        format!(
+            "{} {} {}",
+            sequence_key(p.file_id, p.ordinal),
+            p.line.unwrap_or(0),
+            p.offset
+        ),
+    );
     doc.add_bytes(f.raw, raw);
     doc
 }
@@ -234,7 +264,10 @@ pub fn document(f: &Fields, event: &AuditEvent, record: &Value, aliased: &[(&str
 /// million events); the values themselves stay in the stored event.
 pub fn id_hash(kind: &str, value: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let bytes = kind.bytes().chain(std::iter::once(b':')).chain(value.bytes().map(|b| b.to_ascii_lowercase()));
+    let bytes = kind
+        .bytes()
+        .chain(std::iter::once(b':'))
+        .chain(value.bytes().map(|b| b.to_ascii_lowercase()));
     for b in bytes {
         h ^= b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);

@@ -9,7 +9,9 @@ const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// Guesses the delimiter from the first two lines: the one that splits the header into at least
 /// two columns and gives the second line the same column count.
 pub(super) fn sniff_delimiter(sample: &[u8]) -> Option<u8> {
-    let mut lines = sample.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let mut lines = sample
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
     let header = lines.next()?;
     let second = lines.next();
     let mut best: Option<(usize, u8)> = None;
@@ -75,7 +77,12 @@ pub struct CsvFramer<R> {
 
 impl<R: BufRead> CsvFramer<R> {
     pub fn new(reader: R, max_record: usize) -> Self {
-        CsvFramer { reader, max_record, offset: 0, line: 1 }
+        CsvFramer {
+            reader,
+            max_record,
+            offset: 0,
+            line: 1,
+        }
     }
 
     pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
@@ -105,20 +112,35 @@ impl<R: BufRead> CsvFramer<R> {
                 }
             }
             if oversize {
-                let reason = format!("row larger than the {} byte limit; skipped", self.max_record);
-                return Ok(Some(Frame::Bad(BadRecord { offset: start_offset, line: start_line, reason })));
+                let reason = format!(
+                    "row larger than the {} byte limit; skipped",
+                    self.max_record
+                );
+                return Ok(Some(Frame::Bad(BadRecord {
+                    offset: start_offset,
+                    line: start_line,
+                    reason,
+                })));
             }
             if row.is_empty() {
                 return Ok(None);
             }
             if quoted {
                 let reason = "file ends inside a quoted field (truncated)".to_string();
-                return Ok(Some(Frame::Bad(BadRecord { offset: start_offset, line: start_line, reason })));
+                return Ok(Some(Frame::Bad(BadRecord {
+                    offset: start_offset,
+                    line: start_line,
+                    reason,
+                })));
             }
             if row.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Ok(Some(Frame::Record(RawRecord { bytes: row, offset: start_offset, line: start_line })));
+            return Ok(Some(Frame::Record(RawRecord {
+                bytes: row,
+                offset: start_offset,
+                line: start_line,
+            })));
         }
     }
 }
@@ -144,6 +166,9 @@ mod tests {
         assert_eq!(sniff_delimiter(b"time;user;action\n1;2;3\n"), Some(b';'));
         assert_eq!(sniff_delimiter(b"time,user,action\n1,2,3\n"), Some(b','));
         assert_eq!(sniff_delimiter(b"just some text\nmore text\n"), None);
-        assert_eq!(split_csv_row(b"\"a,\"\"b\"\"\",c\r\n", b','), vec!["a,\"b\"", "c"]);
+        assert_eq!(
+            split_csv_row(b"\"a,\"\"b\"\"\",c\r\n", b','),
+            vec!["a,\"b\"", "c"]
+        );
     }
 }

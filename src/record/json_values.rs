@@ -51,7 +51,10 @@ struct Scanner {
 
 impl<R: BufRead> JsonFramer<R> {
     pub fn new(reader: R, max_record: usize) -> Self {
-        JsonFramer { reader, scan: Scanner::new(max_record) }
+        JsonFramer {
+            reader,
+            scan: Scanner::new(max_record),
+        }
     }
 
     /// Next record or bad stretch; `Ok(None)` at the end. An I/O error (a truncated gzip stream,
@@ -202,12 +205,17 @@ impl Scanner {
             b'{' | b'[' => self.begin_record(b),
             b']' if self.record_base > 0 => self.close_records_array(),
             _ if self.record_base > 0 => {
-                self.out.push_back(self.bad_here("array element is not a JSON object"));
+                self.out
+                    .push_back(self.bad_here("array element is not a JSON object"));
                 self.skipping_element = true;
                 self.in_string = b == b'"';
             }
             _ => {
-                self.out.push_back(self.bad_here("text between records is not JSON; skipped to the end of the line"));
+                self.out.push_back(
+                    self.bad_here(
+                        "text between records is not JSON; skipped to the end of the line",
+                    ),
+                );
                 self.skipping_line = b != b'\n';
             }
         }
@@ -237,7 +245,8 @@ impl Scanner {
     }
 
     fn step_capturing(&mut self, b: u8) {
-        let top_object = self.record_base == 0 && self.depth == 1 && self.buf.first() == Some(&b'{');
+        let top_object =
+            self.record_base == 0 && self.depth == 1 && self.buf.first() == Some(&b'{');
         if top_object && self.after_wrapper_colon && !b.is_ascii_whitespace() {
             self.after_wrapper_colon = false;
             if b == b'[' {
@@ -276,7 +285,9 @@ impl Scanner {
     }
 
     fn end_string(&mut self) {
-        let Some(start) = self.key_start.take() else { return };
+        let Some(start) = self.key_start.take() else {
+            return;
+        };
         if !self.capturing || self.oversize {
             return;
         }
@@ -300,7 +311,9 @@ impl Scanner {
                     self.skipping_wrapper_rest = false;
                 }
             }
-            b',' if self.skipping_element && self.depth == self.record_base => self.skipping_element = false,
+            b',' if self.skipping_element && self.depth == self.record_base => {
+                self.skipping_element = false
+            }
             _ => {}
         }
     }
@@ -311,12 +324,23 @@ impl Scanner {
             self.lines_mode = Some(self.line == self.start_line);
         }
         if self.oversize {
-            let reason = format!("record larger than the {} byte limit; skipped", self.max_record);
-            self.out.push_back(Frame::Bad(BadRecord { offset: self.start_offset, line: self.start_line, reason }));
+            let reason = format!(
+                "record larger than the {} byte limit; skipped",
+                self.max_record
+            );
+            self.out.push_back(Frame::Bad(BadRecord {
+                offset: self.start_offset,
+                line: self.start_line,
+                reason,
+            }));
             return;
         }
         let bytes = std::mem::take(&mut self.buf);
-        self.out.push_back(Frame::Record(RawRecord { bytes, offset: self.start_offset, line: self.start_line }));
+        self.out.push_back(Frame::Record(RawRecord {
+            bytes,
+            offset: self.start_offset,
+            line: self.start_line,
+        }));
     }
 
     fn abandon(&mut self, reason: &str) {
@@ -333,7 +357,11 @@ impl Scanner {
     }
 
     fn bad_here(&self, reason: &str) -> Frame {
-        Frame::Bad(BadRecord { offset: self.offset, line: self.line, reason: reason.to_string() })
+        Frame::Bad(BadRecord {
+            offset: self.offset,
+            line: self.line,
+            reason: reason.to_string(),
+        })
     }
 
     fn finish(&mut self) {
@@ -345,7 +373,8 @@ impl Scanner {
                 reason: "file ends inside this record (truncated)".to_string(),
             }));
         } else if self.record_base > 0 || self.skipping_wrapper_rest {
-            self.out.push_back(self.bad_here("file ends inside the records array (truncated)"));
+            self.out
+                .push_back(self.bad_here("file ends inside the records array (truncated)"));
         }
     }
 }
@@ -387,8 +416,14 @@ mod tests {
 
     #[test]
     fn bare_arrays_and_lines() {
-        assert_eq!(records("[{\"a\":1},{\"b\":2}]"), vec!["{\"a\":1}", "{\"b\":2}"]);
-        assert_eq!(records("{\"a\":1}\n{\"b\":2}\n"), vec!["{\"a\":1}", "{\"b\":2}"]);
+        assert_eq!(
+            records("[{\"a\":1},{\"b\":2}]"),
+            vec!["{\"a\":1}", "{\"b\":2}"]
+        );
+        assert_eq!(
+            records("{\"a\":1}\n{\"b\":2}\n"),
+            vec!["{\"a\":1}", "{\"b\":2}"]
+        );
     }
 
     #[test]
@@ -405,7 +440,13 @@ mod tests {
         assert_eq!(good, vec!["{\"a\":1}", "{\"c\":3}"]);
         let bad: Vec<u64> = all
             .iter()
-            .filter_map(|f| if let Frame::Bad(b) = f { Some(b.line) } else { None })
+            .filter_map(|f| {
+                if let Frame::Bad(b) = f {
+                    Some(b.line)
+                } else {
+                    None
+                }
+            })
             .collect();
         assert_eq!(bad, vec![2, 3, 5]);
     }
@@ -416,7 +457,10 @@ mod tests {
         let mut framer = JsonFramer::new(big.as_bytes(), 50);
         let first = framer.next_frame().unwrap().unwrap();
         assert!(matches!(first, Frame::Bad(ref b) if b.reason.contains("limit")));
-        assert!(matches!(framer.next_frame().unwrap().unwrap(), Frame::Record(_)));
+        assert!(matches!(
+            framer.next_frame().unwrap().unwrap(),
+            Frame::Record(_)
+        ));
     }
 
     #[test]

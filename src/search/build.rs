@@ -2,7 +2,10 @@
 
 use std::ops::Bound;
 
-use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
+    TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{Index, Term as TantivyTerm};
@@ -14,8 +17,24 @@ use crate::index::{Fields, WORDS_TOKENIZER};
 
 /// Query field names with a normalized meaning; any other name is an original key path.
 pub const FIELD_NAMES: [&str; 18] = [
-    "time", "actor", "action", "target", "outcome", "category", "ip", "user_agent", "service", "region", "host",
-    "session", "request", "id", "format", "file", "flag", "message",
+    "time",
+    "actor",
+    "action",
+    "target",
+    "outcome",
+    "category",
+    "ip",
+    "user_agent",
+    "service",
+    "region",
+    "host",
+    "session",
+    "request",
+    "id",
+    "format",
+    "file",
+    "flag",
+    "message",
 ];
 
 pub struct Builder<'a> {
@@ -24,7 +43,10 @@ pub struct Builder<'a> {
 }
 
 fn error(position: usize, message: impl Into<String>) -> Error {
-    Error::Query { position, message: message.into() }
+    Error::Query {
+        position,
+        message: message.into(),
+    }
 }
 
 impl Builder<'_> {
@@ -32,7 +54,10 @@ impl Builder<'_> {
         match node {
             Node::Term(t) => self.term(t),
             Node::Or(parts) => {
-                let clauses = parts.iter().map(|p| Ok((Occur::Should, self.build(p)?))).collect::<Result<Vec<_>>>()?;
+                let clauses = parts
+                    .iter()
+                    .map(|p| Ok((Occur::Should, self.build(p)?)))
+                    .collect::<Result<Vec<_>>>()?;
                 Ok(Box::new(BooleanQuery::new(clauses)))
             }
             Node::And(parts) => {
@@ -74,23 +99,39 @@ impl Builder<'_> {
             "flag" => &[f.flags],
             path => return self.original(path, t),
         };
-        let queries = keyword_fields.iter().map(|&k| keyword(k, "", &t.value, t.position)).collect::<Result<Vec<_>>>()?;
+        let queries = keyword_fields
+            .iter()
+            .map(|&k| keyword(k, "", &t.value, t.position))
+            .collect::<Result<Vec<_>>>()?;
         Ok(any_of(queries))
     }
 
     /// `eventName:ConsoleLogin` → the `kv` token `eventname=consolelogin`; a path some format
     /// keeps only in a normalized field (`eventID` → `id`) is looked up there too.
     fn original(&self, path: &str, t: &Term) -> Result<Box<dyn Query>> {
-        let kv = keyword(self.fields.kv, &format!("{}=", path.to_lowercase()), &t.value, t.position)?;
-        let Some(field) = crate::formats::alias_of(path) else { return Ok(kv) };
-        let normalized = self.term(&Term { field: Some(field.to_string()), value: t.value.clone(), position: t.position })?;
+        let kv = keyword(
+            self.fields.kv,
+            &format!("{}=", path.to_lowercase()),
+            &t.value,
+            t.position,
+        )?;
+        let Some(field) = crate::formats::alias_of(path) else {
+            return Ok(kv);
+        };
+        let normalized = self.term(&Term {
+            field: Some(field.to_string()),
+            value: t.value.clone(),
+            position: t.position,
+        })?;
         Ok(any_of(vec![kv, normalized]))
     }
 
     /// A bare word: the words of every field, or a whole id kept only in an id field.
     fn bare(&self, t: &Term) -> Result<Box<dyn Query>> {
         let words = self.words(self.fields.all, &t.value, t.position)?;
-        let (Value::Word(w) | Value::Phrase(w)) = &t.value else { return Ok(words) };
+        let (Value::Word(w) | Value::Phrase(w)) = &t.value else {
+            return Ok(words);
+        };
         let mut queries = vec![words];
         for kind in ["id", "request", "session"] {
             queries.push(self.id_term(kind, w));
@@ -102,7 +143,9 @@ impl Builder<'_> {
         let text = match value {
             Value::Word(w) | Value::Phrase(w) => w,
             Value::Wildcard(w) => {
-                if w.chars().any(|c| !(c.is_alphanumeric() || c == '*' || c == '?')) {
+                if w.chars()
+                    .any(|c| !(c.is_alphanumeric() || c == '*' || c == '?'))
+                {
                     return Err(error(position, "wildcards in a bare word work on one word of letters and digits; use field:value* for other text"));
                 }
                 if w.chars().all(|c| c == '*') {
@@ -120,7 +163,10 @@ impl Builder<'_> {
         let mut stream = analyzer.token_stream(text);
         let mut terms = Vec::new();
         while let Some(token) = stream.next() {
-            terms.push((token.position, TantivyTerm::from_field_text(field, &token.text)));
+            terms.push((
+                token.position,
+                TantivyTerm::from_field_text(field, &token.text),
+            ));
         }
         Ok(match terms.len() {
             0 => Box::new(EmptyQuery),
@@ -131,7 +177,14 @@ impl Builder<'_> {
 
     fn time(&self, t: &Term) -> Result<Box<dyn Query>> {
         let field = self.fields.time;
-        let at = |text: &str| crate::time::parse_user_time(text).map_err(|_| error(t.position, format!("{text:?} is not an RFC 3339 time or a date")));
+        let at = |text: &str| {
+            crate::time::parse_user_time(text).map_err(|_| {
+                error(
+                    t.position,
+                    format!("{text:?} is not an RFC 3339 time or a date"),
+                )
+            })
+        };
         let term = |n: i64| TantivyTerm::from_field_i64(field, n);
         let (lo, hi) = match &t.value {
             Value::Compare(op, text) => {
@@ -146,34 +199,56 @@ impl Builder<'_> {
             Value::Word(text) | Value::Phrase(text) => {
                 // A bare date covers its whole day; a full time matches that instant.
                 let n = at(text)?;
-                let width = if text.len() == 10 { 86_400_000_000_000 } else { 1 };
+                let width = if text.len() == 10 {
+                    86_400_000_000_000
+                } else {
+                    1
+                };
                 (Bound::Included(term(n)), Bound::Excluded(term(n + width)))
             }
-            Value::Wildcard(_) => return Err(error(t.position, "wildcards do not apply to time; use time:>=… and time:<…")),
+            Value::Wildcard(_) => {
+                return Err(error(
+                    t.position,
+                    "wildcards do not apply to time; use time:>=… and time:<…",
+                ))
+            }
         };
         Ok(Box::new(RangeQuery::new(lo, hi)))
     }
 
     fn id_term(&self, kind: &str, value: &str) -> Box<dyn Query> {
         let term = TantivyTerm::from_field_u64(self.fields.ids, crate::index::id_hash(kind, value));
-        Box::new(RangeQuery::new(Bound::Included(term.clone()), Bound::Included(term)))
+        Box::new(RangeQuery::new(
+            Bound::Included(term.clone()),
+            Bound::Included(term),
+        ))
     }
 
     /// `request:` and `session:` match whole values only (they are indexed as hashes).
     fn id_value(&self, kind: &str, t: &Term) -> Result<Box<dyn Query>> {
         match &t.value {
             Value::Word(w) | Value::Phrase(w) => Ok(self.id_term(kind, w)),
-            _ => Err(error(t.position, format!("{kind}: matches whole ids only; no wildcards or comparisons"))),
+            _ => Err(error(
+                t.position,
+                format!("{kind}: matches whole ids only; no wildcards or comparisons"),
+            )),
         }
     }
 
     /// `id:` matches the source's own record id, or Sightline's `FILE-ORDINAL` event id.
     fn id(&self, t: &Term) -> Result<Box<dyn Query>> {
         let native = self.id_value("id", t)?;
-        let (Value::Word(w) | Value::Phrase(w)) = &t.value else { return Ok(native) };
-        let Some((file, ordinal)) = parse_event_id(w) else { return Ok(native) };
+        let (Value::Word(w) | Value::Phrase(w)) = &t.value else {
+            return Ok(native);
+        };
+        let Some((file, ordinal)) = parse_event_id(w) else {
+            return Ok(native);
+        };
         let key = TantivyTerm::from_field_u64(self.fields.seq, sequence_key(file, ordinal));
-        let ours: Box<dyn Query> = Box::new(RangeQuery::new(Bound::Included(key.clone()), Bound::Included(key)));
+        let ours: Box<dyn Query> = Box::new(RangeQuery::new(
+            Bound::Included(key.clone()),
+            Bound::Included(key),
+        ));
         Ok(any_of(vec![native, ours]))
     }
 }
@@ -182,9 +257,16 @@ fn keyword(field: Field, prefix: &str, value: &Value, position: usize) -> Result
     match value {
         Value::Word(w) | Value::Phrase(w) => {
             let text = format!("{prefix}{}", w.to_lowercase());
-            Ok(Box::new(TermQuery::new(TantivyTerm::from_field_text(field, &text), IndexRecordOption::Basic)))
+            Ok(Box::new(TermQuery::new(
+                TantivyTerm::from_field_text(field, &text),
+                IndexRecordOption::Basic,
+            )))
         }
-        Value::Wildcard(w) => regex(field, &wildcard_pattern(prefix, &w.to_lowercase()), position),
+        Value::Wildcard(w) => regex(
+            field,
+            &wildcard_pattern(prefix, &w.to_lowercase()),
+            position,
+        ),
         Value::Compare(..) => Err(error(position, "comparisons work on time only")),
     }
 }
@@ -223,7 +305,9 @@ fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     if queries.len() == 1 {
         return queries.remove(0);
     }
-    Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
 }
 
 /// A boolean query of only negations matches nothing in tantivy; anchor it on all documents.

@@ -1,11 +1,15 @@
-//! One pass over the hits that counts them, counts facet values and fills the time histogram.
+//! One pass over the hits that counts them, counts facet values, fills the time histogram and
+//! keeps the page.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::top::{sort_key, Top};
+use super::SortOrder;
 use crate::index::FACETS;
 
 /// Histogram layout: `buckets` buckets of `width` nanoseconds from `start`.
@@ -16,6 +20,31 @@ pub struct Layout {
     pub buckets: usize,
 }
 
+/// FNV-1a: facet values are merged across segments on every search, and SipHash's protection
+/// against crafted keys buys nothing for counts computed over the case's own terms.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub type ValueCounts = HashMap<String, u64, BuildHasherDefault<Fnv>>;
+
 /// Per bucket: events by outcome (success, failure, unknown).
 pub type BucketCounts = [u64; 3];
 
@@ -23,14 +52,19 @@ pub type BucketCounts = [u64; 3];
 pub struct Counts {
     pub total: u64,
     /// Per facet field (in [`FACETS`] order): value → count.
-    pub facets: Vec<HashMap<String, u64>>,
+    pub facets: Vec<ValueCounts>,
     pub histogram: Vec<BucketCounts>,
     /// Hits without a time, so outside the histogram.
     pub untimed: u64,
+    pub top: Option<Top>,
 }
 
 pub struct CountCollector {
     pub layout: Option<Layout>,
+    /// Count facet values; page loads while scrolling only need the total.
+    pub facets: bool,
+    /// Keep the best `offset + limit` hits in this order.
+    pub page: Option<(SortOrder, usize)>,
 }
 
 pub struct SegmentCounts {
@@ -48,17 +82,26 @@ pub struct SegmentCounts {
     ords: Vec<Option<u64>>,
     times: Vec<Option<i64>>,
     outcomes: Vec<Option<u64>>,
+    segment: SegmentOrdinal,
+    order: SortOrder,
+    top: Option<Top>,
+    seq: Option<Column<u64>>,
+    seqs: Vec<Option<u64>>,
 }
 
 impl Collector for CountCollector {
     type Fruit = Counts;
     type Child = SegmentCounts;
 
-    fn for_segment(&self, _ord: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentCounts> {
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentCounts> {
         let ff = reader.fast_fields();
         let mut columns = Vec::with_capacity(FACETS.len());
         let mut counts = Vec::with_capacity(FACETS.len());
-        for name in FACETS {
+        for name in FACETS.iter().filter(|_| self.facets) {
             let column = ff.str(name)?;
             counts.push(vec![0u32; column.as_ref().map_or(0, |c| c.num_terms())]);
             columns.push(column);
@@ -91,6 +134,15 @@ impl Collector for CountCollector {
             ords: Vec::new(),
             times: Vec::new(),
             outcomes: Vec::new(),
+            segment,
+            order: self.page.map_or(SortOrder::NewestFirst, |(order, _)| order),
+            top: self.page.map(|(_, keep)| Top::new(keep)),
+            seq: if self.page.is_some() {
+                ff.column_opt::<u64>("seq")?
+            } else {
+                None
+            },
+            seqs: Vec::new(),
         })
     }
 
@@ -100,13 +152,17 @@ impl Collector for CountCollector {
 
     fn merge_fruits(&self, fruits: Vec<Counts>) -> tantivy::Result<Counts> {
         let mut merged = Counts {
-            facets: vec![HashMap::new(); FACETS.len()],
+            facets: vec![ValueCounts::default(); if self.facets { FACETS.len() } else { 0 }],
             histogram: vec![[0; 3]; self.layout.map_or(0, |l| l.buckets)],
+            top: self.page.map(|(_, keep)| Top::new(keep)),
             ..Counts::default()
         };
         for fruit in fruits {
             merged.total += fruit.total;
             merged.untimed += fruit.untimed;
+            if let (Some(into), Some(from)) = (merged.top.as_mut(), fruit.top) {
+                into.merge(from);
+            }
             for (into, from) in merged.facets.iter_mut().zip(fruit.facets) {
                 for (value, n) in from {
                     *into.entry(value).or_default() += n;
@@ -138,13 +194,29 @@ impl SegmentCollector for SegmentCounts {
                 counts[*ord as usize] += 1;
             }
         }
-        let Some(layout) = self.layout else { return };
+        if self.layout.is_none() && self.top.is_none() {
+            return;
+        }
         self.times.resize(n, None);
-        self.outcomes.resize(n, None);
         match &self.time {
             Some(col) => col.first_vals(docs, &mut self.times[..n]),
             None => self.times[..n].fill(None),
         }
+        if let Some(top) = &mut self.top {
+            self.seqs.resize(n, None);
+            match &self.seq {
+                Some(col) => col.first_vals(docs, &mut self.seqs[..n]),
+                None => self.seqs[..n].fill(None),
+            }
+            for ((doc, time), seq) in docs.iter().zip(&self.times[..n]).zip(&self.seqs[..n]) {
+                top.push(
+                    sort_key(self.order, *time, seq.unwrap_or(0)),
+                    DocAddress::new(self.segment, *doc),
+                );
+            }
+        }
+        let Some(layout) = self.layout else { return };
+        self.outcomes.resize(n, None);
         match &self.outcome {
             Some(col) => col.ords().first_vals(docs, &mut self.outcomes[..n]),
             None => self.outcomes[..n].fill(None),
@@ -161,7 +233,9 @@ impl SegmentCollector for SegmentCounts {
             if bucket >= layout.buckets {
                 continue;
             }
-            let slot = outcome.and_then(|o| self.outcome_slot.get(o as usize).copied()).unwrap_or(2);
+            let slot = outcome
+                .and_then(|o| self.outcome_slot.get(o as usize).copied())
+                .unwrap_or(2);
             self.histogram[bucket][slot] += 1;
         }
     }
@@ -173,11 +247,16 @@ impl SegmentCollector for SegmentCounts {
     fn harvest(self) -> Counts {
         let mut facets = Vec::with_capacity(self.columns.len());
         for (column, counts) in self.columns.iter().zip(self.counts) {
-            let mut values = HashMap::new();
+            let mut values = ValueCounts::default();
             if let Some(column) = column {
                 // Resolving sorted ordinals in one sweep of the dictionary is far cheaper than
                 // one lookup per ordinal.
-                let ords: Vec<u64> = counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(o, _)| o as u64).collect();
+                let ords: Vec<u64> = counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(o, _)| o as u64)
+                    .collect();
                 let mut hits = ords.iter().map(|&o| counts[o as usize] as u64);
                 let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
                     let n = hits.next().unwrap_or(0);
@@ -188,6 +267,12 @@ impl SegmentCollector for SegmentCounts {
             }
             facets.push(values);
         }
-        Counts { total: self.total, facets, histogram: self.histogram, untimed: self.untimed }
+        Counts {
+            total: self.total,
+            facets,
+            histogram: self.histogram,
+            untimed: self.untimed,
+            top: self.top,
+        }
     }
 }

@@ -7,6 +7,7 @@
 mod build;
 mod collect;
 pub mod query;
+mod top;
 
 use std::ops::Bound;
 
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
-use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 pub use build::FIELD_NAMES;
 use collect::{CountCollector, Layout};
@@ -61,10 +62,10 @@ pub struct SearchRequest {
     /// Events per page; 0 returns counts only.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub limit: usize,
-    /// Values returned per facet.
+    /// Values returned per facet; 0 skips facet counting (no facets returned).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub facet_limit: usize,
-    /// Buckets the histogram aims for.
+    /// Buckets the histogram aims for; 0 skips the histogram.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub histogram_buckets: usize,
 }
@@ -212,8 +213,26 @@ pub struct EventDetail {
 
 /// Bucket widths the histogram chooses from, in seconds.
 const WIDTHS: [i64; 20] = [
-    1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 2 * 86_400, 7 * 86_400,
-    14 * 86_400, 30 * 86_400, 91 * 86_400, 182 * 86_400, 365 * 86_400,
+    1,
+    5,
+    10,
+    30,
+    60,
+    300,
+    600,
+    1800,
+    3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86_400,
+    2 * 86_400,
+    7 * 86_400,
+    14 * 86_400,
+    30 * 86_400,
+    91 * 86_400,
+    182 * 86_400,
+    365 * 86_400,
 ];
 
 fn layout(lo: i64, hi: i64, target: usize) -> Layout {
@@ -226,14 +245,20 @@ fn layout(lo: i64, hi: i64, target: usize) -> Layout {
         .unwrap_or_else(|| (span / target).max(1));
     let start = lo.div_euclid(width) * width;
     let buckets = ((hi - start) / width + 1).clamp(1, 100_000) as usize;
-    Layout { start, width, buckets }
+    Layout {
+        start,
+        width,
+        buckets,
+    }
 }
 
 /// The earliest and latest event time in the index.
 pub fn time_bounds(searcher: &Searcher) -> Result<Option<(i64, i64)>> {
     let mut bounds: Option<(i64, i64)> = None;
     for segment in searcher.segment_readers() {
-        let Some(col) = segment.fast_fields().column_opt::<i64>("time")? else { continue };
+        let Some(col) = segment.fast_fields().column_opt::<i64>("time")? else {
+            continue;
+        };
         if col.num_docs() == 0 || col.values.num_vals() == 0 {
             continue;
         }
@@ -250,33 +275,44 @@ impl Case {
         let query = self.compile(req)?;
         let range = match (req.from, req.to) {
             (Some(lo), Some(hi)) => Some((lo, hi - 1)),
-            _ => time_bounds(&searcher)?.map(|(lo, hi)| (req.from.unwrap_or(lo), req.to.map_or(hi, |t| t - 1))),
+            _ => time_bounds(&searcher)?
+                .map(|(lo, hi)| (req.from.unwrap_or(lo), req.to.map_or(hi, |t| t - 1))),
         };
-        let layout = range.filter(|(lo, hi)| hi >= lo).map(|(lo, hi)| layout(lo, hi, req.histogram_buckets));
-        let counter = CountCollector { layout };
-        let (counts, page) = if req.limit == 0 {
-            (searcher.search(&query, &counter)?, Vec::new())
-        } else {
-            let order = req.order;
-            let top = TopDocs::with_limit(req.limit).and_offset(req.offset).order_by(move |reader: &SegmentReader| {
-                let ff = reader.fast_fields();
-                let time = ff.column_opt::<i64>("time").ok().flatten();
-                let seq = ff.column_opt::<u64>("seq").ok().flatten();
-                move |doc| sort_key(order, time.as_ref().and_then(|c| c.first(doc)), seq.as_ref().and_then(|c| c.first(doc)))
-            });
-            let (counts, top) = searcher.search(&query, &(counter, top))?;
-            (counts, top.into_iter().map(|(_, addr)| addr).collect())
+        let layout = range
+            .filter(|(lo, hi)| hi >= lo && req.histogram_buckets > 0)
+            .map(|(lo, hi)| layout(lo, hi, req.histogram_buckets));
+        let page = (req.limit > 0).then(|| (req.order, req.offset.saturating_add(req.limit)));
+        let counter = CountCollector {
+            layout,
+            facets: req.facet_limit > 0,
+            page,
         };
-        let events = page.into_iter().map(|addr| self.load(&searcher, addr).map(|e| EventRow::from(&e))).collect::<Result<_>>()?;
+        let mut counts = searcher.search(&query, &counter)?;
+        let page = counts
+            .top
+            .take()
+            .map(|top| top.into_page(req.offset))
+            .unwrap_or_default();
+        let events = page
+            .into_iter()
+            .map(|addr| self.load(&searcher, addr).map(|e| EventRow::from(&e)))
+            .collect::<Result<_>>()?;
         let facets = FACETS
             .iter()
             .zip(counts.facets)
             .map(|(name, values)| {
                 let distinct = values.len() as u64;
-                let mut values: Vec<FacetValue> = values.into_iter().map(|(value, count)| FacetValue { value, count }).collect();
+                let mut values: Vec<FacetValue> = values
+                    .into_iter()
+                    .map(|(value, count)| FacetValue { value, count })
+                    .collect();
                 values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 values.truncate(req.facet_limit);
-                Facet { field: name.to_string(), values, distinct }
+                Facet {
+                    field: name.to_string(),
+                    values,
+                    distinct,
+                }
             })
             .collect();
         let histogram = Histogram {
@@ -302,18 +338,26 @@ impl Case {
                 })
                 .unwrap_or_default(),
         };
-        Ok(SearchResult { total: counts.total, events, facets, histogram })
+        Ok(SearchResult {
+            total: counts.total,
+            events,
+            facets,
+            histogram,
+        })
     }
 
     /// One event with its raw record, by id (`FILE-ORDINAL`).
     pub fn event(&self, id: &str) -> Result<EventDetail> {
-        let (file, ordinal) = crate::event::parse_event_id(id).ok_or_else(|| Error::EventNotFound(id.to_string()))?;
+        let (file, ordinal) =
+            crate::event::parse_event_id(id).ok_or_else(|| Error::EventNotFound(id.to_string()))?;
         self.reader.reload()?;
         let searcher = self.reader.searcher();
         let key = Term::from_field_u64(self.fields.seq, crate::event::sequence_key(file, ordinal));
         let query = RangeQuery::new(Bound::Included(key.clone()), Bound::Included(key));
         let hits = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, addr)) = hits.first() else { return Err(Error::EventNotFound(id.to_string())) };
+        let Some((_, addr)) = hits.first() else {
+            return Err(Error::EventNotFound(id.to_string()));
+        };
         let doc: TantivyDocument = searcher.doc(*addr)?;
         let (event, raw, record) = self.rebuild(&doc)?;
         Ok(EventDetail {
@@ -332,13 +376,28 @@ impl Case {
 
     /// Rebuilds a stored document's event from its raw record, as the import normalized it.
     fn rebuild(&self, doc: &TantivyDocument) -> Result<(AuditEvent, Vec<u8>, serde_json::Value)> {
-        let raw = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
-        let locator = doc.get_first(self.fields.locator).and_then(|v| v.as_str()).unwrap_or_default();
+        let raw = doc
+            .get_first(self.fields.raw)
+            .and_then(|v| v.as_bytes())
+            .unwrap_or_default()
+            .to_vec();
+        let locator = doc
+            .get_first(self.fields.locator)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         let mut parts = locator.split(' ').map(|p| p.parse::<u64>().unwrap_or(0));
-        let (seq, line, offset) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        let (seq, line, offset) = (
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+        );
         let (file_id, ordinal) = (seq >> 32, seq & 0xffff_ffff);
         let file = self.imported_file(file_id)?;
-        let (value, replaced) = file.reader.parse(&raw).map_err(|e| Error::Invalid(format!("stored record {file_id}-{ordinal} no longer parses: {e}")))?;
+        let (value, replaced) = file.reader.parse(&raw).map_err(|e| {
+            Error::Invalid(format!(
+                "stored record {file_id}-{ordinal} no longer parses: {e}"
+            ))
+        })?;
         let provenance = crate::event::Provenance {
             file_id,
             path: file.path.clone(),
@@ -353,7 +412,10 @@ impl Case {
     fn compile(&self, req: &SearchRequest) -> Result<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(node) = query::parse(&req.query)? {
-            let builder = build::Builder { index: &self.index, fields: &self.fields };
+            let builder = build::Builder {
+                index: &self.index,
+                fields: &self.fields,
+            };
             clauses.push((Occur::Must, builder.build(&node)?));
         }
         if req.from.is_some() || req.to.is_some() {
@@ -362,30 +424,34 @@ impl Case {
                 Some(n) => Bound::Excluded(Term::from_field_i64(self.fields.time, n)),
                 None => Bound::Unbounded,
             };
-            clauses.push((Occur::Must, Box::new(RangeQuery::new(bound(req.from, true), bound(req.to, false)))));
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(bound(req.from, true), bound(req.to, false))),
+            ));
         }
         for filter in &req.filters {
             if !FACETS.contains(&filter.field.as_str()) {
-                return Err(Error::Invalid(format!("cannot filter on {:?}; facets are {}", filter.field, FACETS.join(", "))));
+                return Err(Error::Invalid(format!(
+                    "cannot filter on {:?}; facets are {}",
+                    filter.field,
+                    FACETS.join(", ")
+                )));
             }
             let field = self.index.schema().get_field(&filter.field)?;
             let term = Term::from_field_text(field, &filter.value.to_lowercase());
-            let occur = if filter.exclude { Occur::MustNot } else { Occur::Must };
-            clauses.push((occur, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+            let occur = if filter.exclude {
+                Occur::MustNot
+            } else {
+                Occur::Must
+            };
+            clauses.push((
+                occur,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
         }
         if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
-    }
-}
-
-/// Sort key, greatest first: events with a time before those without, then by time and import
-/// order, flipped bitwise for oldest-first so one key type serves both orders.
-fn sort_key(order: SortOrder, time: Option<i64>, seq: Option<u64>) -> (bool, i64, u64) {
-    let (t, s) = (time.unwrap_or(0), seq.unwrap_or(0));
-    match order {
-        SortOrder::NewestFirst => (time.is_some(), t, s),
-        SortOrder::OldestFirst => (time.is_some(), !t, !s),
     }
 }

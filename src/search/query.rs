@@ -57,7 +57,10 @@ enum Tok {
 }
 
 fn error(position: usize, message: impl Into<String>) -> Error {
-    Error::Query { position, message: message.into() }
+    Error::Query {
+        position,
+        message: message.into(),
+    }
 }
 
 fn lex(text: &str) -> Result<Vec<(Tok, usize)>> {
@@ -97,7 +100,11 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>> {
                     _ => (Comparison::Lt, 1),
                 };
                 i += skip;
-                let (word, next) = if chars.get(i) == Some(&'"') { quoted(&chars, i)? } else { bare(&chars, i, true) };
+                let (word, next) = if chars.get(i) == Some(&'"') {
+                    quoted(&chars, i)?
+                } else {
+                    bare(&chars, i, true)
+                };
                 if word.is_empty() {
                     return Err(error(start, "a comparison needs a value after it"));
                 }
@@ -181,7 +188,12 @@ pub fn parse(text: &str) -> Result<Option<Node>> {
     if toks.is_empty() {
         return Ok(None);
     }
-    let mut p = Parser { toks, i: 0, end: text.chars().count(), depth: 0 };
+    let mut p = Parser {
+        toks,
+        i: 0,
+        end: text.chars().count(),
+        depth: 0,
+    };
     let node = p.or()?;
     if let Some((_, pos)) = p.toks.get(p.i) {
         return Err(error(*pos, "unexpected ')'"));
@@ -214,7 +226,11 @@ impl Parser {
             self.i += 1;
             parts.push(self.and()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Node::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Node::Or(parts)
+        })
     }
 
     fn and(&mut self) -> Result<Node> {
@@ -229,13 +245,20 @@ impl Parser {
                 Some(_) => parts.push(self.unary()?),
             }
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Node::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Node::And(parts)
+        })
     }
 
     fn unary(&mut self) -> Result<Node> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(error(self.pos(), format!("query nests deeper than {MAX_DEPTH} levels")));
+            return Err(error(
+                self.pos(),
+                format!("query nests deeper than {MAX_DEPTH} levels"),
+            ));
         }
         let node = if self.peek() == Some(&Tok::Not) {
             self.i += 1;
@@ -278,11 +301,26 @@ impl Parser {
                     Tok::Not => Value::Word("NOT".into()),
                     _ => return Err(error(vpos, format!("value missing after '{field}:'"))),
                 };
-                Ok(Node::Term(Term { field: Some(field), value, position: pos }))
+                Ok(Node::Term(Term {
+                    field: Some(field),
+                    value,
+                    position: pos,
+                }))
             }
-            Tok::Word(w) => Ok(Node::Term(Term { field: None, value: word_value(w), position: pos })),
-            Tok::Quoted(q) => Ok(Node::Term(Term { field: None, value: Value::Phrase(q), position: pos })),
-            Tok::Compare(..) => Err(error(pos, "comparisons need a field, as in time:>=2024-01-01")),
+            Tok::Word(w) => Ok(Node::Term(Term {
+                field: None,
+                value: word_value(w),
+                position: pos,
+            })),
+            Tok::Quoted(q) => Ok(Node::Term(Term {
+                field: None,
+                value: Value::Phrase(q),
+                position: pos,
+            })),
+            Tok::Compare(..) => Err(error(
+                pos,
+                "comparisons need a field, as in time:>=2024-01-01",
+            )),
             Tok::RParen => Err(error(pos, "unexpected ')'")),
             Tok::And | Tok::Or => Err(error(pos, "operator without a term before it")),
             Tok::Not => unreachable!("handled by unary"),
@@ -303,12 +341,18 @@ mod tests {
     use super::*;
 
     fn term(field: Option<&str>, value: Value, position: usize) -> Node {
-        Node::Term(Term { field: field.map(String::from), value, position })
+        Node::Term(Term {
+            field: field.map(String::from),
+            value,
+            position,
+        })
     }
 
     #[test]
     fn fields_booleans_and_negation() {
-        let q = parse("actor:alice AND (action:Delete* OR \"access denied\") -ip:10.0.0.1").unwrap().unwrap();
+        let q = parse("actor:alice AND (action:Delete* OR \"access denied\") -ip:10.0.0.1")
+            .unwrap()
+            .unwrap();
         assert_eq!(
             q,
             Node::And(vec![
@@ -317,38 +361,74 @@ mod tests {
                     term(Some("action"), Value::Wildcard("Delete*".into()), 17),
                     term(None, Value::Phrase("access denied".into()), 35),
                 ]),
-                Node::Not(Box::new(term(Some("ip"), Value::Word("10.0.0.1".into()), 53))),
+                Node::Not(Box::new(term(
+                    Some("ip"),
+                    Value::Word("10.0.0.1".into()),
+                    53
+                ))),
             ])
         );
     }
 
     #[test]
     fn colons_inside_values_are_kept() {
-        let q = parse("actor:arn:aws:iam::123:user/bob ip:fe80::1").unwrap().unwrap();
+        let q = parse("actor:arn:aws:iam::123:user/bob ip:fe80::1")
+            .unwrap()
+            .unwrap();
         let Node::And(parts) = q else { panic!() };
-        assert_eq!(parts[0], term(Some("actor"), Value::Word("arn:aws:iam::123:user/bob".into()), 0));
-        assert_eq!(parts[1], term(Some("ip"), Value::Word("fe80::1".into()), 32));
+        assert_eq!(
+            parts[0],
+            term(
+                Some("actor"),
+                Value::Word("arn:aws:iam::123:user/bob".into()),
+                0
+            )
+        );
+        assert_eq!(
+            parts[1],
+            term(Some("ip"), Value::Word("fe80::1".into()), 32)
+        );
     }
 
     #[test]
     fn comparisons_and_empty() {
         assert_eq!(parse("  ").unwrap(), None);
-        assert_eq!(parse("time:2024-05-01T10:00:00Z").unwrap().unwrap(), term(Some("time"), Value::Word("2024-05-01T10:00:00Z".into()), 0));
+        assert_eq!(
+            parse("time:2024-05-01T10:00:00Z").unwrap().unwrap(),
+            term(Some("time"), Value::Word("2024-05-01T10:00:00Z".into()), 0)
+        );
         let q = parse("time:>=2024-01-01T00:00:00Z").unwrap().unwrap();
-        assert_eq!(q, term(Some("time"), Value::Compare(Comparison::Ge, "2024-01-01T00:00:00Z".into()), 0));
+        assert_eq!(
+            q,
+            term(
+                Some("time"),
+                Value::Compare(Comparison::Ge, "2024-01-01T00:00:00Z".into()),
+                0
+            )
+        );
     }
 
     #[test]
     fn hostile_nesting_is_an_error_not_a_crash() {
         let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
         assert!(matches!(parse(&deep), Err(Error::Query { .. })));
-        assert!(matches!(parse(&"-".repeat(100_000)), Err(Error::Query { .. })));
+        assert!(matches!(
+            parse(&"-".repeat(100_000)),
+            Err(Error::Query { .. })
+        ));
         assert!(parse(&format!("{}a{}", "(".repeat(20), ")".repeat(20))).is_ok());
     }
 
     #[test]
     fn errors_carry_positions() {
-        let cases = [("actor:", 6), ("(a OR b", 0), ("a \"open", 2), ("a )", 2), ("OR a", 0), ("a AND", 5)];
+        let cases = [
+            ("actor:", 6),
+            ("(a OR b", 0),
+            ("a \"open", 2),
+            ("a )", 2),
+            ("OR a", 0),
+            ("a AND", 5),
+        ];
         for (text, expected) in cases {
             match parse(text) {
                 Err(Error::Query { position, .. }) => assert_eq!(position, expected, "{text}"),

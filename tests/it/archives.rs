@@ -49,7 +49,8 @@ fn tar_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
 
 fn zip_with(entries: &[(&str, &[u8])], symlink: Option<(&str, &str)>) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, data) in entries {
         zip.start_file(*name, options).expect("zip entry");
         zip.write_all(data).expect("zip data");
@@ -69,8 +70,17 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 #[test]
 fn nested_archives_are_read_and_named_with_their_inner_paths() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let inner_zip = zip_with(&[("logs/a.json", &records_file(3)), ("logs/b.json.gz", &gzip(&records_file(2)))], None);
-    let tgz = gzip(&tar_with(&[("bundle/inner.zip", &inner_zip), ("bundle/c.json", &records_file(4))]));
+    let inner_zip = zip_with(
+        &[
+            ("logs/a.json", &records_file(3)),
+            ("logs/b.json.gz", &gzip(&records_file(2))),
+        ],
+        None,
+    );
+    let tgz = gzip(&tar_with(&[
+        ("bundle/inner.zip", &inner_zip),
+        ("bundle/c.json", &records_file(4)),
+    ]));
     let input = write(dir.path(), "delivery.tgz", &tgz);
     let case = new_case(dir.path());
     let report = import(&case, &[input.clone()]);
@@ -79,7 +89,10 @@ fn nested_archives_are_read_and_named_with_their_inner_paths() {
     assert_eq!((a.events, a.format.as_deref()), (3, Some("cloudtrail")));
     assert_eq!(file(&report, "inner.zip!/logs/b.json.gz").events, 2);
     assert_eq!(file(&report, "delivery.tgz!/bundle/c.json").events, 4);
-    assert_eq!(a.sha256.as_deref(), Some(sightline::bundle::sha256_hex(&records_file(3)).as_str()));
+    assert_eq!(
+        a.sha256.as_deref(),
+        Some(sightline::bundle::sha256_hex(&records_file(3)).as_str())
+    );
     // The bundle is never written to.
     assert_eq!(fs::read(&input).expect("input"), tgz);
 }
@@ -87,13 +100,38 @@ fn nested_archives_are_read_and_named_with_their_inner_paths() {
 #[test]
 fn unsafe_paths_links_and_bombs_are_refused_with_reasons() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let evil_tar = tar_with(&[("../../escape.json", &records_file(1)), ("/etc/abs.json", &records_file(1)), ("ok.json", &records_file(2))]);
+    let evil_tar = tar_with(&[
+        ("../../escape.json", &records_file(1)),
+        ("/etc/abs.json", &records_file(1)),
+        ("ok.json", &records_file(2)),
+    ]);
     let zeros = vec![b' '; 8 << 20];
-    let evil_zip = zip_with(&[("../zip-slip.json", &records_file(1)), ("bomb.json", &zeros), ("fine.json", &records_file(1))], Some(("link.json", "/etc/passwd")));
-    let inputs = vec![write(dir.path(), "evil.tar", &evil_tar), write(dir.path(), "evil.zip", &evil_zip)];
+    let evil_zip = zip_with(
+        &[
+            ("../zip-slip.json", &records_file(1)),
+            ("bomb.json", &zeros),
+            ("fine.json", &records_file(1)),
+        ],
+        Some(("link.json", "/etc/passwd")),
+    );
+    let inputs = vec![
+        write(dir.path(), "evil.tar", &evil_tar),
+        write(dir.path(), "evil.zip", &evil_zip),
+    ];
     let case = new_case(dir.path());
-    let limits = Limits { ratio_grace_bytes: 1 << 20, max_ratio: 100, ..Limits::default() };
-    let report = import_with(&case, &inputs, &ImportOptions { limits, ..ImportOptions::default() });
+    let limits = Limits {
+        ratio_grace_bytes: 1 << 20,
+        max_ratio: 100,
+        ..Limits::default()
+    };
+    let report = import_with(
+        &case,
+        &inputs,
+        &ImportOptions {
+            limits,
+            ..ImportOptions::default()
+        },
+    );
     let refused = |suffix: &str, reason: &str| {
         let f = file(&report, suffix);
         assert_eq!(f.status, FileStatus::Refused, "{suffix}");
@@ -108,8 +146,22 @@ fn unsafe_paths_links_and_bombs_are_refused_with_reasons() {
     assert_eq!(file(&report, "evil.tar!/ok.json").events, 2);
     assert_eq!(file(&report, "evil.zip!/fine.json").events, 1);
     assert_eq!(report.events, 3);
-    assert!(!dir.path().join("escape.json").exists() && !dir.path().parent().expect("parent").join("escape.json").exists());
-    assert!(fs::read_dir(case.dir().join("tmp")).expect("tmp").next().is_none(), "spilled members are cleaned up");
+    assert!(
+        !dir.path().join("escape.json").exists()
+            && !dir
+                .path()
+                .parent()
+                .expect("parent")
+                .join("escape.json")
+                .exists()
+    );
+    assert!(
+        fs::read_dir(case.dir().join("tmp"))
+            .expect("tmp")
+            .next()
+            .is_none(),
+        "spilled members are cleaned up"
+    );
 }
 
 #[test]
@@ -123,7 +175,14 @@ fn a_truncated_gzip_keeps_the_records_before_the_cut() {
     let f = file(&report, "cut.json.gz");
     assert_eq!(f.status, FileStatus::Imported);
     assert!(f.events > 500 && f.events < 2000, "{}", f.events);
-    assert!(f.note.as_deref().unwrap_or_default().contains("truncated or damaged"), "{:?}", f.note);
+    assert!(
+        f.note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("truncated or damaged"),
+        "{:?}",
+        f.note
+    );
     assert_eq!(search(&case, "").total, f.events);
 }
 
@@ -135,15 +194,37 @@ fn bad_records_are_reported_with_line_and_reason_and_the_rest_kept() {
     bytes.extend_from_slice(b"\n{\"eventName\": \"Broken\", \n");
     bytes.extend_from_slice(b"this line is not json\n");
     // Invalid UTF-8 inside a string: imported, flagged, raw bytes kept.
-    bytes.extend_from_slice(&record(2).as_bytes().iter().flat_map(|&b| if b == b'2' { vec![0xff, b'2'] } else { vec![b] }).collect::<Vec<u8>>());
+    bytes.extend_from_slice(
+        &record(2)
+            .as_bytes()
+            .iter()
+            .flat_map(|&b| if b == b'2' { vec![0xff, b'2'] } else { vec![b] })
+            .collect::<Vec<u8>>(),
+    );
     bytes.push(b'\n');
-    bytes.extend_from_slice(format!("{{\"eventName\":\"Huge\",\"blob\":\"{}\"}}\n", "x".repeat(11 << 20)).as_bytes());
+    bytes.extend_from_slice(
+        format!(
+            "{{\"eventName\":\"Huge\",\"blob\":\"{}\"}}\n",
+            "x".repeat(11 << 20)
+        )
+        .as_bytes(),
+    );
     bytes.extend_from_slice(record(3).as_bytes());
     let with_bad_utf8 = bytes;
     let input = write(dir.path(), "mixed.jsonl", &with_bad_utf8);
     let case = new_case(dir.path());
-    let limits = Limits { max_record_bytes: 10 << 20, ..Limits::default() };
-    let report = import_with(&case, &[input], &ImportOptions { limits, ..ImportOptions::default() });
+    let limits = Limits {
+        max_record_bytes: 10 << 20,
+        ..Limits::default()
+    };
+    let report = import_with(
+        &case,
+        &[input],
+        &ImportOptions {
+            limits,
+            ..ImportOptions::default()
+        },
+    );
     let f = file(&report, "mixed.jsonl");
     assert_eq!(f.events, 3, "{:?}", f.errors);
     assert_eq!(f.skipped, 3, "{:?}", f.errors);
@@ -161,8 +242,16 @@ fn bad_records_are_reported_with_line_and_reason_and_the_rest_kept() {
 fn wrong_formats_are_reported_and_the_import_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let inputs = vec![
-        write(dir.path(), "photo.json", &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0, 1, 2]),
-        write(dir.path(), "notes.txt", b"just some words\nwithout structure\n"),
+        write(
+            dir.path(),
+            "photo.json",
+            &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0, 1, 2],
+        ),
+        write(
+            dir.path(),
+            "notes.txt",
+            b"just some words\nwithout structure\n",
+        ),
         write(dir.path(), "empty.json", b""),
         write(dir.path(), "numbers.json", b"[1, 2, 3]"),
         fixtures().join("cloudtrail/aws.defense-evasion.cloudtrail-stop.json"),
@@ -174,7 +263,11 @@ fn wrong_formats_are_reported_and_the_import_goes_on() {
         assert_eq!(f.status, FileStatus::Unrecognized, "{name}: {:?}", f.note);
         assert!(f.note.is_some(), "{name}");
     }
-    assert!(file(&report, "photo.json").note.as_deref().unwrap_or_default().contains("binary"));
+    assert!(file(&report, "photo.json")
+        .note
+        .as_deref()
+        .unwrap_or_default()
+        .contains("binary"));
     assert_eq!(report.events, 1);
 }
 
@@ -182,15 +275,25 @@ fn wrong_formats_are_reported_and_the_import_goes_on() {
 fn importing_the_same_file_again_is_detected_and_said() {
     let dir = tempfile::tempdir().expect("tempdir");
     let original = fixtures().join("cloudtrail/aws.persistence.iam-create-admin-user.json");
-    let copy = write(dir.path(), "renamed-copy.json", &fs::read(&original).expect("fixture"));
+    let copy = write(
+        dir.path(),
+        "renamed-copy.json",
+        &fs::read(&original).expect("fixture"),
+    );
     let case = new_case(dir.path());
     let first = import(&case, &[original.clone()]);
     assert_eq!(first.events, 3);
     let second = import(&case, &[original, copy]);
     assert_eq!(second.events, 0);
     assert_eq!(second.files_duplicate, 2);
-    let note = file(&second, "renamed-copy.json").note.clone().unwrap_or_default();
-    assert!(note.contains("same SHA-256") && note.contains("iam-create-admin-user.json"), "{note}");
+    let note = file(&second, "renamed-copy.json")
+        .note
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        note.contains("same SHA-256") && note.contains("iam-create-admin-user.json"),
+        "{note}"
+    );
     assert_eq!(search(&case, "").total, 3);
 }
 
@@ -206,5 +309,9 @@ fn symlinks_in_folders_are_not_followed() {
     assert_eq!(report.events, 2);
     let link = file(&report, "passwd.json");
     assert_eq!(link.status, FileStatus::Refused);
-    assert!(link.note.as_deref().unwrap_or_default().contains("symbolic link"));
+    assert!(link
+        .note
+        .as_deref()
+        .unwrap_or_default()
+        .contains("symbolic link"));
 }

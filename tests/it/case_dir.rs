@@ -15,10 +15,16 @@ use crate::support::{clock, fixtures, import, new_case, search};
 fn a_second_writer_is_refused_while_readers_are_welcome() {
     let dir = tempfile::tempdir().expect("tempdir");
     let writer = new_case(dir.path());
-    import(&writer, &[fixtures().join("cloudtrail/aws.persistence.iam-create-admin-user.json")]);
+    import(
+        &writer,
+        &[fixtures().join("cloudtrail/aws.persistence.iam-create-admin-user.json")],
+    );
     match Case::open_or_create(&dir.path().join("case"), clock()) {
         Err(e @ Error::CaseLocked(_)) => assert!(e.to_string().contains("another process"), "{e}"),
-        other => panic!("expected CaseLocked, got {:?}", other.map(|c| c.dir().to_path_buf())),
+        other => panic!(
+            "expected CaseLocked, got {:?}",
+            other.map(|c| c.dir().to_path_buf())
+        ),
     }
     let reader = Case::open(&dir.path().join("case"), clock()).expect("readers open a locked case");
     assert_eq!(search(&reader, "").total, 3);
@@ -32,9 +38,16 @@ fn a_new_case_is_never_made_inside_a_folder_holding_other_files() {
     std::fs::write(dir.path().join("evidence.json"), b"{}").expect("write");
     match Case::open_or_create(dir.path(), clock()) {
         Err(e @ Error::Invalid(_)) => assert!(e.to_string().contains("not empty"), "{e}"),
-        other => panic!("expected a refusal, got {:?}", other.map(|c| c.dir().to_path_buf())),
+        other => panic!(
+            "expected a refusal, got {:?}",
+            other.map(|c| c.dir().to_path_buf())
+        ),
     }
-    let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(entries.len(), 1, "nothing was written: {entries:?}");
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).expect("mkdir");
@@ -46,7 +59,10 @@ fn opening_something_that_is_not_a_case_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     match Case::open(dir.path(), clock()) {
         Err(e @ Error::NotACase(_)) => assert_eq!(e.code(), "not_a_case"),
-        other => panic!("expected NotACase, got {:?}", other.map(|c| c.dir().to_path_buf())),
+        other => panic!(
+            "expected NotACase, got {:?}",
+            other.map(|c| c.dir().to_path_buf())
+        ),
     }
 }
 
@@ -55,11 +71,24 @@ fn cancelling_an_import_keeps_nothing_of_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
     let cancel = std::sync::atomic::AtomicBool::new(true);
-    let result = case.import(&[fixtures().join("cloudtrail")], &Default::default(), &|_| {}, &cancel);
-    assert!(matches!(result, Err(Error::Cancelled)), "{:?}", result.map(|r| r.events));
+    let result = case.import(
+        &[fixtures().join("cloudtrail")],
+        &Default::default(),
+        &|_| {},
+        &cancel,
+    );
+    assert!(
+        matches!(result, Err(Error::Cancelled)),
+        "{:?}",
+        result.map(|r| r.events)
+    );
     assert_eq!(search(&case, "").total, 0);
     assert_eq!(case.stats().expect("stats").runs, 0);
-    assert_eq!(import(&case, &[fixtures().join("cloudtrail")]).files_duplicate, 0, "cancelled files are not duplicates");
+    assert_eq!(
+        import(&case, &[fixtures().join("cloudtrail")]).files_duplicate,
+        0,
+        "cancelled files are not duplicates"
+    );
 }
 
 fn big_bundle(dir: &std::path::Path, files: usize, per_file: usize) {
@@ -78,7 +107,11 @@ fn big_bundle(dir: &std::path::Path, files: usize, per_file: usize) {
             .expect("gz");
         }
         gz.write_all(b"]}").expect("gz");
-        std::fs::write(dir.join(format!("part-{f:04}.json.gz")), gz.finish().expect("gz")).expect("write");
+        std::fs::write(
+            dir.join(format!("part-{f:04}.json.gz")),
+            gz.finish().expect("gz"),
+        )
+        .expect("write");
     }
 }
 
@@ -100,22 +133,43 @@ fn a_kill_mid_import_leaves_an_openable_case_without_the_run() {
     // Wait until the importer has written index data, then kill it without warning.
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
-        let segments = std::fs::read_dir(case_dir.join("index")).map(|d| d.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "store" || x == "idx")).count()).unwrap_or(0);
+        let segments = std::fs::read_dir(case_dir.join("index"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| {
+                        e.path()
+                            .extension()
+                            .is_some_and(|x| x == "store" || x == "idx")
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
         if segments > 0 || started.elapsed() > Duration::from_secs(3) {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(child.try_wait().expect("child state").is_none(), "the import finished before it could be killed; make the bundle bigger");
+    assert!(
+        child.try_wait().expect("child state").is_none(),
+        "the import finished before it could be killed; make the bundle bigger"
+    );
     child.kill().expect("kill");
     child.wait().expect("reap");
 
-    let case = Case::open_or_create(&case_dir, clock()).expect("a killed import leaves the case openable");
-    assert_eq!(search(&case, "").total, 0, "no half-imported run is visible");
+    let case =
+        Case::open_or_create(&case_dir, clock()).expect("a killed import leaves the case openable");
+    assert_eq!(
+        search(&case, "").total,
+        0,
+        "no half-imported run is visible"
+    );
     let stats = case.stats().expect("stats");
     assert_eq!(stats.runs, 0);
     assert!(stats.files.is_empty(), "{:?}", stats.files);
-    let report = import(&case, &[fixtures().join("cloudtrail/aws.defense-evasion.cloudtrail-stop.json")]);
+    let report = import(
+        &case,
+        &[fixtures().join("cloudtrail/aws.defense-evasion.cloudtrail-stop.json")],
+    );
     assert_eq!(report.events, 1, "the case takes new imports");
     assert_eq!(search(&case, "").total, 1);
 }

@@ -9,7 +9,10 @@ use crate::support::{file, fixtures, import, new_case, search};
 fn fixture_case() -> (tempfile::TempDir, sightline::Case, sightline::ImportReport) {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
-    let report = import(&case, &[fixtures().join("cloudtrail"), fixtures().join("generic")]);
+    let report = import(
+        &case,
+        &[fixtures().join("cloudtrail"), fixtures().join("generic")],
+    );
     (dir, case, report)
 }
 
@@ -19,14 +22,34 @@ fn every_fixture_file_imports_with_its_record_count() {
     let expected = [
         ("SerializerTestFile.json", "cloudtrail", 6),
         ("SerializerTestFileCompact.json.gz", "cloudtrail", 6),
-        ("SerializerVariousUserIdentityTestFile.json", "cloudtrail", 1),
+        (
+            "SerializerVariousUserIdentityTestFile.json",
+            "cloudtrail",
+            1,
+        ),
         ("cloudtrail-log-file.json.gz", "cloudtrail", 2),
-        ("aws.initial-access.console-login-without-mfa.json", "cloudtrail", 1),
+        (
+            "aws.initial-access.console-login-without-mfa.json",
+            "cloudtrail",
+            1,
+        ),
         ("aws.defense-evasion.cloudtrail-stop.json", "cloudtrail", 1),
-        ("aws.persistence.iam-create-admin-user.json", "cloudtrail", 3),
-        ("aws.persistence.iam-create-user-login-profile.json", "cloudtrail", 3),
+        (
+            "aws.persistence.iam-create-admin-user.json",
+            "cloudtrail",
+            3,
+        ),
+        (
+            "aws.persistence.iam-create-user-login-profile.json",
+            "cloudtrail",
+            3,
+        ),
         ("aws.execution.ssm-start-session.json", "cloudtrail", 29),
-        ("aws.credential-access.ec2-get-password-data.json", "cloudtrail", 34),
+        (
+            "aws.credential-access.ec2-get-password-data.json",
+            "cloudtrail",
+            34,
+        ),
         ("derived-ssm-start-session.jsonl", "cloudtrail", 29),
         ("derived-logstash-flattened.jsonl", "cloudtrail", 4),
         ("app-audit.csv", "csv", 6),
@@ -50,7 +73,10 @@ fn console_login_is_an_authentication_with_its_outcome() {
     assert_eq!(hits.total, 1);
     let e = &hits.events[0];
     assert_eq!(e.time.as_deref(), Some("2024-08-02T08:53:24Z"));
-    assert_eq!(e.actor.identity.name.as_deref(), Some("stratus-red-team-nmfalu-jfzdtsvchl"));
+    assert_eq!(
+        e.actor.identity.name.as_deref(),
+        Some("stratus-red-team-nmfalu-jfzdtsvchl")
+    );
     assert_eq!(e.actor.identity.kind.as_deref(), Some("IAMUser"));
     assert_eq!(e.outcome, "success");
     assert_eq!(e.category, Category::Authentication.as_str());
@@ -68,13 +94,19 @@ fn admin_user_creation_names_the_user_and_the_policy_change() {
     assert_eq!(attach.total, 2);
     for e in &attach.events {
         assert_eq!(e.actor.identity.name.as_deref(), Some("christophe"));
-        assert_eq!(e.target.as_ref().and_then(|t| t.name.as_deref()), Some("malicious-iam-user"));
+        assert_eq!(
+            e.target.as_ref().and_then(|t| t.name.as_deref()),
+            Some("malicious-iam-user")
+        );
         assert_eq!(e.category, Category::PermissionChange.as_str());
         assert_eq!(e.time.as_deref(), Some("2024-08-01T13:33:28Z"));
     }
     let create = search(&case, "action:CreateUser");
     assert_eq!(create.total, 2);
-    assert!(create.events.iter().all(|e| e.category == Category::AccountChange.as_str()));
+    assert!(create
+        .events
+        .iter()
+        .all(|e| e.category == Category::AccountChange.as_str()));
 }
 
 #[test]
@@ -84,10 +116,19 @@ fn failed_calls_carry_their_error_code() {
     assert_eq!(hits.total, 1);
     let detail = case.event(&hits.events[0].id).expect("event by id");
     assert_eq!(detail.event.outcome, Outcome::Failure);
-    assert_eq!(detail.event.error_code.as_deref(), Some("EntityTemporarilyUnmodifiableException"));
-    assert_eq!(detail.event.target.as_ref().and_then(|t| t.name.as_deref()), Some("stratus-red-team-login-profile-user"));
+    assert_eq!(
+        detail.event.error_code.as_deref(),
+        Some("EntityTemporarilyUnmodifiableException")
+    );
+    assert_eq!(
+        detail.event.target.as_ref().and_then(|t| t.name.as_deref()),
+        Some("stratus-red-team-login-profile-user")
+    );
     assert!(detail.raw.contains("\"DeleteLoginProfile\""));
-    assert_eq!(detail.raw_sha256, sightline::bundle::sha256_hex(detail.raw.as_bytes()));
+    assert_eq!(
+        detail.raw_sha256,
+        sightline::bundle::sha256_hex(detail.raw.as_bytes())
+    );
 }
 
 #[test]
@@ -97,16 +138,34 @@ fn assumed_roles_show_the_session_and_the_role_behind_it() {
     assert_eq!(hits.total, 30, "{:?}", hits.facets);
     let e = &hits.events[0];
     assert_eq!(e.actor.identity.kind.as_deref(), Some("AssumedRole"));
-    assert_eq!(e.actor.identity.name.as_deref(), Some("stratus-red-team-ec2-get-password-data-role/aws-go-sdk-1722375070115152000"));
+    assert_eq!(
+        e.actor.identity.name.as_deref(),
+        Some("stratus-red-team-ec2-get-password-data-role/aws-go-sdk-1722375070115152000")
+    );
     let role = e.actor.effective.as_ref().expect("session issuer");
-    assert_eq!(role.name.as_deref(), Some("stratus-red-team-ec2-get-password-data-role"));
+    assert_eq!(
+        role.name.as_deref(),
+        Some("stratus-red-team-ec2-get-password-data-role")
+    );
     assert_eq!(e.session.as_deref(), Some("ASIANQQHHS551LWULIWD"));
     assert_eq!(e.category, Category::DataAccess.as_str());
     // The role name finds the events too, and so does the session's access key.
-    assert_eq!(search(&case, "actor:stratus-red-team-ec2-get-password-data-role").total, hits.total);
-    assert_eq!(search(&case, "session:ASIANQQHHS551LWULIWD action:GetPasswordData").total, hits.total);
-    assert_eq!(search(&case, "action:GetPasswordData outcome:failure").total, 30);
-    assert_eq!(search(&case, "action:GetPasswordData outcome:success").total, 0);
+    assert_eq!(
+        search(&case, "actor:stratus-red-team-ec2-get-password-data-role").total,
+        hits.total
+    );
+    assert_eq!(
+        search(&case, "session:ASIANQQHHS551LWULIWD action:GetPasswordData").total,
+        hits.total
+    );
+    assert_eq!(
+        search(&case, "action:GetPasswordData outcome:failure").total,
+        30
+    );
+    assert_eq!(
+        search(&case, "action:GetPasswordData outcome:success").total,
+        0
+    );
 }
 
 #[test]
@@ -117,7 +176,11 @@ fn the_same_events_read_alike_from_an_array_and_from_json_lines() {
     assert_eq!(array.total, 29);
     assert_eq!(lines.total, 29);
     let key = |r: &sightline::search::SearchResult| {
-        let mut v: Vec<_> = r.events.iter().map(|e| (e.time.clone(), e.action.clone(), e.native_id.clone())).collect();
+        let mut v: Vec<_> = r
+            .events
+            .iter()
+            .map(|e| (e.time.clone(), e.action.clone(), e.native_id.clone()))
+            .collect();
         v.sort();
         v
     };
@@ -129,14 +192,38 @@ fn logstash_flattened_lines_read_time_from_at_timestamp() {
     let (_dir, case, _) = fixture_case();
     let hits = search(&case, "file:*logstash-flattened.jsonl");
     assert_eq!(hits.total, 4);
-    let login = hits.events.iter().find(|e| e.action == "ConsoleLogin").expect("console login");
+    let login = hits
+        .events
+        .iter()
+        .find(|e| e.action == "ConsoleLogin")
+        .expect("console login");
     assert_eq!(login.time.as_deref(), Some("2024-08-02T08:53:24Z"));
-    assert_eq!(login.time_original.as_deref(), Some("2024-08-02T08:53:24.000Z"));
-    assert_eq!(login.actor.identity.name.as_deref(), Some("stratus-red-team-nmfalu-jfzdtsvchl"));
-    let attach = hits.events.iter().find(|e| e.action == "AttachUserPolicy").expect("attach");
-    assert_eq!(attach.target.as_ref().and_then(|t| t.name.as_deref()), Some("malicious-iam-user"));
+    assert_eq!(
+        login.time_original.as_deref(),
+        Some("2024-08-02T08:53:24.000Z")
+    );
+    assert_eq!(
+        login.actor.identity.name.as_deref(),
+        Some("stratus-red-team-nmfalu-jfzdtsvchl")
+    );
+    let attach = hits
+        .events
+        .iter()
+        .find(|e| e.action == "AttachUserPolicy")
+        .expect("attach");
+    assert_eq!(
+        attach.target.as_ref().and_then(|t| t.name.as_deref()),
+        Some("malicious-iam-user")
+    );
     // Dotted keys are queried like nested ones.
-    assert_eq!(search(&case, "requestParameters.policyArn:*AdministratorAccess format:cloudtrail").total, 2);
+    assert_eq!(
+        search(
+            &case,
+            "requestParameters.policyArn:*AdministratorAccess format:cloudtrail"
+        )
+        .total,
+        2
+    );
 }
 
 #[test]
@@ -148,13 +235,23 @@ fn generic_csv_columns_are_guessed_and_bad_rows_flagged_not_dropped() {
     assert_eq!(hits.total, 6);
     let failed = search(&case, "format:csv outcome:failure");
     assert_eq!(failed.total, 2);
-    assert!(failed.events.iter().all(|e| e.actor.identity.name.as_deref() == Some("mallory") && e.ip.as_deref() == Some("203.0.113.66")));
+    assert!(failed
+        .events
+        .iter()
+        .all(|e| e.actor.identity.name.as_deref() == Some("mallory")
+            && e.ip.as_deref() == Some("203.0.113.66")));
     let untimed = search(&case, "flag:time_missing");
     assert_eq!(untimed.total, 1);
     assert_eq!(untimed.events[0].action, "delete_user");
     assert_eq!(untimed.events[0].time, None);
     let quoted = search(&case, "action:export_report");
-    assert_eq!(quoted.events[0].target.as_ref().and_then(|t| t.name.as_deref()), Some("Quarterly, Q3 \"final\""));
+    assert_eq!(
+        quoted.events[0]
+            .target
+            .as_ref()
+            .and_then(|t| t.name.as_deref()),
+        Some("Quarterly, Q3 \"final\"")
+    );
     assert_eq!(quoted.events[0].line, Some(3));
     // Hostile text stays text: the raw record keeps the bytes exactly.
     let script = search(&case, "\"alert(1)\" format:csv");
@@ -163,7 +260,11 @@ fn generic_csv_columns_are_guessed_and_bad_rows_flagged_not_dropped() {
     assert!(detail.raw.contains("<script>alert(1)</script>"));
     let formula = search(&case, "HYPERLINK");
     assert_eq!(formula.total, 1);
-    assert!(case.event(&formula.events[0].id).expect("event").raw.contains("\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"click\"\")\""));
+    assert!(case
+        .event(&formula.events[0].id)
+        .expect("event")
+        .raw
+        .contains("\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"click\"\")\""));
 }
 
 #[test]
@@ -171,10 +272,27 @@ fn generic_json_lines_read_epochs_offsets_and_outcome_words() {
     let (_dir, case, _) = fixture_case();
     let hits = search(&case, "format:json");
     assert_eq!(hits.total, 3);
-    let by_action = |a: &str| hits.events.iter().find(|e| e.action == a).unwrap_or_else(|| panic!("{a}"));
-    assert_eq!(by_action("snapshot.create").time.as_deref(), Some("2024-08-01T09:00:00Z"));
+    let by_action = |a: &str| {
+        hits.events
+            .iter()
+            .find(|e| e.action == a)
+            .unwrap_or_else(|| panic!("{a}"))
+    };
+    assert_eq!(
+        by_action("snapshot.create").time.as_deref(),
+        Some("2024-08-01T09:00:00Z")
+    );
     assert_eq!(by_action("snapshot.share").outcome, "failure");
-    assert_eq!(by_action("role.grant").time.as_deref(), Some("2024-08-01T07:02:00Z"));
-    assert_eq!(by_action("role.grant").category, Category::PermissionChange.as_str());
-    assert_eq!(by_action("snapshot.create").actor.identity.name.as_deref(), Some("svc-backup"));
+    assert_eq!(
+        by_action("role.grant").time.as_deref(),
+        Some("2024-08-01T07:02:00Z")
+    );
+    assert_eq!(
+        by_action("role.grant").category,
+        Category::PermissionChange.as_str()
+    );
+    assert_eq!(
+        by_action("snapshot.create").actor.identity.name.as_deref(),
+        Some("svc-backup")
+    );
 }

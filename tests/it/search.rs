@@ -10,7 +10,10 @@ use crate::support::{fixtures, import, new_case, search};
 fn case() -> (tempfile::TempDir, Case) {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
-    import(&case, &[fixtures().join("cloudtrail"), fixtures().join("generic")]);
+    import(
+        &case,
+        &[fixtures().join("cloudtrail"), fixtures().join("generic")],
+    );
     (dir, case)
 }
 
@@ -24,22 +27,53 @@ fn fields_booleans_phrases_wildcards_and_negation() {
     let all = total(&case, "");
     assert_eq!(all, 128);
     assert_eq!(total(&case, "actor:mallory"), 3);
-    assert_eq!(total(&case, "actor:MALLORY"), 3, "keyword fields ignore case");
+    assert_eq!(
+        total(&case, "actor:MALLORY"),
+        3,
+        "keyword fields ignore case"
+    );
     assert_eq!(total(&case, "actor:mallory AND outcome:failure"), 2);
-    assert_eq!(total(&case, "actor:mallory outcome:failure"), 2, "adjacent terms are ANDed");
+    assert_eq!(
+        total(&case, "actor:mallory outcome:failure"),
+        2,
+        "adjacent terms are ANDed"
+    );
     assert_eq!(total(&case, "actor:mallory OR actor:bob"), 4);
     assert_eq!(total(&case, "actor:mallory -outcome:failure"), 1);
     assert_eq!(total(&case, "actor:mallory NOT outcome:failure"), 1);
     assert_eq!(total(&case, "-format:cloudtrail"), 9);
-    assert_eq!(total(&case, "(actor:mallory OR actor:bob) outcome:success"), 2);
-    assert_eq!(total(&case, "action:Create*"), total(&case, "action:CreateUser") + total(&case, "action:CreateAccessKey") + total(&case, "action:CreateLoginProfile"));
+    assert_eq!(
+        total(&case, "(actor:mallory OR actor:bob) outcome:success"),
+        2
+    );
+    assert_eq!(
+        total(&case, "action:Create*"),
+        total(&case, "action:CreateUser")
+            + total(&case, "action:CreateAccessKey")
+            + total(&case, "action:CreateLoginProfile")
+    );
     assert_eq!(total(&case, "\"first login of the day\""), 1);
-    assert_eq!(total(&case, "\"login of first\""), 0, "phrases keep word order");
+    assert_eq!(
+        total(&case, "\"login of first\""),
+        0,
+        "phrases keep word order"
+    );
     assert_eq!(total(&case, "ip:203.0.113.66"), 3);
-    assert_eq!(total(&case, "203.0.113.66"), 3, "bare words match any field");
-    assert_eq!(total(&case, "eventName:StopLogging"), 1, "original fields by key path");
+    assert_eq!(
+        total(&case, "203.0.113.66"),
+        3,
+        "bare words match any field"
+    );
+    assert_eq!(
+        total(&case, "eventName:StopLogging"),
+        1,
+        "original fields by key path"
+    );
     assert_eq!(total(&case, "userIdentity.type:AssumedRole"), 31);
-    assert_eq!(total(&case, "errorCode:*"), total(&case, "format:cloudtrail outcome:failure"));
+    assert_eq!(
+        total(&case, "errorCode:*"),
+        total(&case, "format:cloudtrail outcome:failure")
+    );
 }
 
 #[test]
@@ -50,52 +84,132 @@ fn ids_match_whole_values_in_every_form() {
     let native = e.native_id.clone().expect("eventID");
     let request = e.request.clone().expect("requestID");
     assert_eq!(total(&case, &format!("id:{native}")), 1);
-    assert_eq!(total(&case, &format!("eventID:{native}")), 1, "the source path reaches the aliased field");
+    assert_eq!(
+        total(&case, &format!("eventID:{native}")),
+        1,
+        "the source path reaches the aliased field"
+    );
     assert_eq!(total(&case, &format!("request:{request}")), 1);
-    assert_eq!(total(&case, &native.to_uppercase()), 1, "a bare id finds its event");
-    assert_eq!(total(&case, &format!("id:{}", e.id)), 1, "sightline's own id works too");
+    assert_eq!(
+        total(&case, &native.to_uppercase()),
+        1,
+        "a bare id finds its event"
+    );
+    assert_eq!(
+        total(&case, &format!("id:{}", e.id)),
+        1,
+        "sightline's own id works too"
+    );
 }
 
 #[test]
 fn time_ranges_are_inclusive_then_exclusive() {
     let (_dir, case) = case();
     let at = |t: &str| parse_user_time(t).expect("time");
-    let request = |from: &str, to: &str| SearchRequest { from: Some(at(from)), to: Some(at(to)), limit: 0, ..SearchRequest::default() };
-    let exact = case.search(&request("2024-08-02T08:53:24Z", "2024-08-02T08:53:25Z")).expect("search");
-    assert_eq!(exact.total, 2, "console login in the array and in the flattened lines");
-    let before = case.search(&request("2024-08-02T08:00:00Z", "2024-08-02T08:53:24Z")).expect("search");
+    let request = |from: &str, to: &str| SearchRequest {
+        from: Some(at(from)),
+        to: Some(at(to)),
+        limit: 0,
+        ..SearchRequest::default()
+    };
+    let exact = case
+        .search(&request("2024-08-02T08:53:24Z", "2024-08-02T08:53:25Z"))
+        .expect("search");
+    assert_eq!(
+        exact.total, 2,
+        "console login in the array and in the flattened lines"
+    );
+    let before = case
+        .search(&request("2024-08-02T08:00:00Z", "2024-08-02T08:53:24Z"))
+        .expect("search");
     assert_eq!(before.total, 0);
-    assert_eq!(total(&case, "time:>=2024-08-02T08:53:24Z time:<2024-08-02T08:53:25Z"), 2);
-    assert_eq!(total(&case, "time:2024-08-02"), 2, "a bare date is its whole day");
+    assert_eq!(
+        total(
+            &case,
+            "time:>=2024-08-02T08:53:24Z time:<2024-08-02T08:53:25Z"
+        ),
+        2
+    );
+    assert_eq!(
+        total(&case, "time:2024-08-02"),
+        2,
+        "a bare date is its whole day"
+    );
 }
 
 #[test]
 fn facets_count_the_hits_and_filters_narrow_them() {
     let (_dir, case) = case();
-    let result = case.search(&SearchRequest { query: "format:csv".into(), ..SearchRequest::default() }).expect("search");
+    let result = case
+        .search(&SearchRequest {
+            query: "format:csv".into(),
+            ..SearchRequest::default()
+        })
+        .expect("search");
     let facet = |name: &str| result.facets.iter().find(|f| f.field == name).expect(name);
-    let actors: Vec<(String, u64)> = facet("actor").values.iter().map(|v| (v.value.clone(), v.count)).collect();
-    assert_eq!(actors, vec![("mallory".to_string(), 3), ("alice@example.com".to_string(), 2), ("bob".to_string(), 1)]);
-    assert_eq!(facet("outcome").values.iter().map(|v| v.count).sum::<u64>(), 6);
+    let actors: Vec<(String, u64)> = facet("actor")
+        .values
+        .iter()
+        .map(|v| (v.value.clone(), v.count))
+        .collect();
+    assert_eq!(
+        actors,
+        vec![
+            ("mallory".to_string(), 3),
+            ("alice@example.com".to_string(), 2),
+            ("bob".to_string(), 1)
+        ]
+    );
+    assert_eq!(
+        facet("outcome").values.iter().map(|v| v.count).sum::<u64>(),
+        6
+    );
     let filtered = case
         .search(&SearchRequest {
             query: "format:csv".into(),
-            filters: vec![FacetFilter { field: "actor".into(), value: "mallory".into(), exclude: false }, FacetFilter { field: "outcome".into(), value: "failure".into(), exclude: true }],
+            filters: vec![
+                FacetFilter {
+                    field: "actor".into(),
+                    value: "mallory".into(),
+                    exclude: false,
+                },
+                FacetFilter {
+                    field: "outcome".into(),
+                    value: "failure".into(),
+                    exclude: true,
+                },
+            ],
             ..SearchRequest::default()
         })
         .expect("search");
     assert_eq!(filtered.total, 1);
     assert_eq!(filtered.events[0].action, "password_reset");
-    let bad = case.search(&SearchRequest { filters: vec![FacetFilter { field: "colour".into(), value: "red".into(), exclude: false }], ..SearchRequest::default() });
+    let bad = case.search(&SearchRequest {
+        filters: vec![FacetFilter {
+            field: "colour".into(),
+            value: "red".into(),
+            exclude: false,
+        }],
+        ..SearchRequest::default()
+    });
     assert!(matches!(bad, Err(Error::Invalid(_))));
 }
 
 #[test]
 fn histogram_buckets_add_up_and_split_by_outcome() {
     let (_dir, case) = case();
-    let result = case.search(&SearchRequest { limit: 0, ..SearchRequest::default() }).expect("search");
+    let result = case
+        .search(&SearchRequest {
+            limit: 0,
+            ..SearchRequest::default()
+        })
+        .expect("search");
     let h = &result.histogram;
-    let sum: u64 = h.buckets.iter().map(|b| b.success + b.failure + b.unknown).sum();
+    let sum: u64 = h
+        .buckets
+        .iter()
+        .map(|b| b.success + b.failure + b.unknown)
+        .sum();
     assert_eq!(sum + h.untimed, result.total);
     assert_eq!(h.untimed, 1);
     assert!(h.buckets.len() <= 1000 && h.bucket_seconds > 0.0);
@@ -104,10 +218,48 @@ fn histogram_buckets_add_up_and_split_by_outcome() {
 }
 
 #[test]
+fn page_only_requests_skip_facets_and_histogram_but_not_the_page() {
+    let (_dir, case) = case();
+    let full = case
+        .search(&SearchRequest {
+            offset: 20,
+            limit: 10,
+            ..SearchRequest::default()
+        })
+        .expect("search");
+    let page = case
+        .search(&SearchRequest {
+            offset: 20,
+            limit: 10,
+            facet_limit: 0,
+            histogram_buckets: 0,
+            ..SearchRequest::default()
+        })
+        .expect("search");
+    assert!(page.facets.is_empty() && page.histogram.buckets.is_empty());
+    assert!(!full.facets.is_empty() && !full.histogram.buckets.is_empty());
+    assert_eq!(page.total, full.total);
+    let ids = |r: &sightline::search::SearchResult| {
+        r.events.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&page), ids(&full));
+}
+
+#[test]
 fn pages_are_stable_and_ordered_by_time_either_way() {
     let (_dir, case) = case();
     let page = |order, offset| {
-        case.search(&SearchRequest { order, offset, limit: 10, ..SearchRequest::default() }).expect("search").events.into_iter().map(|e| (e.time, e.id)).collect::<Vec<_>>()
+        case.search(&SearchRequest {
+            order,
+            offset,
+            limit: 10,
+            ..SearchRequest::default()
+        })
+        .expect("search")
+        .events
+        .into_iter()
+        .map(|e| (e.time, e.id))
+        .collect::<Vec<_>>()
     };
     let mut all = Vec::new();
     for offset in (0..130).step_by(10) {
@@ -116,12 +268,20 @@ fn pages_are_stable_and_ordered_by_time_either_way() {
     assert_eq!(all.len(), 128);
     let timed: Vec<_> = all.iter().filter_map(|(t, _)| t.clone()).collect();
     assert!(timed.windows(2).all(|w| w[0] >= w[1]), "newest first");
-    assert_eq!(all.last().and_then(|(t, _)| t.clone()), None, "events without a time come last");
+    assert_eq!(
+        all.last().and_then(|(t, _)| t.clone()),
+        None,
+        "events without a time come last"
+    );
     let mut ids: Vec<_> = all.iter().map(|(_, id)| id.clone()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 128, "no event on two pages");
-    assert_eq!(page(SortOrder::NewestFirst, 20), page(SortOrder::NewestFirst, 20), "same query, same page");
+    assert_eq!(
+        page(SortOrder::NewestFirst, 20),
+        page(SortOrder::NewestFirst, 20),
+        "same query, same page"
+    );
     let oldest = page(SortOrder::OldestFirst, 0);
     assert_eq!(oldest[0].0.as_deref(), Some("2013-11-01T00:00:00Z"));
 }
@@ -129,9 +289,23 @@ fn pages_are_stable_and_ordered_by_time_either_way() {
 #[test]
 fn malformed_queries_are_errors_with_positions() {
     let (_dir, case) = case();
-    for (query, position) in [("actor:", 6), ("(actor:bob", 0), ("action:\"Stop", 7), ("bob )", 4), ("time:>yesterday", 0), ("request:abc*", 0), ("a*b.c", 0)] {
-        match case.search(&SearchRequest { query: query.into(), ..SearchRequest::default() }) {
-            Err(Error::Query { position: p, message }) => {
+    for (query, position) in [
+        ("actor:", 6),
+        ("(actor:bob", 0),
+        ("action:\"Stop", 7),
+        ("bob )", 4),
+        ("time:>yesterday", 0),
+        ("request:abc*", 0),
+        ("a*b.c", 0),
+    ] {
+        match case.search(&SearchRequest {
+            query: query.into(),
+            ..SearchRequest::default()
+        }) {
+            Err(Error::Query {
+                position: p,
+                message,
+            }) => {
                 assert_eq!(p, position, "{query}: {message}");
                 assert!(!message.is_empty());
             }

@@ -19,7 +19,12 @@ pub fn shared_datasets() -> Option<PathBuf> {
 }
 
 pub fn clock() -> Arc<FixedClock> {
-    Arc::new(FixedClock(chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().expect("valid time")))
+    Arc::new(FixedClock(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 1, 2, 3, 4, 5)
+            .single()
+            .expect("valid time"),
+    ))
 }
 
 pub fn new_case(dir: &Path) -> Case {
@@ -31,11 +36,17 @@ pub fn import(case: &Case, paths: &[PathBuf]) -> ImportReport {
 }
 
 pub fn import_with(case: &Case, paths: &[PathBuf], options: &ImportOptions) -> ImportReport {
-    case.import(paths, options, &|_| {}, &AtomicBool::new(false)).expect("import succeeds")
+    case.import(paths, options, &|_| {}, &AtomicBool::new(false))
+        .expect("import succeeds")
 }
 
 pub fn search(case: &Case, query: &str) -> SearchResult {
-    case.search(&SearchRequest { query: query.to_string(), limit: 1000, ..SearchRequest::default() }).expect("query runs")
+    case.search(&SearchRequest {
+        query: query.to_string(),
+        limit: 1000,
+        ..SearchRequest::default()
+    })
+    .expect("query runs")
 }
 
 /// The report of the file whose path ends with `suffix`.
@@ -44,5 +55,10 @@ pub fn file<'r>(report: &'r ImportReport, suffix: &str) -> &'r FileReport {
         .files
         .iter()
         .find(|f| f.path.ends_with(suffix))
-        .unwrap_or_else(|| panic!("no file ending in {suffix} in {:#?}", report.files.iter().map(|f| &f.path).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no file ending in {suffix} in {:#?}",
+                report.files.iter().map(|f| &f.path).collect::<Vec<_>>()
+            )
+        })
 }

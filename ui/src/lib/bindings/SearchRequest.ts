@@ -16,10 +16,10 @@ to: number | null, filters: Array<FacetFilter>, order: SortOrder, offset: number
  */
 limit: number, 
 /**
- * Values returned per facet.
+ * Values returned per facet; 0 skips facet counting (no facets returned).
  */
 facet_limit: number, 
 /**
- * Buckets the histogram aims for.
+ * Buckets the histogram aims for; 0 skips the histogram.
  */
 histogram_buckets: number, };
