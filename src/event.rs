@@ -168,6 +168,9 @@ pub struct AuditEvent {
     pub region: Option<String>,
     pub host: Option<String>,
     pub session_id: Option<String>,
+    /// Windows logon type (`3 (network)`), where the source has one.
+    #[serde(default)]
+    pub logon_type: Option<String>,
     pub request_id: Option<String>,
     /// The record's own id in its source (`eventID`, `auditID`, `EventRecordID`).
     pub native_id: Option<String>,

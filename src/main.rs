@@ -37,9 +37,13 @@ enum Command {
         /// Print the import report as one JSON document.
         #[arg(long)]
         json: bool,
-        /// Read every file as this format instead of detecting it (cloudtrail, json, csv).
+        /// Read every file as this format instead of detecting it (see `docs/formats.md`).
         #[arg(long)]
         format: Option<String>,
+        /// Year of the first line of logs that write no year (syslog/auth.log); inferred from
+        /// the file's modification time when not given.
+        #[arg(long)]
+        year: Option<i32>,
         /// For generic JSON/CSV: which key or column feeds which field, e.g. `time=ts,actor=user.name`.
         #[arg(long, value_name = "FIELD=KEY,...")]
         map: Option<String>,
@@ -109,6 +113,7 @@ fn run(cli: Cli) -> Result<()> {
             case,
             json,
             format,
+            year,
             map,
             paths,
         } => {
@@ -120,6 +125,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let options = ImportOptions {
                 format,
+                year,
                 mapping,
                 ..ImportOptions::default()
             };

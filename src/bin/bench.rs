@@ -198,7 +198,7 @@ fn record(out: &mut String, rng: &mut Rng, actors: &Zipf, actions: &Zipf, ips: &
     let time = chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default();
-    let identity = if actor % 3 == 0 {
+    let identity = if actor.is_multiple_of(3) {
         format!(
             r#"{{"type":"AssumedRole","principalId":"AROA{k}:session-{actor}","arn":"arn:aws:sts::123456789012:assumed-role/deploy-role-{r}/session-{actor}","accountId":"123456789012","accessKeyId":"ASIA{k}","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"AROA{k}","arn":"arn:aws:iam::123456789012:role/deploy-role-{r}","accountId":"123456789012","userName":"deploy-role-{r}"}},"attributes":{{"creationDate":"{time}","mfaAuthenticated":"false"}}}}}}"#,
             k = rng.hex(16).to_uppercase(),

@@ -32,7 +32,7 @@ pub struct Case {
     pub(crate) index: Index,
     pub(crate) fields: Fields,
     pub(crate) reader: IndexReader,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     /// Readers of imported files by id, to rebuild events from raw records.
     files: Mutex<HashMap<u64, Arc<ImportedFile>>>,
     /// Held while the case is open for writing; the OS releases it if the process dies.

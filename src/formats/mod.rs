@@ -4,16 +4,25 @@
 //! in the file's first record and picks the highest; ties go to the earlier entry of [`registry`],
 //! which lists specific formats before generic ones.
 
+mod auditd;
+mod azure;
 mod cloudtrail;
+mod gcp;
 mod generic;
 mod guess;
+mod journald;
+mod k8s;
+mod m365;
+mod saas;
+mod syslog;
 pub mod value;
+pub mod windows;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::event::{AuditEvent, Provenance};
-use crate::record::{split_csv_row, Shape};
+use crate::record::{split_csv_row, GroupKey, Shape};
 
 pub use guess::{FieldMapping, MappedField};
 
@@ -31,6 +40,12 @@ pub struct Sample<'a> {
 pub struct FormatOptions {
     /// Columns or key paths chosen by the user for generic formats; unset ones are guessed.
     pub mapping: FieldMapping,
+    /// What a normalizer learned while importing the file (syslog years), replayed later.
+    pub state: Option<Value>,
+    /// For sources that write no year: the year to start from, and the month of the reference
+    /// time it came from (file modification or import time; `None` when the user chose it).
+    pub base_year: Option<i32>,
+    pub base_month: Option<u32>,
 }
 
 /// A source format.
@@ -43,6 +58,22 @@ pub trait Format: Send + Sync {
     }
     /// Confidence 0–100 that a file starting with `sample` is this format (0: it is not).
     fn detect(&self, sample: &Sample) -> u8;
+    /// Whether the format reads text lines (see [`Format::parse_line`]).
+    fn reads_lines(&self) -> bool {
+        false
+    }
+    /// For line formats: confidence that a text file starting with `head` is this format.
+    fn detect_text(&self, _head: &[u8]) -> u8 {
+        0
+    }
+    /// For line formats: the record (one line, or a group of lines) as a JSON object.
+    fn parse_line(&self, _bytes: &[u8]) -> Result<Value, String> {
+        Err(format!("{} does not read text lines", self.name()))
+    }
+    /// For line formats: the key that joins several lines into one record.
+    fn group_key(&self) -> Option<GroupKey> {
+        None
+    }
     /// Prepares the normalizer for one file.
     fn normalizer(&self, sample: &Sample, options: &FormatOptions) -> Box<dyn Normalize>;
     /// Source key paths whose values this format copies whole into a normalized query field
@@ -70,6 +101,10 @@ pub trait Normalize: Send + Sync {
     fn mapping(&self) -> Option<FieldMapping> {
         None
     }
+    /// What the normalizer learned from the records it saw, stored with the file.
+    fn state(&self) -> Option<Value> {
+        None
+    }
 }
 
 /// How one file's records are read, fixed at import and kept in the case, so that any event
@@ -83,6 +118,8 @@ pub struct FileContext {
     pub header: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<FieldMapping>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<Value>,
 }
 
 /// Parses a record into a JSON object; a CSV row (`csv` = delimiter and header) becomes an
@@ -140,6 +177,7 @@ impl RecordReader {
             delimiter,
             header: delimiter.and(sample.header.map(<[String]>::to_vec)),
             mapping: normalizer.mapping(),
+            state: None,
         };
         RecordReader {
             format,
@@ -159,6 +197,8 @@ impl RecordReader {
         };
         let options = FormatOptions {
             mapping: context.mapping.clone().unwrap_or_default(),
+            state: context.state.clone(),
+            ..FormatOptions::default()
         };
         let normalizer = format.normalizer(&sample, &options);
         Some(RecordReader {
@@ -172,7 +212,21 @@ impl RecordReader {
         &self.context
     }
 
+    /// The context with what the normalizer learned over the whole file.
+    pub fn final_context(&self) -> FileContext {
+        FileContext {
+            state: self.normalizer.state(),
+            ..self.context.clone()
+        }
+    }
+
     pub fn parse(&self, bytes: &[u8]) -> Result<(Value, bool), String> {
+        if self.format.reads_lines() {
+            return self
+                .format
+                .parse_line(bytes)
+                .map(|v| (v, std::str::from_utf8(bytes).is_err()));
+        }
         let csv = self
             .context
             .delimiter
@@ -205,8 +259,23 @@ impl RecordReader {
 
 /// Every known format, specific before generic.
 pub fn registry() -> &'static [&'static dyn Format] {
-    static FORMATS: [&dyn Format; 3] = [
+    static FORMATS: [&dyn Format; 18] = [
         &cloudtrail::CloudTrail,
+        &k8s::Kubernetes,
+        &gcp::GcpAudit,
+        &azure::AzureActivity,
+        &azure::EntraId,
+        &saas::Okta,
+        &saas::GitHub,
+        &saas::GitHubCsv,
+        &saas::Workspace,
+        &m365::M365,
+        &m365::M365Csv,
+        &journald::Journald,
+        &windows::WindowsJson,
+        &windows::Evtx,
+        &auditd::Auditd,
+        &syslog::Syslog,
         &generic::JsonGeneric,
         &generic::CsvGeneric,
     ];
@@ -225,6 +294,18 @@ pub fn names() -> String {
         .map(|f| f.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Picks the most confident line format for a text file starting with `head`.
+pub fn detect_text(head: &[u8]) -> Option<&'static dyn Format> {
+    let mut best: Option<(u8, &'static dyn Format)> = None;
+    for format in registry().iter().filter(|f| f.reads_lines()) {
+        let score = format.detect_text(head);
+        if score > 0 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, *format));
+        }
+    }
+    best.map(|(_, f)| f)
 }
 
 /// Picks the most confident format for a sample, if any is confident at all.

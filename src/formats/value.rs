@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use crate::event::{AuditEvent, Identity};
+
 /// Looks up `path` (`a.b.c`) in nested objects; at each level a literal key containing dots is
 /// tried too, so Logstash-flattened records (`"userIdentity.arn": …`) read like nested ones.
 pub fn get<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
@@ -40,6 +42,83 @@ pub fn scalar_text(v: &Value) -> Option<String> {
 /// The first of several paths that holds a scalar.
 pub fn first_text(value: &Value, paths: &[&str]) -> Option<String> {
     paths.iter().find_map(|p| text(value, p))
+}
+
+/// Sets the event's time from the first of `paths` holding one: text in any form
+/// [`crate::time::parse_text`] reads, or an epoch number (unit guessed from its size). A time
+/// without a zone is read as UTC and flagged, so the import report can say so.
+pub fn fill_time(e: &mut AuditEvent, r: &Value, paths: &[&str]) {
+    let Some(found) = paths
+        .iter()
+        .find_map(|p| get(r, p).filter(|v| scalar_text(v).is_some()))
+    else {
+        return;
+    };
+    let parsed = match found {
+        Value::Number(n) => n.as_f64().and_then(crate::time::parse_epoch),
+        other => scalar_text(other)
+            .as_deref()
+            .and_then(crate::time::parse_text),
+    };
+    e.time.original = scalar_text(found);
+    if let Some(t) = parsed {
+        e.time.utc_nanos = Some(t.utc_nanos);
+        if t.zone_assumed {
+            e.flags.push("time_zone_assumed_utc".to_string());
+        }
+    }
+}
+
+/// A value that may be JSON written inside a string (Azure and Log Analytics exports do this):
+/// the parsed value when it is, else the value itself.
+pub fn decoded(v: &Value) -> std::borrow::Cow<'_, Value> {
+    if let Value::String(s) = v {
+        let t = s.trim_start();
+        if t.starts_with('{') || t.starts_with('[') {
+            if let Ok(inner) = serde_json::from_str::<Value>(s) {
+                return std::borrow::Cow::Owned(inner);
+            }
+        }
+    }
+    std::borrow::Cow::Borrowed(v)
+}
+
+/// `get` that looks through JSON-in-string values on the way.
+pub fn get_decoded(value: &Value, path: &str) -> Option<Value> {
+    if let Some(v) = get(value, path) {
+        return Some(decoded(v).into_owned());
+    }
+    let (head, tail) = path.split_once('.')?;
+    let inner = decoded(value.get(head)?).into_owned();
+    match inner {
+        Value::Array(items) => items.iter().find_map(|i| get_decoded(i, tail)),
+        other => get_decoded(&other, tail),
+    }
+}
+
+/// An identity from optional parts; `None` when all are empty.
+pub fn identity(
+    id: Option<String>,
+    name: Option<String>,
+    kind: Option<String>,
+) -> Option<Identity> {
+    let i = Identity { id, name, kind };
+    (!i.is_empty()).then_some(i)
+}
+
+/// Whether `s` reads as an IP address (v4 or v6, with or without a port or brackets).
+pub fn ip(s: &str) -> Option<String> {
+    let t = s.trim().trim_start_matches('[');
+    let t = t.split(']').next().unwrap_or(t);
+    if t.parse::<std::net::IpAddr>().is_ok() {
+        return Some(t.to_string());
+    }
+    if let Some((host, port)) = t.rsplit_once(':') {
+        if port.bytes().all(|b| b.is_ascii_digit()) && host.parse::<std::net::Ipv4Addr>().is_ok() {
+            return Some(host.to_string());
+        }
+    }
+    None
 }
 
 /// Calls `f(path, text)` for every scalar leaf; array elements share their array's path, so

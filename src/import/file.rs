@@ -13,7 +13,7 @@ use crate::bundle::{Leaf, Limits};
 use crate::event::Provenance;
 use crate::formats::{self, parse_record, Format, FormatOptions, RecordReader, Sample};
 use crate::index::{self, Fields};
-use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, Shape};
+use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, LineFramer, Shape};
 
 const SNIFF_BYTES: u64 = 64 << 10;
 /// Bad frames tolerated before the first good record while choosing a format.
@@ -33,6 +33,9 @@ pub(crate) struct ReadContext<'a> {
     pub cancel: &'a AtomicBool,
     pub events: &'a AtomicU64,
     pub bytes: &'a AtomicU64,
+    /// Year and month of the import's clock: the reference for years that files do not write,
+    /// when the file has no modification time of its own (archive members).
+    pub now: (i32, u32),
 }
 
 type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
@@ -40,6 +43,7 @@ type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
 enum Framer<R> {
     Json(JsonFramer<R>),
     Csv(CsvFramer<R>, u8),
+    Lines(LineFramer<R>),
 }
 
 impl<R: BufRead> Framer<R> {
@@ -47,6 +51,7 @@ impl<R: BufRead> Framer<R> {
         match self {
             Framer::Json(f) => f.next_frame(),
             Framer::Csv(f, _) => f.next_frame(),
+            Framer::Lines(f) => f.next_frame(),
         }
     }
 }
@@ -79,6 +84,9 @@ pub(crate) fn read_file(
         inner: input,
         counter: ctx.bytes,
     };
+    if head.starts_with(formats::windows::EVTX_MAGIC) && ctx.options.format.is_none() {
+        return read_evtx(ctx, job, report, head, input, sink);
+    }
     let shape = sniff_shape(&head);
     let forced = match ctx.options.format.as_deref() {
         Some(name) => Some(
@@ -87,11 +95,27 @@ pub(crate) fn read_file(
         ),
         None => None,
     };
+    // Text logs are recognized by their lines before the delimited-text guess, which would take
+    // a syslog line with commas for a CSV row.
+    let forced = forced.or_else(|| {
+        (shape != Shape::Json)
+            .then(|| formats::detect_text(&head))
+            .flatten()
+    });
+    let shape = match forced {
+        Some(f) if f.reads_lines() => Shape::Lines,
+        _ => shape,
+    };
     // Only a file no framer will take needs the reason; `head` moves into the stream below.
     let unrecognized =
         (shape == Shape::Unknown && forced.is_none()).then(|| unrecognized_reason(&head));
     let stream = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(input));
     let mut framer = match (shape, forced) {
+        (Shape::Lines, Some(f)) => Framer::Lines(LineFramer::new(
+            stream,
+            ctx.limits.max_record_bytes,
+            f.group_key(),
+        )),
         (Shape::Delimited(d), _) => {
             Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), d)
         }
@@ -101,14 +125,32 @@ pub(crate) fn read_file(
         (Shape::Json, _) | (_, Some(_)) => {
             Framer::Json(JsonFramer::new(stream, ctx.limits.max_record_bytes))
         }
-        (Shape::Unknown, None) => {
+        (Shape::Unknown | Shape::Lines, None) => {
             report.status = FileStatus::Unrecognized;
             report.note = unrecognized;
             return Ok(report);
         }
     };
+    let reference = match (ctx.options.year, &leaf.content) {
+        (Some(year), _) => (Some(year), None),
+        (None, crate::bundle::Content::Disk(path)) => {
+            match std::fs::metadata(path).and_then(|m| m.modified()) {
+                Ok(t) => {
+                    let t: chrono::DateTime<chrono::Utc> = t.into();
+                    (
+                        Some(chrono::Datelike::year(&t)),
+                        Some(chrono::Datelike::month(&t)),
+                    )
+                }
+                Err(_) => (Some(ctx.now.0), Some(ctx.now.1)),
+            }
+        }
+        (None, _) => (Some(ctx.now.0), Some(ctx.now.1)),
+    };
     let mut file = FileReader {
         ctx,
+        reference,
+        year_noted: false,
         report,
         file_id: job.file_id,
         path: leaf.path.clone(),
@@ -142,6 +184,86 @@ pub(crate) fn read_file(
         }
     }
     Ok(report)
+}
+
+/// EVTX is a binary format of chunks; the `evtx` crate reads it whole. Every readable record is
+/// kept, also from chunks after a header that counts fewer; unreadable chunks and records are
+/// reported as skipped with the parser's reason.
+fn read_evtx(
+    ctx: &ReadContext,
+    job: FileJob,
+    report: FileReport,
+    head: Vec<u8>,
+    mut input: impl Read,
+    sink: &mut DocSink,
+) -> crate::Result<FileReport> {
+    let mut bytes = head;
+    if let Err(e) = input.read_to_end(&mut bytes) {
+        return Ok(failed(report, read_error(&e, 0)));
+    }
+    ctx.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let format = formats::by_name("evtx")
+        .ok_or_else(|| crate::Error::UnknownFormat("evtx".to_string(), formats::names()))?;
+    let mut parser = match evtx::EvtxParser::from_buffer(bytes) {
+        Ok(p) => p.with_configuration(
+            evtx::ParserSettings::new()
+                .validate_checksums(false)
+                .num_threads(1),
+        ),
+        Err(e) => return Ok(failed(report, format!("not a readable EVTX file: {e}"))),
+    };
+    let sample = Sample {
+        shape: Shape::Json,
+        first: None,
+        header: None,
+    };
+    let reader = RecordReader::new(format, &sample, &FormatOptions::default());
+    let mut file = FileReader {
+        ctx,
+        reference: (None, None),
+        year_noted: false,
+        report,
+        file_id: job.file_id,
+        path: job.leaf.path.clone(),
+        sha256: job.leaf.sha256.clone(),
+        ordinal: 0,
+        header: None,
+    };
+    file.report.format = Some(format.name().to_string());
+    file.report.context = Some(reader.context().clone());
+    for record in parser.records_json_value() {
+        let bad = |reason: String| {
+            Frame::Bad(crate::record::BadRecord {
+                offset: 0,
+                line: 0,
+                reason,
+            })
+        };
+        let frame = match record {
+            Ok(r) => match serde_json::to_vec(&r.data) {
+                Ok(json) => Frame::Record(crate::record::RawRecord {
+                    bytes: json,
+                    offset: 0,
+                    line: 0,
+                }),
+                Err(e) => bad(format!(
+                    "EVTX record {} could not be rendered: {e}",
+                    r.event_record_id
+                )),
+            },
+            Err(e) => bad(format!("unreadable EVTX record or chunk: {e}")),
+        };
+        match file.take(&reader, frame, sink) {
+            Ok(()) => {}
+            Err(ReadStop::Engine(e)) => return Err(e),
+            Err(ReadStop::Io(e)) => return Ok(failed(file.report, read_error(&e, file.ordinal))),
+            Err(ReadStop::Unrecognized(reason)) => return Ok(failed(file.report, reason)),
+        }
+        if file.ordinal.is_multiple_of(256) && ctx.cancel.load(Ordering::Relaxed) {
+            return Err(crate::Error::Cancelled);
+        }
+    }
+    Ok(file.report)
 }
 
 fn failed(mut report: FileReport, note: String) -> FileReport {
@@ -204,6 +326,9 @@ impl From<crate::Error> for ReadStop {
 
 struct FileReader<'a> {
     ctx: &'a ReadContext<'a>,
+    /// Year (and month) that year-less times are read against; see `formats::syslog`.
+    reference: (Option<i32>, Option<u32>),
+    year_noted: bool,
     report: FileReport,
     file_id: u64,
     path: String,
@@ -233,7 +358,11 @@ impl FileReader<'_> {
                         continue;
                     }
                 }
-                if let Ok((value, _)) = parse_record(&raw.bytes, self.csv(framer)) {
+                let parsed = match (&*framer, forced) {
+                    (Framer::Lines(_), Some(f)) => f.parse_line(&raw.bytes).map(|v| (v, false)),
+                    _ => parse_record(&raw.bytes, self.csv(framer)),
+                };
+                if let Ok((value, _)) = parsed {
                     sample_value = Some(value);
                 }
             }
@@ -245,6 +374,7 @@ impl FileReader<'_> {
         let shape = match framer {
             Framer::Json(_) => Shape::Json,
             Framer::Csv(_, d) => Shape::Delimited(*d),
+            Framer::Lines(_) => Shape::Lines,
         };
         let sample = Sample {
             shape,
@@ -264,6 +394,9 @@ impl FileReader<'_> {
         };
         let options = FormatOptions {
             mapping: self.ctx.options.mapping.clone(),
+            state: None,
+            base_year: self.reference.0,
+            base_month: self.reference.1,
         };
         let reader = RecordReader::new(format, &sample, &options);
         self.report.format = Some(format.name().to_string());
@@ -271,9 +404,21 @@ impl FileReader<'_> {
         for frame in pending {
             self.take(&reader, frame, sink)?;
         }
+        let result = self.read_rest(&reader, framer, sink);
+        // Whatever was read stays; the context must say how to rebuild it.
+        self.report.context = Some(reader.final_context());
+        result
+    }
+
+    fn read_rest<R: BufRead>(
+        &mut self,
+        reader: &RecordReader,
+        framer: &mut Framer<R>,
+        sink: &mut DocSink,
+    ) -> Result<(), ReadStop> {
         while let Some(frame) = self.next(framer)? {
-            self.take(&reader, frame, sink)?;
-            if self.ordinal % 256 == 0 && self.ctx.cancel.load(Ordering::Relaxed) {
+            self.take(reader, frame, sink)?;
+            if self.ordinal.is_multiple_of(256) && self.ctx.cancel.load(Ordering::Relaxed) {
                 return Err(ReadStop::Engine(crate::Error::Cancelled));
             }
         }
@@ -283,7 +428,7 @@ impl FileReader<'_> {
     fn csv<'h, R>(&'h self, framer: &Framer<R>) -> Option<(u8, &'h [String])> {
         match framer {
             Framer::Csv(_, d) => Some((*d, self.header.as_deref().unwrap_or_default())),
-            Framer::Json(_) => None,
+            Framer::Json(_) | Framer::Lines(_) => None,
         }
     }
 
@@ -301,8 +446,9 @@ impl FileReader<'_> {
         self.ordinal += 1;
         let raw = match frame {
             Frame::Bad(bad) => {
-                self.report
-                    .skip(Some(bad.line), Some(bad.offset), bad.reason);
+                // Line 0: the source has no lines (EVTX); the ordinal locates the record.
+                let line = (bad.line > 0).then_some(bad.line);
+                self.report.skip(line, line.map(|_| bad.offset), bad.reason);
                 return Ok(());
             }
             Frame::Record(raw) => raw,
@@ -319,7 +465,7 @@ impl FileReader<'_> {
             path: self.path.clone(),
             sha256: self.sha256.clone(),
             ordinal,
-            line: Some(raw.line),
+            line: (raw.line > 0).then_some(raw.line),
             offset: raw.offset,
         };
         let event = reader.event(&value, utf8_replaced, provenance);
@@ -331,6 +477,27 @@ impl FileReader<'_> {
                     line,
                     offset,
                     "invalid UTF-8 replaced for indexing; raw bytes kept".to_string(),
+                );
+            }
+            if !self.year_noted && event.flags.iter().any(|f| f == "year_inferred") {
+                self.year_noted = true;
+                let source = match (self.ctx.options.year, &self.reference.1) {
+                    (Some(_), _) => "as chosen with --year",
+                    (None, _) => "from the file's modification time, or the import time for archive members; override with --year",
+                };
+                self.report.warn(
+                    line,
+                    offset,
+                    format!(
+                        "lines carry no year; the first is read as {} ({source})",
+                        event
+                            .time
+                            .utc_nanos
+                            .map(crate::time::format_rfc3339)
+                            .unwrap_or_default()
+                            .get(..4)
+                            .unwrap_or("?")
+                    ),
                 );
             }
             if event.flags.iter().any(|f| f == "time_zone_assumed_utc") {

@@ -29,6 +29,8 @@ pub use report::{FileReport, FileStatus, ImportReport, RecordError};
 pub struct ImportOptions {
     /// Read every file as this format instead of detecting it.
     pub format: Option<String>,
+    /// Year of the first line of logs that write no year (syslog); inferred when unset.
+    pub year: Option<i32>,
     /// Column/key choices for the generic formats.
     pub mapping: FieldMapping,
     pub limits: Limits,
@@ -42,6 +44,7 @@ impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             format: None,
+            year: None,
             mapping: FieldMapping::default(),
             limits: Limits::default(),
             index_memory: 384 << 20,
@@ -166,6 +169,10 @@ impl Case {
             cancel,
             events: &events,
             bytes: &bytes,
+            now: {
+                let now = self.clock.now();
+                (chrono::Datelike::year(&now), chrono::Datelike::month(&now))
+            },
         };
         let (job_tx, job_rx) = bounded::<FileJob>(threads * 2);
         let (done_tx, done_rx) = unbounded::<Result<FileReport>>();

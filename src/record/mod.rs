@@ -5,9 +5,11 @@
 
 mod csv_rows;
 mod json_values;
+mod lines;
 
 pub use csv_rows::{split_csv_row, CsvFramer};
 pub use json_values::JsonFramer;
+pub use lines::{GroupKey, LineFramer};
 
 /// One record as it stands in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +43,8 @@ pub enum Shape {
     Json,
     /// Delimited text with a header row.
     Delimited(u8),
+    /// Text read line by line by a text format (syslog, auditd).
+    Lines,
     /// Neither: plain text or binary.
     Unknown,
 }

@@ -17,7 +17,11 @@ action: string, outcome: Outcome, error_code: string | null, error_message: stri
 /**
  * Service or provider that recorded the event (`iam.amazonaws.com`).
  */
-service: string | null, region: string | null, host: string | null, session_id: string | null, request_id: string | null, 
+service: string | null, region: string | null, host: string | null, session_id: string | null, 
+/**
+ * Windows logon type (`3 (network)`), where the source has one.
+ */
+logon_type: string | null, request_id: string | null, 
 /**
  * The record's own id in its source (`eventID`, `auditID`, `EventRecordID`).
  */
