@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use sightline::formats::FieldMapping;
-use sightline::import::{FileStatus, ImportProgress};
+use sightline::import::{FileRule, FileStatus, ImportProgress};
 use sightline::search::{FacetFilter, SearchRequest, SearchResult, SortOrder};
 use sightline::{Case, ImportOptions, ImportReport, SystemClock};
 
@@ -37,9 +37,14 @@ enum Command {
         /// Print the import report as one JSON document.
         #[arg(long)]
         json: bool,
-        /// Read every file as this format instead of detecting it (see `docs/formats.md`).
-        #[arg(long)]
-        format: Option<String>,
+        /// Read files as this format instead of detecting it (see `docs/formats.md`): FORMAT for
+        /// every file, or PATTERN=FORMAT for files whose path or name matches (`*` wildcards).
+        #[arg(long, value_name = "[PATTERN=]FORMAT")]
+        format: Vec<String>,
+        /// Zone of times written without one (default UTC): OFFSET (`+02:00`) for every file, or
+        /// PATTERN=OFFSET for matching files.
+        #[arg(long, value_name = "[PATTERN=]OFFSET")]
+        zone: Vec<String>,
         /// Year of the first line of logs that write no year (syslog/auth.log); inferred from
         /// the file's modification time when not given.
         #[arg(long)]
@@ -95,6 +100,44 @@ enum Command {
     },
 }
 
+/// Splits `--format` and `--zone` values into global choices and per-pattern rules.
+fn file_rules(
+    formats: &[String],
+    zones: &[String],
+) -> Result<(Option<String>, Option<i32>, Vec<FileRule>)> {
+    let mut format = None;
+    let mut zone = None;
+    let mut rules = Vec::new();
+    for spec in formats {
+        match spec.rsplit_once('=') {
+            Some((pattern, name)) => rules.push(FileRule {
+                pattern: pattern.to_string(),
+                format: Some(name.to_string()),
+                zone_minutes: None,
+            }),
+            None => format = Some(spec.clone()),
+        }
+    }
+    for spec in zones {
+        let (pattern, offset) = match spec.rsplit_once('=') {
+            Some((p, o)) => (Some(p), o),
+            None => (None, spec.as_str()),
+        };
+        let minutes = sightline::time::parse_offset(offset).with_context(|| {
+            format!("--zone {spec:?}: expected an offset such as +02:00 or UTC")
+        })?;
+        match pattern {
+            Some(p) => rules.push(FileRule {
+                pattern: p.to_string(),
+                format: None,
+                zone_minutes: Some(minutes),
+            }),
+            None => zone = Some(minutes),
+        }
+    }
+    Ok((format, zone, rules))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -113,10 +156,12 @@ fn run(cli: Cli) -> Result<()> {
             case,
             json,
             format,
+            zone,
             year,
             map,
             paths,
         } => {
+            let (format, zone_minutes, rules) = file_rules(&format, &zone)?;
             let mapping = match map {
                 Some(spec) => FieldMapping::parse(&spec)
                     .map_err(anyhow::Error::msg)
@@ -125,6 +170,8 @@ fn run(cli: Cli) -> Result<()> {
             };
             let options = ImportOptions {
                 format,
+                zone_minutes,
+                rules,
                 year,
                 mapping,
                 ..ImportOptions::default()

@@ -19,6 +19,9 @@ pub fn parse_text(text: &str) -> Option<ParsedTime> {
     if t.is_empty() {
         return None;
     }
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return parse_epoch_int(t.parse().ok()?);
+    }
     if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let value: f64 = t.parse().ok()?;
         return parse_epoch(value);
@@ -94,8 +97,56 @@ pub fn parse_epoch(value: f64) -> Option<ParsedTime> {
     Some(exact(nanos as i64))
 }
 
+/// [`parse_epoch`] for whole numbers, in integer arithmetic: journald's microseconds and
+/// nanosecond stamps do not fit an f64 exactly.
+pub fn parse_epoch_int(value: u64) -> Option<ParsedTime> {
+    let nanos = if value < 100_000_000_000 {
+        value.checked_mul(1_000_000_000)?
+    } else if value < 100_000_000_000_000 {
+        value.checked_mul(1_000_000)?
+    } else if value < 100_000_000_000_000_000 {
+        value.checked_mul(1_000)?
+    } else {
+        value
+    };
+    i64::try_from(nanos).ok().map(exact)
+}
+
 fn nanos(dt: DateTime<Utc>) -> Option<i64> {
     dt.timestamp_nanos_opt()
+}
+
+/// `+02:00` for 120 minutes east of UTC.
+pub fn format_offset(minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+}
+
+/// Reads a zone as minutes east of UTC: `UTC`, `Z`, `+02:00`, `-0530`, `+2`.
+pub fn parse_offset(text: &str) -> Option<i32> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("z") {
+        return Some(0);
+    }
+    let t = t.strip_prefix("UTC").unwrap_or(t);
+    let (sign, rest) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = if digits.len() <= 2 {
+        (digits.parse::<i32>().ok()?, 0)
+    } else {
+        (
+            digits[..digits.len() - 2].parse::<i32>().ok()?,
+            digits[digits.len() - 2..].parse::<i32>().ok()?,
+        )
+    };
+    (h <= 14 && m < 60).then_some(sign * (h * 60 + m))
 }
 
 /// Formats UTC nanoseconds as RFC 3339 with `Z`, keeping only the precision present.
@@ -129,6 +180,33 @@ pub fn parse_user_time(text: &str) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_epoch_numbers_keep_every_digit() {
+        assert_eq!(
+            parse_text("1534860261221373").map(|t| t.utc_nanos),
+            Some(1_534_860_261_221_373_000)
+        );
+        assert_eq!(
+            parse_text("1714637700000").map(|t| t.utc_nanos),
+            Some(1_714_637_700_000_000_000)
+        );
+        assert_eq!(
+            parse_text("1364481363.243").map(|t| t.utc_nanos / 1_000_000),
+            Some(1_364_481_363_243)
+        );
+    }
+
+    #[test]
+    fn offsets_read_and_print() {
+        assert_eq!(parse_offset("+02:00"), Some(120));
+        assert_eq!(parse_offset("-0530"), Some(-330));
+        assert_eq!(parse_offset("UTC+1"), Some(60));
+        assert_eq!(parse_offset("utc"), Some(0));
+        assert_eq!(parse_offset("+15:00"), None);
+        assert_eq!(parse_offset("2"), None);
+        assert_eq!(format_offset(-330), "-05:30");
+    }
 
     fn iso(text: &str) -> String {
         format_rfc3339(parse_text(text).expect(text).utc_nanos)

@@ -119,7 +119,12 @@ fn parse_fields(line: &str) -> (Map<String, Value>, Option<(String, String)>) {
         } else {
             let end = after.find(' ').unwrap_or(after.len());
             let raw = &after[..end];
-            let decoded = if HEX_FIELDS.contains(&key.as_str()) {
+            // EXECVE writes an argument in hex when it holds spaces, quotes or newlines.
+            let execve_arg = key.len() > 1
+                && key.starts_with('a')
+                && key[1..].bytes().all(|b| b.is_ascii_digit())
+                && fields.get("type").and_then(Value::as_str) == Some("EXECVE");
+            let decoded = if HEX_FIELDS.contains(&key.as_str()) || execve_arg {
                 hex(raw)
             } else {
                 None
@@ -142,17 +147,33 @@ fn parse_fields(line: &str) -> (Map<String, Value>, Option<(String, String)>) {
     (fields, stamp_parts)
 }
 
+/// `1364481363.243` (seconds and milliseconds, as auditd writes them) without float rounding.
+fn epoch_millis(t: &str) -> Option<crate::time::ParsedTime> {
+    let (secs, frac) = t.split_once('.').unwrap_or((t, "0"));
+    let secs: i64 = secs.parse().ok()?;
+    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
+    let nanos = secs
+        .checked_mul(1_000_000_000)?
+        .checked_add(frac.parse::<i64>().ok()?)?;
+    Some(crate::time::ParsedTime {
+        utc_nanos: nanos,
+        zone_assumed: false,
+    })
+}
+
+/// Unquoted values of hex-capable fields are hex; a value cut short by a line limit keeps its
+/// whole bytes.
 fn hex(s: &str) -> Option<String> {
     if s.len() < 2
-        || s.len() % 2 != 0
         || !s.bytes().all(|b| b.is_ascii_hexdigit())
         || s.bytes().all(|b| b.is_ascii_digit())
     {
         return None;
     }
-    let bytes: Vec<u8> = (0..s.len())
+    let even = &s[..s.len() - s.len() % 2];
+    let bytes: Vec<u8> = (0..even.len())
         .step_by(2)
-        .filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .filter_map(|i| u8::from_str_radix(&even[i..i + 2], 16).ok())
         .collect();
     // proctitle separates arguments with NUL.
     Some(String::from_utf8_lossy(&bytes).replace('\0', " "))

@@ -46,6 +46,8 @@ pub struct FormatOptions {
     /// time it came from (file modification or import time; `None` when the user chose it).
     pub base_year: Option<i32>,
     pub base_month: Option<u32>,
+    /// Zone of times the file writes without one, minutes east of UTC (`None`: UTC).
+    pub zone_minutes: Option<i32>,
 }
 
 /// A source format.
@@ -120,6 +122,8 @@ pub struct FileContext {
     pub mapping: Option<FieldMapping>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_minutes: Option<i32>,
 }
 
 /// Parses a record into a JSON object; a CSV row (`csv` = delimiter and header) becomes an
@@ -178,6 +182,7 @@ impl RecordReader {
             header: delimiter.and(sample.header.map(<[String]>::to_vec)),
             mapping: normalizer.mapping(),
             state: None,
+            zone_minutes: options.zone_minutes,
         };
         RecordReader {
             format,
@@ -242,6 +247,16 @@ impl RecordReader {
             ..AuditEvent::default()
         };
         self.normalizer.normalize(value, &mut event);
+        if let (Some(minutes), Some(t)) = (self.context.zone_minutes, event.time.utc_nanos) {
+            if let Some(flag) = event
+                .flags
+                .iter_mut()
+                .find(|f| *f == "time_zone_assumed_utc")
+            {
+                event.time.utc_nanos = Some(t - i64::from(minutes) * 60_000_000_000);
+                *flag = "time_zone_chosen".to_string();
+            }
+        }
         if utf8_replaced {
             event.flags.push("invalid_utf8".to_string());
         }

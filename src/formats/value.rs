@@ -55,7 +55,10 @@ pub fn fill_time(e: &mut AuditEvent, r: &Value, paths: &[&str]) {
         return;
     };
     let parsed = match found {
-        Value::Number(n) => n.as_f64().and_then(crate::time::parse_epoch),
+        Value::Number(n) => match n.as_u64() {
+            Some(whole) => crate::time::parse_epoch_int(whole),
+            None => n.as_f64().and_then(crate::time::parse_epoch),
+        },
         other => scalar_text(other)
             .as_deref()
             .and_then(crate::time::parse_text),

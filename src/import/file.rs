@@ -84,11 +84,12 @@ pub(crate) fn read_file(
         inner: input,
         counter: ctx.bytes,
     };
-    if head.starts_with(formats::windows::EVTX_MAGIC) && ctx.options.format.is_none() {
+    let chosen = ctx.options.format_for(&leaf.path);
+    if head.starts_with(formats::windows::EVTX_MAGIC) && chosen.is_none_or(|f| f == "evtx") {
         return read_evtx(ctx, job, report, head, input, sink);
     }
     let shape = sniff_shape(&head);
-    let forced = match ctx.options.format.as_deref() {
+    let forced = match chosen {
         Some(name) => Some(
             formats::by_name(name)
                 .ok_or_else(|| crate::Error::UnknownFormat(name.to_string(), formats::names()))?,
@@ -397,6 +398,7 @@ impl FileReader<'_> {
             state: None,
             base_year: self.reference.0,
             base_month: self.reference.1,
+            zone_minutes: self.ctx.options.zone_for(&self.path),
         };
         let reader = RecordReader::new(format, &sample, &options);
         self.report.format = Some(format.name().to_string());
@@ -501,8 +503,24 @@ impl FileReader<'_> {
                 );
             }
             if event.flags.iter().any(|f| f == "time_zone_assumed_utc") {
-                self.report
-                    .warn(line, offset, "time has no zone; read as UTC".to_string());
+                self.report.warn(
+                    line,
+                    offset,
+                    "time has no zone; read as UTC (choose another with --zone)".to_string(),
+                );
+            }
+            if event.flags.iter().any(|f| f == "time_zone_chosen") {
+                let zone = self
+                    .ctx
+                    .options
+                    .zone_for(&self.path)
+                    .map(crate::time::format_offset)
+                    .unwrap_or_default();
+                self.report.warn(
+                    line,
+                    offset,
+                    format!("time has no zone; read as UTC{zone} as chosen"),
+                );
             }
             match &event.time.original {
                 _ if event.time.utc_nanos.is_some() => {}

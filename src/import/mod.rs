@@ -31,6 +31,10 @@ pub struct ImportOptions {
     pub format: Option<String>,
     /// Year of the first line of logs that write no year (syslog); inferred when unset.
     pub year: Option<i32>,
+    /// Choices for the files whose path matches a pattern; the first matching rule wins.
+    pub rules: Vec<FileRule>,
+    /// Zone of times written without one, minutes east of UTC (default: UTC).
+    pub zone_minutes: Option<i32>,
     /// Column/key choices for the generic formats.
     pub mapping: FieldMapping,
     pub limits: Limits,
@@ -45,12 +49,73 @@ impl Default for ImportOptions {
         ImportOptions {
             format: None,
             year: None,
+            rules: Vec::new(),
+            zone_minutes: None,
             mapping: FieldMapping::default(),
             limits: Limits::default(),
             index_memory: 384 << 20,
             readers: 0,
         }
     }
+}
+
+/// A choice for some files: those whose path as imported (or file name) matches `pattern`,
+/// where `*` matches any run of characters.
+#[derive(Debug, Clone, Default)]
+pub struct FileRule {
+    pub pattern: String,
+    pub format: Option<String>,
+    pub zone_minutes: Option<i32>,
+}
+
+impl ImportOptions {
+    /// The format forced for a file: a matching rule's, else the global one.
+    pub fn format_for(&self, path: &str) -> Option<&str> {
+        self.rules
+            .iter()
+            .find(|r| r.format.is_some() && r.matches(path))
+            .and_then(|r| r.format.as_deref())
+            .or(self.format.as_deref())
+    }
+
+    /// The zone for a file's zone-less times: a matching rule's, else the global one.
+    pub fn zone_for(&self, path: &str) -> Option<i32> {
+        self.rules
+            .iter()
+            .find(|r| r.zone_minutes.is_some() && r.matches(path))
+            .and_then(|r| r.zone_minutes)
+            .or(self.zone_minutes)
+    }
+}
+
+impl FileRule {
+    pub fn matches(&self, path: &str) -> bool {
+        let name = path.rsplit(['/', '\\', '!']).next().unwrap_or(path);
+        glob(&self.pattern, path) || glob(&self.pattern, name)
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first)
+        || !text[first.len()..].ends_with(last)
+        || text.len() < first.len() + last.len()
+    {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Progress of a running import, reported a few times a second.
@@ -94,7 +159,11 @@ impl Case {
         for input in inputs {
             std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
         }
-        if let Some(name) = &options.format {
+        for name in options
+            .format
+            .iter()
+            .chain(options.rules.iter().filter_map(|r| r.format.as_ref()))
+        {
             if crate::formats::by_name(name).is_none() {
                 return Err(Error::UnknownFormat(name.clone(), crate::formats::names()));
             }
@@ -333,5 +402,24 @@ impl Case {
         drop(writer);
         db::finish_run(&self.db(), run_id, "aborted", &self.now_text())?;
         Err(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_match_paths_and_names_with_stars() {
+        let rule = |p: &str| FileRule {
+            pattern: p.to_string(),
+            ..FileRule::default()
+        };
+        assert!(rule("*.log").matches("/x/auth.log"));
+        assert!(rule("auth*").matches("/x/auth.log.1"));
+        assert!(rule("/x/*/a*.csv").matches("/x/y/abc.csv"));
+        assert!(rule("b.zip!/*.json").matches("b.zip!/in.json"));
+        assert!(!rule("*.json").matches("/x/a.jsonl"));
+        assert!(!rule("a*a").matches("a"));
     }
 }

@@ -5,5 +5,6 @@ mod case_dir;
 mod cli;
 mod datasets;
 mod fixtures;
+mod formats;
 mod search;
 mod support;
