@@ -223,10 +223,7 @@ impl Normalize for Auditd {
     fn normalize(&self, r: &Value, e: &mut AuditEvent) {
         let time = text(r, "timestamp");
         e.time.original = time.clone();
-        if let Some(t) = time
-            .and_then(|t| t.parse::<f64>().ok())
-            .and_then(crate::time::parse_epoch)
-        {
+        if let Some(t) = time.as_deref().and_then(epoch_millis) {
             e.time.utc_nanos = Some(t.utc_nanos);
         }
         e.native_id = text(r, "serial");

@@ -8,7 +8,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::top::{sort_key, Top};
+use super::top::{reversed, sort_key, Top};
 use super::SortOrder;
 use crate::index::FACETS;
 
@@ -59,12 +59,19 @@ pub struct Counts {
     pub top: Option<Top>,
 }
 
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub order: SortOrder,
+    pub reverse: bool,
+    pub keep: usize,
+}
+
 pub struct CountCollector {
     pub layout: Option<Layout>,
     /// Count facet values; page loads while scrolling only need the total.
     pub facets: bool,
-    /// Keep the best `offset + limit` hits in this order.
-    pub page: Option<(SortOrder, usize)>,
+    /// Keep the best `keep` hits in this order (reversed when the flag says so).
+    pub page: Option<Page>,
 }
 
 pub struct SegmentCounts {
@@ -84,6 +91,7 @@ pub struct SegmentCounts {
     outcomes: Vec<Option<u64>>,
     segment: SegmentOrdinal,
     order: SortOrder,
+    reverse: bool,
     top: Option<Top>,
     seq: Option<Column<u64>>,
     seqs: Vec<Option<u64>>,
@@ -135,8 +143,9 @@ impl Collector for CountCollector {
             times: Vec::new(),
             outcomes: Vec::new(),
             segment,
-            order: self.page.map_or(SortOrder::NewestFirst, |(order, _)| order),
-            top: self.page.map(|(_, keep)| Top::new(keep)),
+            order: self.page.map_or(SortOrder::NewestFirst, |p| p.order),
+            reverse: self.page.is_some_and(|p| p.reverse),
+            top: self.page.map(|p| Top::new(p.keep)),
             seq: if self.page.is_some() {
                 ff.column_opt::<u64>("seq")?
             } else {
@@ -154,7 +163,7 @@ impl Collector for CountCollector {
         let mut merged = Counts {
             facets: vec![ValueCounts::default(); if self.facets { FACETS.len() } else { 0 }],
             histogram: vec![[0; 3]; self.layout.map_or(0, |l| l.buckets)],
-            top: self.page.map(|(_, keep)| Top::new(keep)),
+            top: self.page.map(|p| Top::new(p.keep)),
             ..Counts::default()
         };
         for fruit in fruits {
@@ -210,7 +219,14 @@ impl SegmentCollector for SegmentCounts {
             }
             for ((doc, time), seq) in docs.iter().zip(&self.times[..n]).zip(&self.seqs[..n]) {
                 top.push(
-                    sort_key(self.order, *time, seq.unwrap_or(0)),
+                    {
+                        let key = sort_key(self.order, *time, seq.unwrap_or(0));
+                        if self.reverse {
+                            reversed(key)
+                        } else {
+                            key
+                        }
+                    },
                     DocAddress::new(self.segment, *doc),
                 );
             }

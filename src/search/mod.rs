@@ -18,7 +18,10 @@ use tantivy::schema::{IndexRecordOption, Value as _};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 pub use build::FIELD_NAMES;
-use collect::{CountCollector, Layout};
+use collect::{CountCollector, Layout, Page};
+
+/// Offsets from which a page may be found from the other end of the result.
+const DEEP_PAGE: usize = 10_000;
 
 use crate::case::Case;
 use crate::error::{Error, Result};
@@ -281,18 +284,39 @@ impl Case {
         let layout = range
             .filter(|(lo, hi)| hi >= lo && req.histogram_buckets > 0)
             .map(|(lo, hi)| layout(lo, hi, req.histogram_buckets));
-        let page = (req.limit > 0).then(|| (req.order, req.offset.saturating_add(req.limit)));
+        // A page past the middle of a long result is the mirror of one before it: keep
+        // `total - offset` hits of the reversed order instead of `offset + limit`. Counting first
+        // costs a pass, so only deep pages (scrolling far into the table) do it.
+        let mut offset = req.offset;
+        let mut limit = req.limit;
+        let mut reverse = false;
+        if req.limit > 0 && req.offset >= DEEP_PAGE {
+            let total = searcher.search(&query, &tantivy::collector::Count)?;
+            if req.offset.saturating_add(req.limit / 2) > total / 2 {
+                reverse = true;
+                limit = req.limit.min(total.saturating_sub(req.offset));
+                offset = total.saturating_sub(req.offset.saturating_add(limit));
+            }
+        }
+        let page = (limit > 0).then(|| Page {
+            order: req.order,
+            reverse,
+            keep: offset.saturating_add(limit),
+        });
         let counter = CountCollector {
             layout,
             facets: req.facet_limit > 0,
             page,
         };
         let mut counts = searcher.search(&query, &counter)?;
-        let page = counts
+        let mut page = counts
             .top
             .take()
-            .map(|top| top.into_page(req.offset))
+            .map(|top| top.into_page(offset))
             .unwrap_or_default();
+        if reverse {
+            page.reverse();
+        }
         let events = page
             .into_iter()
             .map(|addr| self.load(&searcher, addr).map(|e| EventRow::from(&e)))

@@ -313,3 +313,55 @@ fn malformed_queries_are_errors_with_positions() {
         }
     }
 }
+
+#[test]
+fn deep_pages_found_from_the_far_end_match_the_full_listing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("many.jsonl");
+    let mut text = String::new();
+    for i in 0..20_500u32 {
+        // Many equal times (ties broken by import order) and some records without a time.
+        if i % 97 == 0 {
+            text.push_str(&format!("{{\"user\":\"u{i}\",\"action\":\"Untimed\"}}\n"));
+        } else {
+            text.push_str(&format!("{{\"timestamp\":\"2024-05-01T00:{:02}:00Z\",\"user\":\"u{i}\",\"action\":\"Act\"}}\n", (i / 400) % 60));
+        }
+    }
+    std::fs::write(&data, text).expect("write");
+    let case = sightline::Case::open_or_create(&dir.path().join("case"), crate::support::clock())
+        .expect("case");
+    crate::support::import(&case, &[data]);
+    for order in [SortOrder::NewestFirst, SortOrder::OldestFirst] {
+        let ids = |offset: usize, limit: usize, facet_limit: usize| {
+            case.search(&SearchRequest {
+                order,
+                offset,
+                limit,
+                facet_limit,
+                histogram_buckets: 0,
+                ..SearchRequest::default()
+            })
+            .expect("search")
+            .events
+            .into_iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>()
+        };
+        let all = ids(0, 20_500, 10);
+        assert_eq!(all.len(), 20_500);
+        for (offset, limit) in [
+            (10_000, 100),
+            (15_000, 100),
+            (20_450, 100),
+            (20_499, 10),
+            (20_500, 10),
+        ] {
+            let end = (offset + limit).min(all.len());
+            assert_eq!(
+                ids(offset, limit, 0),
+                all[offset.min(end)..end].to_vec(),
+                "{order:?} offset {offset}"
+            );
+        }
+    }
+}
