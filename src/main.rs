@@ -275,7 +275,7 @@ fn run(cli: Cli) -> Result<()> {
                 for f in &stats.formats {
                     outln!(
                         out,
-                        "  {:<12} {:>10} events in {} files",
+                        "  {:<18} {:>8} events in {} files",
                         f.format,
                         f.events,
                         f.files
@@ -285,7 +285,7 @@ fn run(cli: Cli) -> Result<()> {
                 for f in &stats.files {
                     outln!(
                         out,
-                        "  {:<12} {:>8} {:<10} {}",
+                        "  {:<12} {:>8} {:<18} {}",
                         f.status,
                         f.events,
                         f.format.as_deref().unwrap_or("-"),
@@ -403,7 +403,7 @@ fn print_import(out: &mut String, r: &ImportReport) {
         let format = f.format.as_deref().unwrap_or("-");
         outln!(
             out,
-            "  {:<12} {:<10} {:>8} events {:>6} skipped  {}",
+            "  {:<12} {:<18} {:>8} events {:>6} skipped  {}",
             f.status.as_str(),
             format,
             f.events,

@@ -362,6 +362,27 @@ fn queries(case: &Case) -> Result<()> {
                 ..SearchRequest::default()
             },
         ),
+        // What scrolling loads: rows only, in the middle and near the end of the table.
+        (
+            "scrolled page (500k)",
+            SearchRequest {
+                offset: 500_000,
+                limit: 100,
+                facet_limit: 0,
+                histogram_buckets: 0,
+                ..SearchRequest::default()
+            },
+        ),
+        (
+            "scrolled page (900k)",
+            SearchRequest {
+                offset: 900_000,
+                limit: 100,
+                facet_limit: 0,
+                histogram_buckets: 0,
+                ..SearchRequest::default()
+            },
+        ),
     ];
     println!("queries (20 runs each, after one warm-up):");
     for (name, request) in &queries {

@@ -35,6 +35,8 @@ pub struct Case {
     pub(crate) clock: Arc<dyn Clock>,
     /// Readers of imported files by id, to rebuild events from raw records.
     files: Mutex<HashMap<u64, Arc<ImportedFile>>>,
+    /// The whole sorted hit list of the last query scrolled deep into; see `search`.
+    pub(crate) listing: Mutex<Option<crate::search::Listing>>,
     /// Held while the case is open for writing; the OS releases it if the process dies.
     _write_lock: Option<File>,
     id: String,
@@ -168,6 +170,7 @@ impl Case {
             reader,
             clock,
             files: Mutex::new(HashMap::new()),
+            listing: Mutex::new(None),
             _write_lock: lock,
             id,
         })

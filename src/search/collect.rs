@@ -8,7 +8,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::top::{reversed, sort_key, Top};
+use super::top::{sort_key, Top};
 use super::SortOrder;
 use crate::index::FACETS;
 
@@ -62,7 +62,6 @@ pub struct Counts {
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
     pub order: SortOrder,
-    pub reverse: bool,
     pub keep: usize,
 }
 
@@ -70,7 +69,7 @@ pub struct CountCollector {
     pub layout: Option<Layout>,
     /// Count facet values; page loads while scrolling only need the total.
     pub facets: bool,
-    /// Keep the best `keep` hits in this order (reversed when the flag says so).
+    /// Keep the best `keep` hits in this order.
     pub page: Option<Page>,
 }
 
@@ -91,7 +90,6 @@ pub struct SegmentCounts {
     outcomes: Vec<Option<u64>>,
     segment: SegmentOrdinal,
     order: SortOrder,
-    reverse: bool,
     top: Option<Top>,
     seq: Option<Column<u64>>,
     seqs: Vec<Option<u64>>,
@@ -144,7 +142,6 @@ impl Collector for CountCollector {
             outcomes: Vec::new(),
             segment,
             order: self.page.map_or(SortOrder::NewestFirst, |p| p.order),
-            reverse: self.page.is_some_and(|p| p.reverse),
             top: self.page.map(|p| Top::new(p.keep)),
             seq: if self.page.is_some() {
                 ff.column_opt::<u64>("seq")?
@@ -219,14 +216,7 @@ impl SegmentCollector for SegmentCounts {
             }
             for ((doc, time), seq) in docs.iter().zip(&self.times[..n]).zip(&self.seqs[..n]) {
                 top.push(
-                    {
-                        let key = sort_key(self.order, *time, seq.unwrap_or(0));
-                        if self.reverse {
-                            reversed(key)
-                        } else {
-                            key
-                        }
-                    },
+                    sort_key(self.order, *time, seq.unwrap_or(0)),
                     DocAddress::new(self.segment, *doc),
                 );
             }

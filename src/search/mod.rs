@@ -10,6 +10,7 @@ pub mod query;
 mod top;
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -20,8 +21,24 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 pub use build::FIELD_NAMES;
 use collect::{CountCollector, Layout, Page};
 
-/// Offsets from which a page may be found from the other end of the result.
+/// Offsets from which pages come from the query's whole sorted hit list.
 const DEEP_PAGE: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq)]
+struct ListingKey {
+    generation: u64,
+    query: String,
+    from: Option<i64>,
+    to: Option<i64>,
+    filters: Vec<FacetFilter>,
+    order: SortOrder,
+}
+
+/// A query's hits in display order, for paging deep into a long result.
+pub struct Listing {
+    key: ListingKey,
+    docs: Arc<Vec<DocAddress>>,
+}
 
 use crate::case::Case;
 use crate::error::{Error, Result};
@@ -284,24 +301,13 @@ impl Case {
         let layout = range
             .filter(|(lo, hi)| hi >= lo && req.histogram_buckets > 0)
             .map(|(lo, hi)| layout(lo, hi, req.histogram_buckets));
-        // A page past the middle of a long result is the mirror of one before it: keep
-        // `total - offset` hits of the reversed order instead of `offset + limit`. Counting first
-        // costs a pass, so only deep pages (scrolling far into the table) do it.
-        let mut offset = req.offset;
-        let mut limit = req.limit;
-        let mut reverse = false;
-        if req.limit > 0 && req.offset >= DEEP_PAGE {
-            let total = searcher.search(&query, &tantivy::collector::Count)?;
-            if req.offset.saturating_add(req.limit / 2) > total / 2 {
-                reverse = true;
-                limit = req.limit.min(total.saturating_sub(req.offset));
-                offset = total.saturating_sub(req.offset.saturating_add(limit));
-            }
-        }
-        let page = (limit > 0).then(|| Page {
+        // Scrolling deep into a long result asks for pages far from its start. The first such
+        // page sorts the whole hit list once and keeps it for this query and index state, so
+        // every further page costs only its own rows.
+        let deep = req.limit > 0 && req.offset >= DEEP_PAGE;
+        let page = (req.limit > 0 && !deep).then(|| Page {
             order: req.order,
-            reverse,
-            keep: offset.saturating_add(limit),
+            keep: req.offset.saturating_add(req.limit),
         });
         let counter = CountCollector {
             layout,
@@ -309,14 +315,21 @@ impl Case {
             page,
         };
         let mut counts = searcher.search(&query, &counter)?;
-        let mut page = counts
-            .top
-            .take()
-            .map(|top| top.into_page(offset))
-            .unwrap_or_default();
-        if reverse {
-            page.reverse();
-        }
+        let page = if deep {
+            let listing = self.listing(&searcher, &query, req)?;
+            listing
+                .iter()
+                .skip(req.offset)
+                .take(req.limit)
+                .copied()
+                .collect()
+        } else {
+            counts
+                .top
+                .take()
+                .map(|top| top.into_page(req.offset))
+                .unwrap_or_default()
+        };
         let events = page
             .into_iter()
             .map(|addr| self.load(&searcher, addr).map(|e| EventRow::from(&e)))
@@ -368,6 +381,45 @@ impl Case {
             facets,
             histogram,
         })
+    }
+
+    /// The sorted hits of `req`'s query, from the cache when it holds them for this index state.
+    fn listing(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        req: &SearchRequest,
+    ) -> Result<Arc<Vec<DocAddress>>> {
+        let key = ListingKey {
+            generation: searcher.generation().generation_id(),
+            query: req.query.clone(),
+            from: req.from,
+            to: req.to,
+            filters: req.filters.clone(),
+            order: req.order,
+        };
+        let mut cached = self
+            .listing
+            .lock()
+            .map_err(|_| Error::Invalid("search cache poisoned".to_string()))?;
+        if let Some(listing) = cached.as_ref().filter(|l| l.key == key) {
+            return Ok(listing.docs.clone());
+        }
+        let all = CountCollector {
+            layout: None,
+            facets: false,
+            page: Some(Page {
+                order: req.order,
+                keep: usize::MAX,
+            }),
+        };
+        let counts = searcher.search(query, &all)?;
+        let docs = Arc::new(counts.top.map(|top| top.into_page(0)).unwrap_or_default());
+        *cached = Some(Listing {
+            key,
+            docs: docs.clone(),
+        });
+        Ok(docs)
     }
 
     /// One event with its raw record, by id (`FILE-ORDINAL`).

@@ -18,12 +18,6 @@ pub fn sort_key(order: SortOrder, time: Option<i64>, seq: u64) -> Key {
     }
 }
 
-/// The key of the exactly reversed order: a page near the end of a long result is found as a
-/// page near the start of the reversed one, keeping few candidates.
-pub fn reversed((a, b, c): Key) -> Key {
-    (!a, !b, !c)
-}
-
 /// The best `keep` keys seen so far. Candidates collect in a buffer twice that size, which is
 /// cut back to the best `keep` when full, so each hit costs amortized O(1).
 #[derive(Debug)]

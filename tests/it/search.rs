@@ -315,7 +315,7 @@ fn malformed_queries_are_errors_with_positions() {
 }
 
 #[test]
-fn deep_pages_found_from_the_far_end_match_the_full_listing() {
+fn deep_pages_from_the_cached_listing_match_the_full_listing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("many.jsonl");
     let mut text = String::new();
