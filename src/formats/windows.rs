@@ -150,6 +150,32 @@ fn meaning(id: u32, sysmon: bool) -> Option<(&'static str, Category, Option<Outc
             Some(Outcome::Success),
         ),
         4662 => ("directory_object_operation", DataAccess, None),
+        4798 | 4799 => (
+            "group_membership_enumerated",
+            DataAccess,
+            Some(Outcome::Success),
+        ),
+        4616 => (
+            "system_time_changed",
+            ConfigurationChange,
+            Some(Outcome::Success),
+        ),
+        4907 => (
+            "object_audit_settings_changed",
+            ConfigurationChange,
+            Some(Outcome::Success),
+        ),
+        1100 => (
+            "event_logging_shut_down",
+            ConfigurationChange,
+            Some(Outcome::Success),
+        ),
+        4608 => ("system_startup", System, Some(Outcome::Success)),
+        5447 => (
+            "firewall_filter_changed",
+            ConfigurationChange,
+            Some(Outcome::Success),
+        ),
         4663 => ("object_access", DataAccess, None),
         5140 | 5145 => ("network_share_access", DataAccess, None),
         5156 => (
@@ -159,6 +185,23 @@ fn meaning(id: u32, sysmon: bool) -> Option<(&'static str, Category, Option<Outc
         ),
         5157 => ("network_connection_blocked", System, Some(Outcome::Failure)),
         4103 | 4104 => ("powershell_execution", System, None),
+        _ => return None,
+    })
+}
+
+/// The message-table texts `FailureReason` refers to (`%%2313`).
+fn failure_reason(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "%%2304" => "an error occurred during logon",
+        "%%2305" => "the specified user account has expired",
+        "%%2306" => "the NetLogon component is not active",
+        "%%2307" => "account locked out",
+        "%%2308" => "the user has not been granted the requested logon type at this machine",
+        "%%2309" => "the specified account's password has expired",
+        "%%2310" => "account currently disabled",
+        "%%2311" => "account logon time restriction violation",
+        "%%2312" => "user not allowed to logon at this computer",
+        "%%2313" => "unknown user name or bad password",
         _ => return None,
     })
 }
@@ -213,14 +256,20 @@ pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
                     kind: Some("account".to_string()),
                 })
             })
-            .or_else(|| subject.clone());
+            // 4672 names the account in Subject fields. A failed logon whose account is
+            // unknown ("-") has no actor: the subject is the local service that reported it.
+            .or_else(|| subject.clone().filter(|_| w.id == 4672));
         e.actor.identity = who.unwrap_or_default();
         e.actor.invoked_by = w.get("ProcessName").or_else(|| w.get("LogonProcessName"));
         if w.id == 4648 {
-            e.target = w.get("TargetServerName").map(|s| Identity {
-                id: None,
-                name: Some(s),
-                kind: Some("host".to_string()),
+            // Explicit credentials: the subject used the target account's credentials.
+            e.actor.identity = subject.clone().unwrap_or_default();
+            e.target = target.clone().map(|t| Identity {
+                kind: Some(format!(
+                    "account on {}",
+                    w.get("TargetServerName").unwrap_or_else(|| "?".to_string())
+                )),
+                ..t
             });
         } else if w.id == 4769 {
             e.target = w.get("ServiceName").map(|s| Identity {
@@ -356,7 +405,9 @@ pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
     };
     if e.outcome == Outcome::Failure {
         e.error_code = w.get("SubStatus").filter(|s| s != "0x0").or(status);
-        e.error_message = w.get("FailureReason");
+        e.error_message = w
+            .get("FailureReason")
+            .map(|r| failure_reason(&r).map_or(r, str::to_string));
     }
     e.logon_type = w
         .get("LogonType")

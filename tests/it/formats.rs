@@ -421,9 +421,20 @@ fn evtx_files_including_damaged_ones() {
         failed.total, 3,
         "two in the 4625 sample, one in Security_short_selected"
     );
-    let e = &failed.events[0];
+    let e = one(&case, "id:90939");
     assert!(e.message.starts_with("4625 logon"), "{}", e.message);
-    assert!(e.time.is_some());
+    assert_eq!(
+        e.time.as_deref(),
+        Some("2021-10-23T21:51:57.212513400Z"),
+        "TimeCreated, not the record header"
+    );
+    assert_eq!(
+        name(&e),
+        None,
+        "the account was unknown ('-'); the reporting service is not the actor"
+    );
+    assert_eq!(e.ip.as_deref(), Some("10.23.23.9"));
+    assert_eq!(e.service.as_deref(), Some("Security"));
     let cleared = search(&case, "action:security_log_cleared");
     assert!(cleared.total >= 1, "1102 is mapped");
     assert_eq!(
