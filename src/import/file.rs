@@ -205,6 +205,9 @@ fn read_evtx(
     ctx.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     let format = formats::by_name("evtx")
         .ok_or_else(|| crate::Error::UnknownFormat("evtx".to_string(), formats::names()))?;
+    // Chunks are 64 KiB after a 4 KiB header; bytes past the last whole chunk (a copy cut short)
+    // hold records no parser reads, and the report must say so.
+    let partial = bytes.len().saturating_sub(4096) % 65_536;
     let mut parser = match evtx::EvtxParser::from_buffer(bytes) {
         Ok(p) => p.with_configuration(
             evtx::ParserSettings::new()
@@ -263,6 +266,11 @@ fn read_evtx(
         if file.ordinal.is_multiple_of(256) && ctx.cancel.load(Ordering::Relaxed) {
             return Err(crate::Error::Cancelled);
         }
+    }
+    if partial > 0 {
+        let reason = format!("the file ends inside a chunk: its last {partial} bytes (an incomplete chunk) could not be read");
+        file.report.skip(None, None, reason.clone());
+        file.report.note = Some(reason);
     }
     Ok(file.report)
 }

@@ -443,3 +443,23 @@ fn evtx_files_including_damaged_ones() {
         "4732 local admin group additions"
     );
 }
+
+#[test]
+fn a_cut_evtx_file_keeps_its_whole_chunks_and_reports_the_rest() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let whole = std::fs::read(dir("evtx").join("Security_short_selected.evtx")).expect("read");
+    let cut = tmp.path().join("cut.evtx");
+    std::fs::write(&cut, &whole[..whole.len() - 20_000]).expect("write");
+    let case = new_case(tmp.path());
+    let report = import(&case, &[cut]);
+    let f = file(&report, "cut.evtx");
+    assert_eq!(f.format.as_deref(), Some("evtx"));
+    assert_eq!(f.skipped, 1);
+    assert!(
+        f.note
+            .as_deref()
+            .is_some_and(|n| n.contains("ends inside a chunk")),
+        "{:?}",
+        f.note
+    );
+}
