@@ -100,21 +100,48 @@ pub fn query_fields() -> Vec<String> {
         .collect()
 }
 
+/// Names of the formats a user may force, in detection order.
+#[tauri::command]
+pub fn format_names() -> Vec<String> {
+    sightline::formats::registry()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect()
+}
+
+/// Imports `paths`; `format` forces one format for all of them, `zone` (`+02:00`) reads times
+/// written without a zone in that zone.
 #[tauri::command]
 pub async fn import_paths(
     app: AppHandle,
     paths: Vec<String>,
+    format: Option<String>,
+    zone: Option<String>,
     progress: Channel<ImportProgress>,
 ) -> AppResult<ImportReport> {
+    let zone_minutes = match zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+        Some(z) => Some(sightline::time::parse_offset(z).ok_or_else(|| {
+            AppError::new(
+                "invalid",
+                format!("{z:?} is not a zone offset; write it like +02:00, -05:30 or UTC"),
+            )
+        })?),
+        None => None,
+    };
     blocking(move || {
         let state = app.state::<AppState>();
         let case = state.current()?;
         state.cancel.store(false, Ordering::Relaxed);
         let cancel = state.cancel.clone();
         let inputs: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+        let options = ImportOptions {
+            format: format.filter(|f| !f.is_empty()),
+            zone_minutes,
+            ..ImportOptions::default()
+        };
         let report = case.import(
             &inputs,
-            &ImportOptions::default(),
+            &options,
             &|p| {
                 let _ = progress.send(p.clone());
             },

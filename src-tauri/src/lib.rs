@@ -33,6 +33,7 @@ pub fn run() {
             commands::event_detail,
             commands::query_fields,
             commands::import_paths,
+            commands::format_names,
             commands::cancel_import,
         ])
         .run(tauri::generate_context!())

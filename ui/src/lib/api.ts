@@ -39,10 +39,13 @@ export const eventDetail = (id: string) => call<EventDetail>("event_detail", { i
 export const queryFields = () => call<string[]>("query_fields");
 export const cancelImport = () => call<void>("cancel_import");
 
-export function importPaths(paths: string[], onProgress: (p: ImportProgress) => void): Promise<ImportReport> {
+export const formatNames = () => call<string[]>("format_names");
+
+/** Imports `paths`; `format` forces one format (null: detect), `zone` reads zone-less times. */
+export function importPaths(paths: string[], onProgress: (p: ImportProgress) => void, format: string | null = null, zone: string | null = null): Promise<ImportReport> {
   const progress = new Channel<ImportProgress>();
   progress.onmessage = onProgress;
-  return call<ImportReport>("import_paths", { paths, progress });
+  return call<ImportReport>("import_paths", { paths, format, zone, progress });
 }
 
 /** The native picker: files and archives, or one folder. */
