@@ -17,6 +17,7 @@ mod saas;
 mod syslog;
 pub mod value;
 pub mod windows;
+mod windows_ids;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

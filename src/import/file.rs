@@ -38,7 +38,7 @@ pub(crate) struct ReadContext<'a> {
     pub now: (i32, u32),
 }
 
-type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
+pub(super) type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
 
 enum Framer<R> {
     Json(JsonFramer<R>),
@@ -86,7 +86,7 @@ pub(crate) fn read_file(
     };
     let chosen = ctx.options.format_for(&leaf.path);
     if head.starts_with(formats::windows::EVTX_MAGIC) && chosen.is_none_or(|f| f == "evtx") {
-        return read_evtx(ctx, job, report, head, input, sink);
+        return super::evtx::read_evtx(ctx, job, report, head, input, sink);
     }
     let shape = sniff_shape(&head);
     let forced = match chosen {
@@ -187,101 +187,13 @@ pub(crate) fn read_file(
     Ok(report)
 }
 
-/// EVTX is a binary format of chunks; the `evtx` crate reads it whole. Every readable record is
-/// kept, also from chunks after a header that counts fewer; unreadable chunks and records are
-/// reported as skipped with the parser's reason.
-fn read_evtx(
-    ctx: &ReadContext,
-    job: FileJob,
-    report: FileReport,
-    head: Vec<u8>,
-    mut input: impl Read,
-    sink: &mut DocSink,
-) -> crate::Result<FileReport> {
-    let mut bytes = head;
-    if let Err(e) = input.read_to_end(&mut bytes) {
-        return Ok(failed(report, read_error(&e, 0)));
-    }
-    ctx.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    let format = formats::by_name("evtx")
-        .ok_or_else(|| crate::Error::UnknownFormat("evtx".to_string(), formats::names()))?;
-    // Chunks are 64 KiB after a 4 KiB header; bytes past the last whole chunk (a copy cut short)
-    // hold records no parser reads, and the report must say so.
-    let partial = bytes.len().saturating_sub(4096) % 65_536;
-    let mut parser = match evtx::EvtxParser::from_buffer(bytes) {
-        Ok(p) => p.with_configuration(
-            evtx::ParserSettings::new()
-                .validate_checksums(false)
-                .num_threads(1),
-        ),
-        Err(e) => return Ok(failed(report, format!("not a readable EVTX file: {e}"))),
-    };
-    let sample = Sample {
-        shape: Shape::Json,
-        first: None,
-        header: None,
-    };
-    let reader = RecordReader::new(format, &sample, &FormatOptions::default());
-    let mut file = FileReader {
-        ctx,
-        reference: (None, None),
-        year_noted: false,
-        report,
-        file_id: job.file_id,
-        path: job.leaf.path.clone(),
-        sha256: job.leaf.sha256.clone(),
-        ordinal: 0,
-        header: None,
-    };
-    file.report.format = Some(format.name().to_string());
-    file.report.context = Some(reader.context().clone());
-    for record in parser.records_json_value() {
-        let bad = |reason: String| {
-            Frame::Bad(crate::record::BadRecord {
-                offset: 0,
-                line: 0,
-                reason,
-            })
-        };
-        let frame = match record {
-            Ok(r) => match serde_json::to_vec(&r.data) {
-                Ok(json) => Frame::Record(crate::record::RawRecord {
-                    bytes: json,
-                    offset: 0,
-                    line: 0,
-                }),
-                Err(e) => bad(format!(
-                    "EVTX record {} could not be rendered: {e}",
-                    r.event_record_id
-                )),
-            },
-            Err(e) => bad(format!("unreadable EVTX record or chunk: {e}")),
-        };
-        match file.take(&reader, frame, sink) {
-            Ok(()) => {}
-            Err(ReadStop::Engine(e)) => return Err(e),
-            Err(ReadStop::Io(e)) => return Ok(failed(file.report, read_error(&e, file.ordinal))),
-            Err(ReadStop::Unrecognized(reason)) => return Ok(failed(file.report, reason)),
-        }
-        if file.ordinal.is_multiple_of(256) && ctx.cancel.load(Ordering::Relaxed) {
-            return Err(crate::Error::Cancelled);
-        }
-    }
-    if partial > 0 {
-        let reason = format!("the file ends inside a chunk: its last {partial} bytes (an incomplete chunk) could not be read");
-        file.report.skip(None, None, reason.clone());
-        file.report.note = Some(reason);
-    }
-    Ok(file.report)
-}
-
-fn failed(mut report: FileReport, note: String) -> FileReport {
+pub(super) fn failed(mut report: FileReport, note: String) -> FileReport {
     report.status = FileStatus::Failed;
     report.note = Some(note);
     report
 }
 
-fn read_error(e: &std::io::Error, records: u64) -> String {
+pub(super) fn read_error(e: &std::io::Error, records: u64) -> String {
     let text = e.to_string();
     if text.starts_with(LIMIT_PREFIX) {
         return text;
@@ -321,7 +233,7 @@ fn unrecognized_reason(head: &[u8]) -> String {
     }
 }
 
-enum ReadStop {
+pub(super) enum ReadStop {
     Io(std::io::Error),
     Engine(crate::Error),
     Unrecognized(String),
@@ -333,17 +245,17 @@ impl From<crate::Error> for ReadStop {
     }
 }
 
-struct FileReader<'a> {
-    ctx: &'a ReadContext<'a>,
+pub(super) struct FileReader<'a> {
+    pub(super) ctx: &'a ReadContext<'a>,
     /// Year (and month) that year-less times are read against; see `formats::syslog`.
-    reference: (Option<i32>, Option<u32>),
-    year_noted: bool,
-    report: FileReport,
-    file_id: u64,
-    path: String,
-    sha256: String,
-    ordinal: u64,
-    header: Option<Vec<String>>,
+    pub(super) reference: (Option<i32>, Option<u32>),
+    pub(super) year_noted: bool,
+    pub(super) report: FileReport,
+    pub(super) file_id: u64,
+    pub(super) path: String,
+    pub(super) sha256: String,
+    pub(super) ordinal: u64,
+    pub(super) header: Option<Vec<String>>,
 }
 
 impl FileReader<'_> {
@@ -446,7 +358,7 @@ impl FileReader<'_> {
         framer.next().map_err(ReadStop::Io)
     }
 
-    fn take(
+    pub(super) fn take(
         &mut self,
         reader: &RecordReader,
         frame: Frame,

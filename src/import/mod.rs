@@ -5,6 +5,7 @@
 //! index commit whose payload names the run, after its manifest is in the case database, so a
 //! kill at any point leaves either the whole run or none of it (see `case::db::reconcile`).
 
+mod evtx;
 mod file;
 mod report;
 

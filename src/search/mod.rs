@@ -6,11 +6,11 @@
 
 mod build;
 mod collect;
+mod listing;
 pub mod query;
 mod top;
 
 use std::ops::Bound;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -20,25 +20,10 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 pub use build::FIELD_NAMES;
 use collect::{CountCollector, Layout, Page};
+pub use listing::Listing;
 
 /// Offsets from which pages come from the query's whole sorted hit list.
 const DEEP_PAGE: usize = 10_000;
-
-#[derive(Debug, Clone, PartialEq)]
-struct ListingKey {
-    generation: u64,
-    query: String,
-    from: Option<i64>,
-    to: Option<i64>,
-    filters: Vec<FacetFilter>,
-    order: SortOrder,
-}
-
-/// A query's hits in display order, for paging deep into a long result.
-pub struct Listing {
-    key: ListingKey,
-    docs: Arc<Vec<DocAddress>>,
-}
 
 use crate::case::Case;
 use crate::error::{Error, Result};
@@ -381,45 +366,6 @@ impl Case {
             facets,
             histogram,
         })
-    }
-
-    /// The sorted hits of `req`'s query, from the cache when it holds them for this index state.
-    fn listing(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        req: &SearchRequest,
-    ) -> Result<Arc<Vec<DocAddress>>> {
-        let key = ListingKey {
-            generation: searcher.generation().generation_id(),
-            query: req.query.clone(),
-            from: req.from,
-            to: req.to,
-            filters: req.filters.clone(),
-            order: req.order,
-        };
-        let mut cached = self
-            .listing
-            .lock()
-            .map_err(|_| Error::Invalid("search cache poisoned".to_string()))?;
-        if let Some(listing) = cached.as_ref().filter(|l| l.key == key) {
-            return Ok(listing.docs.clone());
-        }
-        let all = CountCollector {
-            layout: None,
-            facets: false,
-            page: Some(Page {
-                order: req.order,
-                keep: usize::MAX,
-            }),
-        };
-        let counts = searcher.search(query, &all)?;
-        let docs = Arc::new(counts.top.map(|top| top.into_page(0)).unwrap_or_default());
-        *cached = Some(Listing {
-            key,
-            docs: docs.clone(),
-        });
-        Ok(docs)
     }
 
     /// One event with its raw record, by id (`FILE-ORDINAL`).
