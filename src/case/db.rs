@@ -6,7 +6,8 @@ use crate::error::Result;
 
 /// Migrations in order; a case records how many it has applied in `PRAGMA user_version`.
 /// Never edit one that has shipped: add a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE case_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
@@ -34,7 +35,19 @@ CREATE TABLE files (
 );
 CREATE INDEX files_sha256 ON files(sha256);
 CREATE INDEX files_run ON files(run_id);
-"#];
+"#,
+    r#"
+-- The case's own activity journal: each entry holds the hash of the one before it.
+CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+"#,
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

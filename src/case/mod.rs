@@ -3,6 +3,7 @@
 //! Any number of processes may read a case; one at a time may write it. Writers hold `case.lock`.
 
 pub mod db;
+mod journal;
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};
@@ -20,6 +21,7 @@ use crate::formats::{FileContext, RecordReader};
 use crate::index::{self, Fields};
 
 pub use db::ManifestFile;
+pub use journal::{JournalCheck, JournalEntry};
 
 const DB_FILE: &str = "case.sqlite";
 const INDEX_DIR: &str = "index";

@@ -211,6 +211,21 @@ impl Case {
         self.reader.reload()?;
         let mut report = report;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
+        let inputs: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        self.journal_append(
+            "import",
+            &serde_json::json!({
+                "run": run_id,
+                "inputs": inputs,
+                "events": report.events,
+                "skipped": report.skipped,
+                "files_imported": report.files_imported,
+                "files_duplicate": report.files_duplicate,
+                "files_refused": report.files_refused,
+                "files_unrecognized": report.files_unrecognized,
+                "files_failed": report.files_failed,
+            }),
+        )?;
         Ok(report)
     }
 

@@ -1,5 +1,5 @@
-//! The case on disk: one writer at a time, readers alongside, and a kill mid-import leaves the
-//! case openable with no trace of the half-done run.
+//! The case on disk: one writer at a time, readers alongside, a kill mid-import leaves the
+//! case openable with no trace of the half-done run, and the journal shows where it was edited.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -172,4 +172,58 @@ fn a_kill_mid_import_leaves_an_openable_case_without_the_run() {
     );
     assert_eq!(report.events, 1, "the case takes new imports");
     assert_eq!(search(&case, "").total, 1);
+}
+
+#[test]
+fn the_journal_chains_every_import_and_shows_where_it_was_edited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = crate::support::new_case(dir.path());
+    crate::support::import(
+        &case,
+        &[crate::support::fixtures().join("generic/app-audit.jsonl")],
+    );
+    crate::support::import(
+        &case,
+        &[crate::support::fixtures().join("generic/app-audit.csv")],
+    );
+    let check = case.journal().expect("journal");
+    assert_eq!(check.first_bad, None, "{:?}", check.reason);
+    assert_eq!(check.entries.len(), 2);
+    assert!(check.entries.iter().all(|e| e.action == "import"));
+    assert_eq!(check.entries[1].prev_hash, check.entries[0].hash);
+    assert!(check.entries[0].detail.contains("app-audit.jsonl"));
+    drop(case);
+
+    let db = dir.path().join("case/case.sqlite");
+    let conn = rusqlite::Connection::open(&db).expect("sqlite");
+    conn.execute(
+        "UPDATE journal SET detail = replace(detail, 'jsonl', 'json') WHERE seq = 1",
+        [],
+    )
+    .expect("edit");
+    drop(conn);
+    let case = crate::support::new_case(dir.path());
+    let check = case.journal().expect("journal");
+    assert_eq!(check.first_bad, Some(1));
+    assert!(
+        check
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("edited")),
+        "{:?}",
+        check.reason
+    );
+    drop(case);
+
+    let conn = rusqlite::Connection::open(&db).expect("sqlite");
+    conn.execute("DELETE FROM journal WHERE seq = 1", [])
+        .expect("delete");
+    drop(conn);
+    let case = crate::support::new_case(dir.path());
+    let check = case.journal().expect("journal");
+    assert_eq!(
+        check.first_bad,
+        Some(2),
+        "a removed first entry shows at the next one"
+    );
 }
