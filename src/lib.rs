@@ -15,6 +15,7 @@ pub mod event;
 pub mod formats;
 pub mod import;
 pub mod index;
+pub mod integrity;
 pub mod record;
 pub mod search;
 pub mod time;

@@ -6,5 +6,6 @@ mod cli;
 mod datasets;
 mod fixtures;
 mod formats;
+mod integrity;
 mod search;
 mod support;
