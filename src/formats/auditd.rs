@@ -36,19 +36,10 @@ impl Format for Auditd {
     }
 
     fn detect_text(&self, head: &[u8]) -> u8 {
-        let text = String::from_utf8_lossy(head);
-        let lines: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .take(20)
-            .collect();
-        let hits = lines
-            .iter()
-            .filter(|l| {
-                (l.starts_with("type=") || l.starts_with("node=")) && stamp(l.as_bytes()).is_some()
-            })
-            .count();
-        if !lines.is_empty() && hits * 2 >= lines.len() {
+        let audit_line = |l: &str| {
+            (l.starts_with("type=") || l.starts_with("node=")) && stamp(l.as_bytes()).is_some()
+        };
+        if super::most_lines(head, audit_line) {
             95
         } else {
             0

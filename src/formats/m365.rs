@@ -47,13 +47,7 @@ impl Format for M365Csv {
     }
 
     fn detect(&self, sample: &Sample) -> u8 {
-        let Some(header) = sample
-            .header
-            .filter(|_| matches!(sample.shape, Shape::Delimited(_)))
-        else {
-            return 0;
-        };
-        if header.iter().any(|h| h == "AuditData") {
+        if super::header_has(sample, &["AuditData"]) {
             95
         } else {
             0

@@ -312,6 +312,29 @@ pub fn names() -> String {
         .join(", ")
 }
 
+/// Whether at least half of the first 20 non-blank lines of `head` satisfy `is_line`: how line
+/// formats judge a text file.
+pub(crate) fn most_lines(head: &[u8], is_line: impl Fn(&str) -> bool) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
+    !lines.is_empty() && lines.iter().filter(|l| is_line(l)).count() * 2 >= lines.len()
+}
+
+/// Whether a delimited sample's header has every one of `columns`.
+pub(crate) fn header_has(sample: &Sample, columns: &[&str]) -> bool {
+    let Some(header) = sample
+        .header
+        .filter(|_| matches!(sample.shape, Shape::Delimited(_)))
+    else {
+        return false;
+    };
+    columns.iter().all(|c| header.iter().any(|h| h == c))
+}
+
 /// Picks the most confident line format for a text file starting with `head`.
 pub fn detect_text(head: &[u8]) -> Option<&'static dyn Format> {
     let mut best: Option<(u8, &'static dyn Format)> = None;

@@ -159,13 +159,7 @@ impl Format for GitHubCsv {
     }
 
     fn detect(&self, sample: &Sample) -> u8 {
-        let Some(header) = sample
-            .header
-            .filter(|_| matches!(sample.shape, Shape::Delimited(_)))
-        else {
-            return 0;
-        };
-        let has = |c: &str| header.iter().any(|h| h == c);
+        let has = |c: &str| super::header_has(sample, &[c]);
         if has("action")
             && has("actor")
             && (has("created_at") || has("@timestamp"))

@@ -48,20 +48,7 @@ impl Format for Syslog {
     }
 
     fn detect_text(&self, head: &[u8]) -> u8 {
-        let text = String::from_utf8_lossy(head);
-        let lines: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .take(20)
-            .collect();
-        if lines.is_empty() {
-            return 0;
-        }
-        let hits = lines
-            .iter()
-            .filter(|l| parse(l).get("program").is_some())
-            .count();
-        if hits * 2 >= lines.len() {
+        if super::most_lines(head, |l| parse(l).get("program").is_some()) {
             80
         } else {
             0

@@ -9,6 +9,9 @@ use super::report::FileReport;
 use crate::formats::{self, FormatOptions, RecordReader, Sample};
 use crate::record::{Frame, Shape};
 
+/// Largest EVTX file read; Windows caps logs well below it by default.
+const MAX_EVTX_BYTES: u64 = 4 << 30;
+
 /// EVTX is a binary format of chunks; the `evtx` crate reads it whole. Every readable record is
 /// kept, also from chunks after a header that counts fewer; unreadable chunks and records are
 /// reported as skipped with the parser's reason.
@@ -17,12 +20,20 @@ pub(super) fn read_evtx(
     job: FileJob,
     report: FileReport,
     head: Vec<u8>,
-    mut input: impl Read,
+    input: impl Read,
     sink: &mut DocSink,
 ) -> crate::Result<FileReport> {
+    // The crate reads a file whole; a hostile or absurd size must not exhaust memory.
     let mut bytes = head;
-    if let Err(e) = input.read_to_end(&mut bytes) {
+    if let Err(e) = input.take(MAX_EVTX_BYTES + 1).read_to_end(&mut bytes) {
         return Ok(failed(report, read_error(&e, 0)));
+    }
+    if bytes.len() as u64 > MAX_EVTX_BYTES {
+        let note = format!(
+            "EVTX file larger than {} MiB; split it or raise the limit (nothing was read)",
+            MAX_EVTX_BYTES >> 20
+        );
+        return Ok(failed(report, note));
     }
     ctx.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     let format = formats::by_name("evtx")
