@@ -47,6 +47,17 @@ CREATE TABLE journal (
     hash TEXT NOT NULL
 );
 "#,
+    r#"
+-- What an import noticed about its files' records (sequence gaps, clearing events, conflicts);
+-- true for as long as the file's SHA-256 still matches.
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    file_id INTEGER NOT NULL,
+    finding TEXT NOT NULL
+);
+CREATE INDEX findings_run ON findings(run_id);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -122,9 +133,19 @@ pub fn record_run(
     conn: &mut Connection,
     run_id: u64,
     files: &[FileRow],
+    findings: &[(u64, &crate::integrity::Finding)],
     report: &str,
 ) -> Result<()> {
     let tx = conn.transaction()?;
+    {
+        let mut insert =
+            tx.prepare("INSERT INTO findings (run_id, file_id, finding) VALUES (?1, ?2, ?3)")?;
+        for (file_id, f) in findings {
+            let json = serde_json::to_string(f)
+                .map_err(|e| crate::Error::Invalid(format!("finding not serializable: {e}")))?;
+            insert.execute(params![run_id as i64, *file_id as i64, json])?;
+        }
+    }
     {
         let mut insert = tx.prepare(
             "INSERT INTO files (id, run_id, path, sha256, size, format, status, events, skipped, detail, context)
@@ -236,6 +257,23 @@ pub fn manifest(conn: &Connection) -> Result<Vec<ManifestFile>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Findings recorded by complete imports, in the order they were recorded.
+pub fn findings(conn: &Connection) -> Result<Vec<crate::integrity::Finding>> {
+    let mut stmt = conn.prepare(
+        "SELECT f.finding FROM findings f JOIN runs r ON r.id = f.run_id
+         WHERE r.status = 'complete' ORDER BY f.id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let text = row?;
+        let finding = serde_json::from_str(&text)
+            .map_err(|e| crate::Error::Invalid(format!("stored finding unreadable: {e}")))?;
+        out.push(finding);
+    }
+    Ok(out)
 }
 
 pub fn count_runs(conn: &Connection) -> Result<u64> {

@@ -41,6 +41,7 @@ pub(super) fn read_evtx(
     // Chunks are 64 KiB after a 4 KiB header; bytes past the last whole chunk (a copy cut short)
     // hold records no parser reads, and the report must say so.
     let partial = bytes.len().saturating_sub(4096) % 65_536;
+    let checksums = crate::integrity::evtx_crc::checksum_findings(&bytes, &job.leaf.path);
     let mut parser = match evtx::EvtxParser::from_buffer(bytes) {
         Ok(p) => p.with_configuration(
             evtx::ParserSettings::new()
@@ -65,6 +66,7 @@ pub(super) fn read_evtx(
         sha256: job.leaf.sha256.clone(),
         ordinal: 0,
         header: None,
+        watch: crate::integrity::watch::Watch::new(job.file_id),
     };
     file.report.format = Some(format.name().to_string());
     file.report.context = Some(reader.context().clone());
@@ -100,6 +102,9 @@ pub(super) fn read_evtx(
             return Err(crate::Error::Cancelled);
         }
     }
+    let watch = std::mem::replace(&mut file.watch, crate::integrity::watch::Watch::new(0));
+    (file.report.findings, file.report.ids) = watch.finish(&file.path);
+    file.report.findings.splice(0..0, checksums);
     if partial > 0 {
         let reason = format!("the file ends inside a chunk: its last {partial} bytes (an incomplete chunk) could not be read");
         file.report.skip(None, None, reason.clone());

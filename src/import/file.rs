@@ -13,6 +13,7 @@ use crate::bundle::{Leaf, Limits};
 use crate::event::Provenance;
 use crate::formats::{self, parse_record, Format, FormatOptions, RecordReader, Sample};
 use crate::index::{self, Fields};
+use crate::integrity::watch::Watch;
 use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, LineFramer, Shape};
 
 const SNIFF_BYTES: u64 = 64 << 10;
@@ -158,13 +159,16 @@ pub(crate) fn read_file(
         sha256: leaf.sha256.clone(),
         ordinal: 0,
         header: None,
+        watch: Watch::new(job.file_id),
     };
     let result = file.run(&mut framer, forced, sink);
     let FileReader {
         mut report,
         ordinal,
+        watch,
         ..
     } = file;
+    (report.findings, report.ids) = watch.finish(&leaf.path);
     if let Err(e) = result {
         match e {
             ReadStop::Io(e) => {
@@ -256,6 +260,7 @@ pub(super) struct FileReader<'a> {
     pub(super) sha256: String,
     pub(super) ordinal: u64,
     pub(super) header: Option<Vec<String>>,
+    pub(super) watch: Watch,
 }
 
 impl FileReader<'_> {
@@ -456,6 +461,7 @@ impl FileReader<'_> {
                 ),
             }
         }
+        self.watch.observe(&event, &raw.bytes);
         let doc = index::document(
             self.ctx.fields,
             &event,

@@ -203,9 +203,10 @@ impl Case {
             Ok(_) => return self.abort(writer, run_id, Error::Cancelled),
             Err(e) => return self.abort(writer, run_id, e),
         };
-        let bytes = files.1;
+        let (mut files, bytes) = files;
+        attach_conflicts(&mut files);
         let report =
-            ImportReport::from_files(run_id, files.0, bytes, started.elapsed().as_millis() as u64);
+            ImportReport::from_files(run_id, files, bytes, started.elapsed().as_millis() as u64);
         self.commit(&mut writer, run_id, &report)?;
         writer.wait_merging_threads()?;
         self.reader.reload()?;
@@ -398,9 +399,14 @@ impl Case {
                 r
             })
             .collect();
+        let findings: Vec<(u64, &crate::integrity::Finding)> = report
+            .files
+            .iter()
+            .flat_map(|f| f.findings.iter().map(|x| (f.file_id.unwrap_or(0), x)))
+            .collect();
         let json = serde_json::to_string(report)
             .map_err(|e| Error::Invalid(format!("report not serializable: {e}")))?;
-        db::record_run(&mut self.db(), run_id, &rows, &json)?;
+        db::record_run(&mut self.db(), run_id, &rows, &findings, &json)?;
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&format!("run:{run_id}"));
         prepared.commit()?;
@@ -418,6 +424,23 @@ impl Case {
         drop(writer);
         db::finish_run(&self.db(), run_id, "aborted", &self.now_text())?;
         Err(error)
+    }
+}
+
+/// Adds to each file's findings the records whose native id another record of this import has
+/// with different content; the marks are dropped after, they are only needed here.
+fn attach_conflicts(files: &mut [FileReport]) {
+    let mut marks: Vec<_> = files
+        .iter_mut()
+        .flat_map(|f| {
+            let path = f.path.clone();
+            std::mem::take(&mut f.ids).into_iter().map(move |m| (m, path.clone()))
+        })
+        .collect();
+    for (path, finding) in crate::integrity::watch::conflicts(&mut marks) {
+        if let Some(f) = files.iter_mut().find(|f| f.path == path) {
+            f.findings.push(finding);
+        }
     }
 }
 

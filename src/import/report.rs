@@ -66,6 +66,12 @@ pub struct FileReport {
     pub errors: Vec<RecordError>,
     /// Samples of flagged records.
     pub warnings: Vec<RecordError>,
+    /// What the import noticed about the file's integrity: sequence gaps, records out of order,
+    /// events that clear or disable the log, conflicting duplicates.
+    #[serde(default)]
+    pub findings: Vec<crate::integrity::Finding>,
+    #[serde(skip)]
+    pub(crate) ids: Vec<crate::integrity::watch::IdMark>,
     #[serde(skip)]
     pub(crate) file_id: Option<u64>,
     #[serde(skip)]
@@ -95,6 +101,8 @@ impl FileReport {
             note: None,
             errors: Vec::new(),
             warnings: Vec::new(),
+            findings: Vec::new(),
+            ids: Vec::new(),
             file_id: None,
             context: None,
             size: None,

@@ -15,16 +15,22 @@ use crate::case::Case;
 use crate::error::Result;
 use crate::import::ImportOptions;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub(crate) mod evtx_crc;
+pub mod silence;
+mod tamper;
+pub(crate) mod watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Severity {
+    #[default]
     Info,
     Warning,
     Critical,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Finding {
     pub kind: String,
@@ -32,6 +38,16 @@ pub struct Finding {
     /// The file as imported (as in the import report), when the finding is about one.
     pub file: Option<String>,
     pub detail: String,
+    /// Events the finding is about (the two around a gap, or the event itself), by event id.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// The time range it covers, UTC nanoseconds: a gap's edges, or the event's time.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub from: Option<i64>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub to: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +94,7 @@ impl Case {
                         severity: Severity::Critical,
                         file: Some(file.clone()),
                         detail: format!("{source} is no longer where it was imported from"),
+                        ..Finding::default()
                     });
                 }
                 continue;
@@ -104,17 +121,22 @@ impl Case {
                         severity: Severity::Critical,
                         file: Some(file.clone()),
                         detail: format!("{source} no longer holds this member"),
+                        ..Finding::default()
                     }),
                     Some(now) if now != sha => findings.push(Finding {
                         kind: "file_modified".to_string(),
                         severity: Severity::Critical,
                         file: Some(file.clone()),
                         detail: format!("SHA-256 was {sha} at import, is {now} now"),
+                        ..Finding::default()
                     }),
                     Some(_) => {}
                 }
             }
         }
+        findings.extend(crate::case::db::findings(&self.db())?);
+        self.reader.reload()?;
+        findings.extend(silence::time_gaps(&self.reader.searcher())?);
         let journal = self.journal()?;
         if let Some(seq) = journal.first_bad {
             findings.push(Finding {
@@ -125,6 +147,7 @@ impl Case {
                     "journal entry {seq}: {}",
                     journal.reason.clone().unwrap_or_default()
                 ),
+                ..Finding::default()
             });
         }
         let report = IntegrityReport {

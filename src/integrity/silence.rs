@@ -1,0 +1,186 @@
+//! Silence: stretches with no events where a source's own rhythm says there should be some
+//! (`time_gap`). A log that was cut, or a CloudTrail file that was deleted, shows up as a quiet
+//! period far longer than the source's usual gaps.
+//!
+//! The threshold adapts to each source (events of one format): it is `FACTOR` times the 99th
+//! percentile of the gaps between consecutive events, and at least `MIN_GAP`. Using a high
+//! percentile rather than the mean keeps bursty sources (quiet nights, busy mornings) from
+//! raising alarms, and a source with fewer than `MIN_EVENTS` timed events is not judged at all.
+
+use std::collections::BTreeMap;
+
+use super::{Finding, Severity};
+use crate::error::Result;
+use crate::event::event_id;
+
+const MIN_EVENTS: usize = 200;
+const FACTOR: i64 = 20;
+const MIN_GAP: i64 = 60 * 1_000_000_000;
+/// Most silences reported per source, longest first.
+const MAX_PER_SOURCE: usize = 20;
+
+/// Event times of one source, with the event each belongs to.
+type Times = Vec<(i64, u64)>;
+
+/// Reads every event's time and format from the index's columns (no stored documents).
+fn times_by_format(searcher: &tantivy::Searcher) -> Result<BTreeMap<String, Times>> {
+    let mut out: BTreeMap<String, Times> = BTreeMap::new();
+    for segment in searcher.segment_readers() {
+        let ff = segment.fast_fields();
+        let (Some(time), Some(seq), Some(format)) = (
+            ff.column_opt::<i64>("time")?,
+            ff.column_opt::<u64>("seq")?,
+            ff.str("format")?,
+        ) else {
+            continue;
+        };
+        let mut names = Vec::new();
+        for ord in 0..format.num_terms() as u64 {
+            let mut text = String::new();
+            format
+                .ord_to_str(ord, &mut text)
+                .map_err(tantivy::TantivyError::from)?;
+            names.push(text);
+        }
+        let alive = segment.alive_bitset();
+        for doc in 0..segment.max_doc() {
+            if alive.is_some_and(|a| !a.is_alive(doc)) {
+                continue;
+            }
+            let (Some(t), Some(s), Some(ord)) = (
+                time.first(doc),
+                seq.first(doc),
+                format.term_ords(doc).next(),
+            ) else {
+                continue;
+            };
+            if let Some(name) = names.get(ord as usize) {
+                out.entry(name.clone()).or_default().push((t, s));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Human text for a span of nanoseconds: `2h 13m`, `4m 40s`, `1.2s`.
+pub fn span_text(nanos: i64) -> String {
+    let secs = nanos as f64 / 1e9;
+    if secs < 60.0 {
+        return format!("{secs:.1}s");
+    }
+    let s = (secs as i64) % 60;
+    let m = (secs as i64 / 60) % 60;
+    let h = (secs as i64 / 3600) % 24;
+    let d = secs as i64 / 86_400;
+    match (d, h) {
+        (0, 0) => format!("{m}m {s}s"),
+        (0, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+fn id_of(seq: u64) -> String {
+    event_id(seq >> 32, seq & 0xffff_ffff)
+}
+
+/// One source's silences, longest first.
+fn silences(source: &str, mut times: Times) -> Vec<Finding> {
+    if times.len() < MIN_EVENTS {
+        return Vec::new();
+    }
+    times.sort_unstable();
+    let mut gaps: Vec<i64> = times.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    gaps.sort_unstable();
+    let p50 = gaps[gaps.len() / 2];
+    let p99 = gaps[(gaps.len() * 99) / 100];
+    let threshold = (p99.saturating_mul(FACTOR)).max(MIN_GAP);
+    let mut long: Vec<(i64, usize)> = times
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| (w[1].0 - w[0].0, i))
+        .filter(|(gap, _)| *gap > threshold)
+        .collect();
+    long.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let extra = long.len().saturating_sub(MAX_PER_SOURCE);
+    let mut out: Vec<Finding> = long
+        .into_iter()
+        .take(MAX_PER_SOURCE)
+        .map(|(gap, i)| {
+            let (a, b) = (times[i], times[i + 1]);
+            Finding {
+                kind: "time_gap".to_string(),
+                severity: Severity::Warning,
+                file: None,
+                detail: format!(
+                    "no {source} events for {} (from {} to {}); over {} events this source's \
+                     median gap is {} and its 99th percentile {}, so silences over {} \
+                     ({FACTOR}× that, at least {}) are reported",
+                    span_text(gap),
+                    crate::time::format_rfc3339(a.0),
+                    crate::time::format_rfc3339(b.0),
+                    times.len(),
+                    span_text(p50),
+                    span_text(p99),
+                    span_text(threshold),
+                    span_text(MIN_GAP),
+                ),
+                events: vec![id_of(a.1), id_of(b.1)],
+                from: Some(a.0),
+                to: Some(b.0),
+            }
+        })
+        .collect();
+    if extra > 0 {
+        out.push(Finding {
+            kind: "time_gap".to_string(),
+            severity: Severity::Warning,
+            detail: format!("and {extra} shorter silences in {source} events"),
+            ..Finding::default()
+        });
+    }
+    out
+}
+
+/// Silences of every source in the case, sources in name order.
+pub(crate) fn time_gaps(searcher: &tantivy::Searcher) -> Result<Vec<Finding>> {
+    Ok(times_by_format(searcher)?
+        .into_iter()
+        .flat_map(|(source, times)| silences(&source, times))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: i64 = 1_000_000_000;
+
+    #[test]
+    fn a_steady_source_has_no_silence_until_an_hour_is_cut_out() {
+        let steady: Times = (0..1000).map(|i| (i * 10 * SEC, i as u64)).collect();
+        assert!(silences("x", steady.clone()).is_empty());
+        let cut: Times = steady
+            .into_iter()
+            .filter(|(t, _)| !(2000 * SEC..5600 * SEC).contains(t))
+            .collect();
+        let found = silences("x", cut);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].from, Some(1990 * SEC));
+        assert_eq!(found[0].to, Some(5600 * SEC));
+        assert!(found[0].detail.starts_with("no x events for 1h 0m"), "{}", found[0].detail);
+    }
+
+    #[test]
+    fn bursts_and_quiet_nights_of_a_bursty_source_are_not_silences() {
+        // Bursts of 50 events a second apart every 10 minutes, with one 40-minute lull a day.
+        let mut t = 0;
+        let mut times = Times::new();
+        for burst in 0..200 {
+            t += if burst % 50 == 0 { 40 * 60 * SEC } else { 10 * 60 * SEC };
+            for i in 0..50 {
+                times.push((t + i * SEC, times.len() as u64));
+            }
+        }
+        assert!(silences("x", times).is_empty());
+    }
+}

@@ -1,0 +1,264 @@
+//! What the import notices about a file's records while it reads them: sequence numbers that skip
+//! or run backwards, and records that clear or disable the log. The import is the one pass over
+//! every record, and a file whose SHA-256 still matches holds the same records, so findings made
+//! here stay true for as long as `verify` finds the file unchanged.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+use super::tamper::Tampering;
+use super::{Finding, Severity};
+use crate::event::AuditEvent;
+
+/// Findings of one kind kept per file; beyond it one summary finding counts the rest.
+const MAX_PER_KIND: usize = 50;
+/// An auditd serial is a u32 in the kernel; it wraps to 0 after this.
+const U32_WRAP: u64 = 1 << 32;
+/// How close to the wrap point a serial must be, and how small the next one, to read as a wrap.
+const WRAP_SLACK: u64 = 1 << 16;
+/// A sequence that goes back to a number this small has restarted (log cleared or recreated,
+/// daemon or host restart) rather than run out of order.
+const RESTART_BELOW: u64 = 16;
+
+/// A record's identity for duplicate checks: where the same native id means the same record.
+#[derive(Debug, Clone)]
+pub(crate) struct IdMark {
+    pub key: u64,
+    pub content: u64,
+    pub event: String,
+    pub time: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Point {
+    /// The serial with wraps unrolled, so one stream sorts in one line.
+    n: u64,
+    ordinal: u64,
+    time: Option<i64>,
+}
+
+/// One numbered stream: an EVTX channel on one computer, auditd on one node.
+#[derive(Default)]
+struct Stream {
+    segments: Vec<Vec<Point>>,
+    wraps: u64,
+    /// Largest raw serial seen in the current segment, with its unrolled value.
+    max: Option<(u64, u64)>,
+    backwards: u64,
+    first_backward: Option<String>,
+    restarts: Vec<String>,
+}
+
+/// Watches one file's events in file order.
+pub(crate) struct Watch {
+    file_id: u64,
+    kind: &'static str,
+    streams: BTreeMap<String, Stream>,
+    tamper: Tampering,
+    pub(crate) ids: Vec<IdMark>,
+}
+
+fn id(file_id: u64, ordinal: u64) -> String {
+    crate::event::event_id(file_id, ordinal)
+}
+
+impl Watch {
+    pub(crate) fn new(file_id: u64) -> Watch {
+        Watch {
+            file_id,
+            kind: "",
+            streams: BTreeMap::new(),
+            tamper: Tampering::default(),
+            ids: Vec::new(),
+        }
+    }
+
+    pub(crate) fn observe(&mut self, e: &AuditEvent, raw: &[u8]) {
+        self.tamper.observe(e);
+        let Some(native) = e.native_id.as_deref() else {
+            return;
+        };
+        let mut key = std::collections::hash_map::DefaultHasher::new();
+        (&e.format, &e.host, &e.service, native).hash(&mut key);
+        let mut content = std::collections::hash_map::DefaultHasher::new();
+        raw.hash(&mut content);
+        self.ids.push(IdMark {
+            key: key.finish(),
+            content: content.finish(),
+            event: e.id(),
+            time: e.time.utc_nanos,
+        });
+        let (kind, stream) = match e.format.as_str() {
+            "evtx" | "windows_json" => (
+                "record_id_gap",
+                format!(
+                    "{} on {}",
+                    e.service.as_deref().unwrap_or("?"),
+                    e.host.as_deref().unwrap_or("?")
+                ),
+            ),
+            "auditd" => ("sequence_gap", e.host.clone().unwrap_or_default()),
+            _ => return,
+        };
+        let Ok(n) = native.parse::<u64>() else {
+            return;
+        };
+        self.kind = kind;
+        let s = self.streams.entry(stream).or_default();
+        let ordinal = e.provenance.ordinal;
+        let mut unrolled = n + s.wraps * U32_WRAP;
+        match s.max {
+            Some((raw_max, _)) if n < raw_max => {
+                if kind == "sequence_gap" && raw_max >= U32_WRAP - WRAP_SLACK && n < WRAP_SLACK {
+                    s.wraps += 1;
+                    unrolled = n + s.wraps * U32_WRAP;
+                } else if n < RESTART_BELOW || e.action == "DAEMON_START" {
+                    s.restarts.push(format!(
+                        "at event {} the sequence starts again at {n} after {raw_max}",
+                        id(self.file_id, ordinal)
+                    ));
+                    s.segments.push(Vec::new());
+                    s.max = None;
+                } else {
+                    s.backwards += 1;
+                    if s.first_backward.is_none() {
+                        s.first_backward = Some(format!(
+                            "first: {n} at event {} after {raw_max}",
+                            id(self.file_id, ordinal)
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if s.segments.is_empty() {
+            s.segments.push(Vec::new());
+        }
+        if s.max.is_none_or(|(_, u)| unrolled > u) {
+            s.max = Some((n, unrolled));
+        }
+        if let Some(seg) = s.segments.last_mut() {
+            seg.push(Point {
+                n: unrolled,
+                ordinal,
+                time: e.time.utc_nanos,
+            });
+        }
+    }
+
+    /// The file's findings, gaps first by stream, then restarts, disorder and tampering events.
+    pub(crate) fn finish(self, file: &str) -> (Vec<Finding>, Vec<IdMark>) {
+        let mut out = Vec::new();
+        let label = if self.kind == "sequence_gap" {
+            "serials"
+        } else {
+            "EventRecordIDs"
+        };
+        for (name, stream) in &self.streams {
+            let mut gaps = Vec::new();
+            for seg in &stream.segments {
+                let mut seg = seg.clone();
+                seg.sort_by_key(|p| (p.n, p.ordinal));
+                for w in seg.windows(2) {
+                    if w[1].n > w[0].n + 1 {
+                        gaps.push((w[0], w[1]));
+                    }
+                }
+            }
+            let show = |n: u64| n % U32_WRAP;
+            let on = if name.is_empty() {
+                String::new()
+            } else {
+                format!(" ({name})")
+            };
+            for (a, b) in gaps.iter().take(MAX_PER_KIND) {
+                let missing = b.n - a.n - 1;
+                out.push(Finding {
+                    kind: self.kind.to_string(),
+                    severity: Severity::Warning,
+                    file: Some(file.to_string()),
+                    detail: format!(
+                        "{label} {}–{} missing ({missing} record{}) between events {} and {}{on}",
+                        show(a.n + 1),
+                        show(b.n - 1),
+                        if missing == 1 { "" } else { "s" },
+                        id(self.file_id, a.ordinal),
+                        id(self.file_id, b.ordinal),
+                    ),
+                    events: vec![id(self.file_id, a.ordinal), id(self.file_id, b.ordinal)],
+                    from: a.time,
+                    to: b.time,
+                });
+            }
+            if gaps.len() > MAX_PER_KIND {
+                let rest = &gaps[MAX_PER_KIND..];
+                let missing: u64 = rest.iter().map(|(a, b)| b.n - a.n - 1).sum();
+                out.push(Finding {
+                    kind: self.kind.to_string(),
+                    severity: Severity::Warning,
+                    file: Some(file.to_string()),
+                    detail: format!(
+                        "and {} more gaps ({missing} records){on}",
+                        rest.len()
+                    ),
+                    ..Finding::default()
+                });
+            }
+            for restart in &stream.restarts {
+                out.push(Finding {
+                    kind: "sequence_restart".to_string(),
+                    severity: Severity::Info,
+                    file: Some(file.to_string()),
+                    detail: format!("{restart}{on} (log recreated or cleared, or a restart)"),
+                    ..Finding::default()
+                });
+            }
+            if stream.backwards > 0 {
+                out.push(Finding {
+                    kind: "out_of_order".to_string(),
+                    severity: Severity::Warning,
+                    file: Some(file.to_string()),
+                    detail: format!(
+                        "{} record{} came after a higher number{on}; {}",
+                        stream.backwards,
+                        if stream.backwards == 1 { "" } else { "s" },
+                        stream.first_backward.clone().unwrap_or_default()
+                    ),
+                    ..Finding::default()
+                });
+            }
+        }
+        out.extend(self.tamper.findings(file));
+        (out, self.ids)
+    }
+}
+
+/// Records that share a native id but differ in content, across all files of one import.
+pub(crate) fn conflicts(marks: &mut [(IdMark, String)]) -> Vec<(String, Finding)> {
+    marks.sort_by(|a, b| (a.0.key, &a.0.event).cmp(&(b.0.key, &b.0.event)));
+    let mut out = Vec::new();
+    for group in marks.chunk_by(|a, b| a.0.key == b.0.key) {
+        let first = &group[0];
+        for other in &group[1..] {
+            if other.0.content == first.0.content || out.len() >= MAX_PER_KIND * 4 {
+                continue;
+            }
+            out.push((
+                other.1.clone(),
+                Finding {
+                    kind: "duplicate_conflict".to_string(),
+                    severity: Severity::Warning,
+                    file: Some(other.1.clone()),
+                    detail: format!(
+                        "event {} has the same native id as event {} ({}) but different content",
+                        other.0.event, first.0.event, first.1
+                    ),
+                    events: vec![first.0.event.clone(), other.0.event.clone()],
+                    from: first.0.time,
+                    to: other.0.time,
+                },
+            ));
+        }
+    }
+    out
+}
