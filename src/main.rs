@@ -18,6 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use sightline::formats::FieldMapping;
 use sightline::import::{FileRule, FileStatus, ImportProgress};
+use sightline::integrity::{Severity, VerifyOptions};
 use sightline::search::{FacetFilter, SearchRequest, SearchResult, SortOrder};
 use sightline::{Case, ImportOptions, ImportReport, SystemClock};
 
@@ -83,13 +84,18 @@ enum Command {
         json: bool,
         query: Vec<String>,
     },
-    /// Check the evidence: re-hash every imported file where it was imported from and verify the
-    /// case journal. Exit 0 with no findings, 1 with findings, 2 on error.
+    /// Check the evidence: re-hash every imported file where it was imported from, check
+    /// CloudTrail digests, sequence gaps, silences, clearing events and the case journal.
+    /// Exit 0 with no findings, 1 with findings, 2 on error.
     Verify {
         #[arg(long)]
         case: PathBuf,
         #[arg(long)]
         json: bool,
+        /// `aws cloudtrail list-public-keys` output, to verify digest signatures saved beside
+        /// the digests (`<digest>.sig`).
+        #[arg(long, value_name = "FILE")]
+        public_keys: Option<PathBuf>,
     },
     /// Events per format and per file, and the time range covered.
     Stats {
@@ -331,7 +337,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 emit(&out)?;
             }
         }
-        Command::Verify { case, json } => {
+        Command::Verify {
+            case,
+            json,
+            public_keys,
+        } => {
             if !case.join("case.sqlite").is_file() {
                 anyhow::bail!(
                     "{} is not a case folder (it has no case.sqlite)",
@@ -341,21 +351,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // Writable when no import is running, so the check is recorded in the journal.
             let opened =
                 Case::open_or_create(&case, clock.clone()).or_else(|_| Case::open(&case, clock))?;
-            let report = opened.verify()?;
+            let report = opened.verify_with(&VerifyOptions { public_keys })?;
             if json {
                 print_json(&report)?;
             } else {
                 let mut out = String::new();
+                let count =
+                    |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
                 outln!(
                     out,
-                    "checked {} files and {} journal entries: {} findings",
+                    "checked {} files and {} journal entries: {} findings ({} critical, {} warning, {} info); {} log files covered by a CloudTrail digest",
                     report.files_checked,
                     report.journal_entries,
-                    report.findings.len()
+                    report.findings.len(),
+                    count(Severity::Critical),
+                    count(Severity::Warning),
+                    count(Severity::Info),
+                    report.digest_covered.len()
                 );
-                let mut files: Vec<Option<&str>> =
-                    report.findings.iter().map(|f| f.file.as_deref()).collect();
-                files.dedup();
+                for note in &report.notes {
+                    outln!(out, "not checked: {note}");
+                }
+                let mut files: Vec<Option<&str>> = Vec::new();
+                for f in &report.findings {
+                    if !files.contains(&f.file.as_deref()) {
+                        files.push(f.file.as_deref());
+                    }
+                }
                 for file in files {
                     outln!(out, "\n{}", file.unwrap_or("the case"));
                     for f in report.findings.iter().filter(|f| f.file.as_deref() == file) {

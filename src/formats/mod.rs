@@ -7,6 +7,7 @@
 mod auditd;
 mod azure;
 mod cloudtrail;
+mod digest;
 mod gcp;
 mod generic;
 mod guess;
@@ -275,7 +276,8 @@ impl RecordReader {
 
 /// Every known format, specific before generic.
 pub fn registry() -> &'static [&'static dyn Format] {
-    static FORMATS: [&dyn Format; 18] = [
+    static FORMATS: [&dyn Format; 19] = [
+        &digest::CloudTrailDigest,
         &cloudtrail::CloudTrail,
         &k8s::Kubernetes,
         &gcp::GcpAudit,

@@ -461,7 +461,7 @@ impl FileReader<'_> {
                 ),
             }
         }
-        self.watch.observe(&event, &raw.bytes);
+        self.watch.observe(&event);
         let doc = index::document(
             self.ctx.fields,
             &event,

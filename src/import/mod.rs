@@ -434,7 +434,9 @@ fn attach_conflicts(files: &mut [FileReport]) {
         .iter_mut()
         .flat_map(|f| {
             let path = f.path.clone();
-            std::mem::take(&mut f.ids).into_iter().map(move |m| (m, path.clone()))
+            std::mem::take(&mut f.ids)
+                .into_iter()
+                .map(move |m| (m, path.clone()))
         })
         .collect();
     for (path, finding) in crate::integrity::watch::conflicts(&mut marks) {

@@ -69,10 +69,7 @@ pub(crate) fn checksum_findings(bytes: &[u8], file: &str) -> Vec<Finding> {
             continue;
         }
         if let Some(p) = chunk_problem(c) {
-            problems.push(format!(
-                "chunk {i} (byte {}): {p}",
-                FILE_HEADER + i * CHUNK
-            ));
+            problems.push(format!("chunk {i} (byte {}): {p}", FILE_HEADER + i * CHUNK));
         }
     }
     // Flag 1 ("dirty"): copied while the log was open. Windows refreshes checksums as it writes,
@@ -132,6 +129,11 @@ mod tests {
         file[FILE_HEADER + 550] ^= 1;
         let found = checksum_findings(&file, "f");
         assert_eq!(found.len(), 1);
-        assert!(found[0].detail.starts_with("chunk 0 (byte 4096): records CRC32"), "{found:?}");
+        assert!(
+            found[0]
+                .detail
+                .starts_with("chunk 0 (byte 4096): records CRC32"),
+            "{found:?}"
+        );
     }
 }

@@ -1,10 +1,14 @@
 //! Integrity checks: is the evidence whole and unaltered? Each finding is data (kind, severity,
 //! file, detail) so the CLI, the window and exports can show and count them.
 //!
-//! Checks so far: every imported file is re-hashed where it was imported from (`file_modified`,
-//! `file_missing`), and the case journal's hash chain is verified (`journal_broken`).
+//! `verify` re-reads the bundle where it was imported from (`file_modified`, `file_missing`),
+//! checks CloudTrail digests against the log files and each other (`digest`), measures silences
+//! in the index (`silence`), checks the case journal (`journal_broken`), and adds what the import
+//! noticed while reading the records (`watch`: sequence gaps, disorder, clearing and disabling
+//! events, conflicting duplicates, EVTX checksums), which stays true while the files match.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
@@ -12,9 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{Entry, Walk};
 use crate::case::Case;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::import::ImportOptions;
+pub use digest::DigestCover;
+use digest::DigestEvidence;
 
+pub mod digest;
 pub(crate) mod evtx_crc;
 pub mod silence;
 mod tamper;
@@ -50,7 +57,7 @@ pub struct Finding {
     pub to: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct IntegrityReport {
     pub findings: Vec<Finding>,
@@ -58,6 +65,23 @@ pub struct IntegrityReport {
     pub files_checked: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub journal_entries: u64,
+    /// What could not be checked, and why (no digests, no public keys): limits of the proof,
+    /// not problems with the evidence.
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// CloudTrail log files whose SHA-256 a digest in the bundle lists.
+    #[serde(default)]
+    pub digest_covered: Vec<DigestCover>,
+    /// When the check ran (the case clock), RFC 3339.
+    #[serde(default)]
+    pub checked_at: String,
+}
+
+/// What `verify` is given besides the case.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// `aws cloudtrail list-public-keys` output, to verify digest signatures.
+    pub public_keys: Option<PathBuf>,
 }
 
 /// The file a manifest path was read from: the part before the first archive member.
@@ -65,37 +89,65 @@ fn source_of(path: &str) -> &str {
     path.split("!/").next().unwrap_or(path)
 }
 
+fn critical(kind: &str, file: &str, detail: String) -> Finding {
+    Finding {
+        kind: kind.to_string(),
+        severity: Severity::Critical,
+        file: Some(file.to_string()),
+        detail,
+        ..Finding::default()
+    }
+}
+
 impl Case {
-    /// Runs the integrity checks and, on a writable case, records the run in the journal.
-    /// Paths are re-read as they were imported; relative paths resolve from the current folder.
+    /// [`Case::verify_with`] without public keys.
     pub fn verify(&self) -> Result<IntegrityReport> {
-        let mut findings = Vec::new();
+        self.verify_with(&VerifyOptions::default())
+    }
+
+    /// Runs the integrity checks and, on a writable case, records the run in the journal and
+    /// keeps the report for the window. Paths are re-read as they were imported; relative paths
+    /// resolve from the current folder.
+    pub fn verify_with(&self, options: &VerifyOptions) -> Result<IntegrityReport> {
+        let keys = match &options.public_keys {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                Some(digest::parse_public_keys(&text).map_err(|e| {
+                    Error::Invalid(format!("public keys in {}: {e}", path.display()))
+                })?)
+            }
+            None => None,
+        };
+        // Refused files were never read (the walk refuses them again); every other file the
+        // import saw is evidence, also the ones no format took (a digest's signature sidecar).
         let files: Vec<_> = self
             .manifest()?
             .into_iter()
-            .filter(|f| f.status == "imported")
+            .filter(|f| f.status != "refused" && f.sha256.is_some())
             .collect();
         let mut by_source: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        let mut formats: BTreeMap<String, Option<String>> = BTreeMap::new();
         for f in &files {
             let Some(sha) = &f.sha256 else { continue };
+            formats.insert(f.path.clone(), f.format.clone());
             by_source
                 .entry(source_of(&f.path).to_string())
                 .or_default()
                 .push((f.path.clone(), sha.clone()));
         }
+        let mut findings = Vec::new();
+        let mut evidence = DigestEvidence::default();
         let limits = ImportOptions::default().limits;
         let cancel = AtomicBool::new(false);
         for (source, expected) in &by_source {
             let path = PathBuf::from(source);
             if !path.is_file() {
                 for (file, _) in expected {
-                    findings.push(Finding {
-                        kind: "file_missing".to_string(),
-                        severity: Severity::Critical,
-                        file: Some(file.clone()),
-                        detail: format!("{source} is no longer where it was imported from"),
-                        ..Finding::default()
-                    });
+                    findings.push(critical(
+                        "file_missing",
+                        file,
+                        format!("{source} is no longer where it was imported from"),
+                    ));
                 }
                 continue;
             }
@@ -109,34 +161,44 @@ impl Case {
                 temp_counter: AtomicU64::new(0),
             };
             walk.run(std::slice::from_ref(&path), &mut |entry| {
-                if let Entry::Leaf(leaf) = entry {
-                    found.insert(leaf.path, leaf.sha256);
+                let Entry::Leaf(leaf) = entry else {
+                    return Ok(());
+                };
+                let format = formats.get(&leaf.path).cloned().flatten();
+                if DigestEvidence::wants(&leaf.path, format.as_deref()) {
+                    let mut bytes = Vec::new();
+                    if leaf
+                        .open(&limits)
+                        .and_then(|mut r| r.read_to_end(&mut bytes))
+                        .is_ok()
+                    {
+                        evidence.offer(&leaf.path, format.as_deref(), &bytes);
+                    }
                 }
+                found.insert(leaf.path, leaf.sha256);
                 Ok(())
             })?;
             for (file, sha) in expected {
                 match found.get(file) {
-                    None => findings.push(Finding {
-                        kind: "file_missing".to_string(),
-                        severity: Severity::Critical,
-                        file: Some(file.clone()),
-                        detail: format!("{source} no longer holds this member"),
-                        ..Finding::default()
-                    }),
-                    Some(now) if now != sha => findings.push(Finding {
-                        kind: "file_modified".to_string(),
-                        severity: Severity::Critical,
-                        file: Some(file.clone()),
-                        detail: format!("SHA-256 was {sha} at import, is {now} now"),
-                        ..Finding::default()
-                    }),
+                    None => findings.push(critical(
+                        "file_missing",
+                        file,
+                        format!("{source} no longer holds this member"),
+                    )),
+                    Some(now) if now != sha => findings.push(critical(
+                        "file_modified",
+                        file,
+                        format!("SHA-256 was {sha} at import, is {now} now"),
+                    )),
                     Some(_) => {}
                 }
             }
         }
+        let (digest_findings, notes, digest_covered) = evidence.check(keys.as_deref());
+        findings.extend(digest_findings);
         findings.extend(crate::case::db::findings(&self.db())?);
         self.reader.reload()?;
-        findings.extend(silence::time_gaps(&self.reader.searcher())?);
+        findings.extend(silence::time_gaps(self, &self.reader.searcher())?);
         let journal = self.journal()?;
         if let Some(seq) = journal.first_bad {
             findings.push(Finding {
@@ -154,13 +216,40 @@ impl Case {
             findings,
             files_checked: files.len() as u64,
             journal_entries: journal.entries.len() as u64,
+            notes,
+            digest_covered,
+            checked_at: self.now_text(),
         };
         if self.is_writable() {
+            let counts = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
             self.journal_append(
                 "verify",
-                &serde_json::json!({ "files_checked": report.files_checked, "findings": report.findings.len() }),
+                &serde_json::json!({
+                    "files_checked": report.files_checked,
+                    "findings": report.findings.len(),
+                    "critical": counts(Severity::Critical),
+                    "warning": counts(Severity::Warning),
+                }),
             )?;
+            self.save_integrity_report(&report)?;
         }
         Ok(report)
+    }
+
+    /// The report of the last `verify` run on this case, if any.
+    pub fn last_integrity_report(&self) -> Result<Option<IntegrityReport>> {
+        let Some(text) = crate::case::db::meta(&self.db(), "last_verify")? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::Invalid(format!("stored integrity report unreadable: {e}")))
+    }
+
+    fn save_integrity_report(&self, report: &IntegrityReport) -> Result<()> {
+        let text = serde_json::to_string(report)
+            .map_err(|e| Error::Invalid(format!("integrity report not serializable: {e}")))?;
+        crate::case::db::set_meta(&self.db(), "last_verify", &text)?;
+        Ok(())
     }
 }

@@ -19,44 +19,66 @@ const MIN_GAP: i64 = 60 * 1_000_000_000;
 /// Most silences reported per source, longest first.
 const MAX_PER_SOURCE: usize = 20;
 
+/// What the silence is about, and the file when the source is one file.
+type Source = (String, Option<String>);
+
 /// Event times of one source, with the event each belongs to.
 type Times = Vec<(i64, u64)>;
 
-/// Reads every event's time and format from the index's columns (no stored documents).
-fn times_by_format(searcher: &tantivy::Searcher) -> Result<BTreeMap<String, Times>> {
-    let mut out: BTreeMap<String, Times> = BTreeMap::new();
+/// Formats whose files are batches of one continuous stream (CloudTrail delivers every five
+/// minutes), so a deleted file shows only as silence across files. Every other file is a stream
+/// of its own (one EVTX channel, one host's audit.log) and is judged alone, so that unrelated
+/// logs side by side are not read as one source with holes.
+const BATCHED: [&str; 1] = ["cloudtrail"];
+
+fn names(column: &tantivy::columnar::StrColumn) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for ord in 0..column.num_terms() as u64 {
+        let mut text = String::new();
+        column
+            .ord_to_str(ord, &mut text)
+            .map_err(tantivy::TantivyError::from)?;
+        names.push(text);
+    }
+    Ok(names)
+}
+
+/// Reads every event's time and source from the index's columns (no stored documents).
+fn times_by_source(searcher: &tantivy::Searcher) -> Result<BTreeMap<Source, Times>> {
+    let mut out: BTreeMap<Source, Times> = BTreeMap::new();
     for segment in searcher.segment_readers() {
         let ff = segment.fast_fields();
-        let (Some(time), Some(seq), Some(format)) = (
+        let (Some(time), Some(seq), Some(format), Some(file)) = (
             ff.column_opt::<i64>("time")?,
             ff.column_opt::<u64>("seq")?,
             ff.str("format")?,
+            ff.str("file")?,
         ) else {
             continue;
         };
-        let mut names = Vec::new();
-        for ord in 0..format.num_terms() as u64 {
-            let mut text = String::new();
-            format
-                .ord_to_str(ord, &mut text)
-                .map_err(tantivy::TantivyError::from)?;
-            names.push(text);
-        }
+        let (formats, files) = (names(&format)?, names(&file)?);
         let alive = segment.alive_bitset();
         for doc in 0..segment.max_doc() {
             if alive.is_some_and(|a| !a.is_alive(doc)) {
                 continue;
             }
-            let (Some(t), Some(s), Some(ord)) = (
+            let (Some(t), Some(s), Some(fo), Some(fi)) = (
                 time.first(doc),
                 seq.first(doc),
                 format.term_ords(doc).next(),
+                file.term_ords(doc).next(),
             ) else {
                 continue;
             };
-            if let Some(name) = names.get(ord as usize) {
-                out.entry(name.clone()).or_default().push((t, s));
-            }
+            let (Some(fo), Some(fi)) = (formats.get(fo as usize), files.get(fi as usize)) else {
+                continue;
+            };
+            let source = if BATCHED.contains(&fo.as_str()) {
+                (format!("{fo} events"), None)
+            } else {
+                ("events".to_string(), Some(fi.clone()))
+            };
+            out.entry(source).or_default().push((t, s));
         }
     }
     Ok(out)
@@ -84,7 +106,7 @@ fn id_of(seq: u64) -> String {
 }
 
 /// One source's silences, longest first.
-fn silences(source: &str, mut times: Times) -> Vec<Finding> {
+fn silences((source, file): &Source, mut times: Times) -> Vec<Finding> {
     if times.len() < MIN_EVENTS {
         return Vec::new();
     }
@@ -110,9 +132,9 @@ fn silences(source: &str, mut times: Times) -> Vec<Finding> {
             Finding {
                 kind: "time_gap".to_string(),
                 severity: Severity::Warning,
-                file: None,
+                file: file.clone(),
                 detail: format!(
-                    "no {source} events for {} (from {} to {}); over {} events this source's \
+                    "no {source} for {} (from {} to {}); over {} events this source's \
                      median gap is {} and its 99th percentile {}, so silences over {} \
                      ({FACTOR}× that, at least {}) are reported",
                     span_text(gap),
@@ -134,19 +156,43 @@ fn silences(source: &str, mut times: Times) -> Vec<Finding> {
         out.push(Finding {
             kind: "time_gap".to_string(),
             severity: Severity::Warning,
-            detail: format!("and {extra} shorter silences in {source} events"),
+            file: file.clone(),
+            detail: format!("and {extra} shorter silences in {source}"),
             ..Finding::default()
         });
     }
     out
 }
 
-/// Silences of every source in the case, sources in name order.
-pub(crate) fn time_gaps(searcher: &tantivy::Searcher) -> Result<Vec<Finding>> {
-    Ok(times_by_format(searcher)?
+/// Actions that end and start a machine's logging in the normal course of things.
+const SHUTDOWN: [&str; 3] = ["event_logging_shut_down", "DAEMON_END", "system_shutdown"];
+const STARTUP: [&str; 3] = ["system_startup", "DAEMON_START", "event_logging_started"];
+
+/// Silences of every source in the case, sources in name order. A silence that begins with a
+/// shutdown or ends with a start-up is the machine being off, most likely: it stays listed, as
+/// `Info`, with the reason.
+pub(crate) fn time_gaps(case: &crate::Case, searcher: &tantivy::Searcher) -> Result<Vec<Finding>> {
+    let mut out: Vec<Finding> = times_by_source(searcher)?
         .into_iter()
         .flat_map(|(source, times)| silences(&source, times))
-        .collect())
+        .collect();
+    for f in &mut out {
+        let [before, after] = f.events.as_slice() else {
+            continue;
+        };
+        let action = |id: &str| case.event(id).map(|d| d.event.action).unwrap_or_default();
+        let (first, last) = (action(before), action(after));
+        if SHUTDOWN.contains(&first.as_str()) || STARTUP.contains(&last.as_str()) {
+            f.severity = Severity::Info;
+            f.detail = format!(
+                "{}; it begins with {} and ends with {}: the machine was probably off",
+                f.detail,
+                if first.is_empty() { "?" } else { &first },
+                if last.is_empty() { "?" } else { &last }
+            );
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -158,16 +204,20 @@ mod tests {
     #[test]
     fn a_steady_source_has_no_silence_until_an_hour_is_cut_out() {
         let steady: Times = (0..1000).map(|i| (i * 10 * SEC, i as u64)).collect();
-        assert!(silences("x", steady.clone()).is_empty());
+        assert!(silences(&("x".to_string(), None), steady.clone()).is_empty());
         let cut: Times = steady
             .into_iter()
             .filter(|(t, _)| !(2000 * SEC..5600 * SEC).contains(t))
             .collect();
-        let found = silences("x", cut);
+        let found = silences(&("x".to_string(), None), cut);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].from, Some(1990 * SEC));
         assert_eq!(found[0].to, Some(5600 * SEC));
-        assert!(found[0].detail.starts_with("no x events for 1h 0m"), "{}", found[0].detail);
+        assert!(
+            found[0].detail.starts_with("no x for 1h 0m"),
+            "{}",
+            found[0].detail
+        );
     }
 
     #[test]
@@ -176,11 +226,15 @@ mod tests {
         let mut t = 0;
         let mut times = Times::new();
         for burst in 0..200 {
-            t += if burst % 50 == 0 { 40 * 60 * SEC } else { 10 * 60 * SEC };
+            t += if burst % 50 == 0 {
+                40 * 60 * SEC
+            } else {
+                10 * 60 * SEC
+            };
             for i in 0..50 {
                 times.push((t + i * SEC, times.len() as u64));
             }
         }
-        assert!(silences("x", times).is_empty());
+        assert!(silences(&("x".to_string(), None), times).is_empty());
     }
 }

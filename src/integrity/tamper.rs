@@ -26,10 +26,13 @@ fn kind_of(e: &AuditEvent) -> Option<(&'static str, Severity)> {
             _ => None,
         },
         "cloudtrail" => match action {
-            "StopLogging" | "DeleteTrail" | "DeleteEventDataStore" | "StopEventDataStoreIngestion" => {
-                Some(("audit_disabled", Critical))
-            }
-            "UpdateTrail" | "PutEventSelectors" | "PutInsightSelectors"
+            "StopLogging"
+            | "DeleteTrail"
+            | "DeleteEventDataStore"
+            | "StopEventDataStoreIngestion" => Some(("audit_disabled", Critical)),
+            "UpdateTrail"
+            | "PutEventSelectors"
+            | "PutInsightSelectors"
             | "UpdateEventDataStore" => Some(("audit_policy_changed", Warning)),
             _ => None,
         },
@@ -41,10 +44,17 @@ fn kind_of(e: &AuditEvent) -> Option<(&'static str, Severity)> {
         },
         "k8s_audit" => {
             // One request is logged once per stage; the change is judged on its outcome.
-            if e.native_id.as_deref().is_some_and(|n| n.ends_with("/RequestReceived")) {
+            if e.native_id
+                .as_deref()
+                .is_some_and(|n| n.ends_with("/RequestReceived"))
+            {
                 return None;
             }
-            let kind = e.target.as_ref().and_then(|t| t.kind.as_deref()).unwrap_or_default();
+            let kind = e
+                .target
+                .as_ref()
+                .and_then(|t| t.kind.as_deref())
+                .unwrap_or_default();
             let about_audit = kind.contains("auditsink")
                 || target.contains("audit-policy")
                 || target.contains("audit_policy");
@@ -52,12 +62,14 @@ fn kind_of(e: &AuditEvent) -> Option<(&'static str, Severity)> {
             (about_audit && writes.contains(&action)).then_some(("audit_policy_changed", Warning))
         }
         "gcp_audit" => {
-            if lower.ends_with("deletesink") || lower.ends_with("deletebucket") && lower.contains("logging") {
+            if lower.ends_with("deletesink")
+                || (lower.ends_with("deletebucket") && lower.contains("logging"))
+            {
                 Some(("audit_disabled", Critical))
             } else if lower.ends_with("updatesink")
                 || lower.ends_with("createexclusion")
                 || lower.ends_with("updateexclusion")
-                || lower.ends_with("updatesettings") && lower.contains("logging")
+                || (lower.ends_with("updatesettings") && lower.contains("logging"))
             {
                 Some(("audit_policy_changed", Warning))
             } else {
@@ -70,7 +82,9 @@ fn kind_of(e: &AuditEvent) -> Option<(&'static str, Severity)> {
             } else if lower.ends_with("/delete") {
                 Some(("audit_disabled", Critical))
             } else {
-                lower.ends_with("/write").then_some(("audit_policy_changed", Warning))
+                lower
+                    .ends_with("/write")
+                    .then_some(("audit_policy_changed", Warning))
             }
         }
         "m365_ual" | "m365_ual_csv" => {
@@ -109,7 +123,12 @@ impl Tampering {
         let Some((kind, severity)) = kind_of(e) else {
             return;
         };
-        let actor = e.actor.identity.label().unwrap_or("an unknown actor").to_string();
+        let actor = e
+            .actor
+            .identity
+            .label()
+            .unwrap_or("an unknown actor")
+            .to_string();
         let failed = e.outcome == Outcome::Failure;
         let at = e.time.utc_nanos;
         let joins = self.groups.last().is_some_and(|g| {
@@ -156,7 +175,11 @@ impl Tampering {
             .into_iter()
             .map(|g| {
                 // A failed attempt still tells of intent, but nothing was lost.
-                let severity = if g.failed { g.severity.min(Severity::Warning) } else { g.severity };
+                let severity = if g.failed {
+                    g.severity.min(Severity::Warning)
+                } else {
+                    g.severity
+                };
                 let when = |t: Option<i64>| {
                     t.map(crate::time::format_rfc3339)
                         .unwrap_or_else(|| "an unknown time".to_string())
@@ -164,7 +187,13 @@ impl Tampering {
                 let actions: Vec<String> = g
                     .actions
                     .iter()
-                    .map(|(a, n)| if *n == 1 { a.clone() } else { format!("{a} ×{n}") })
+                    .map(|(a, n)| {
+                        if *n == 1 {
+                            a.clone()
+                        } else {
+                            format!("{a} ×{n}")
+                        }
+                    })
                     .collect();
                 let span = if g.count == 1 || g.from == g.to {
                     format!("at {}", when(g.from))

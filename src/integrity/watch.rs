@@ -73,15 +73,34 @@ impl Watch {
         }
     }
 
-    pub(crate) fn observe(&mut self, e: &AuditEvent, raw: &[u8]) {
+    pub(crate) fn observe(&mut self, e: &AuditEvent) {
         self.tamper.observe(e);
         let Some(native) = e.native_id.as_deref() else {
             return;
         };
         let mut key = std::collections::hash_map::DefaultHasher::new();
         (&e.format, &e.host, &e.service, native).hash(&mut key);
+        // Serials and EventRecordIDs start again after a restart or a cleared log; with the
+        // time they name one record.
+        if matches!(e.format.as_str(), "auditd" | "evtx" | "windows_json") {
+            e.time.utc_nanos.hash(&mut key);
+        }
+        // What the record says, not how it is written: the same event exported twice in two
+        // shapes (S3 JSON and a SIEM's flattened lines) agrees here; an edited actor does not.
         let mut content = std::collections::hash_map::DefaultHasher::new();
-        raw.hash(&mut content);
+        (
+            e.time.utc_nanos,
+            &e.action,
+            e.outcome.as_str(),
+            e.actor.identity.label(),
+            e.target.as_ref().and_then(|t| t.label()),
+            &e.source_ip,
+            &e.error_code,
+            &e.request_id,
+            &e.session_id,
+            &e.region,
+        )
+            .hash(&mut content);
         self.ids.push(IdMark {
             key: key.finish(),
             content: content.finish(),
@@ -197,10 +216,7 @@ impl Watch {
                     kind: self.kind.to_string(),
                     severity: Severity::Warning,
                     file: Some(file.to_string()),
-                    detail: format!(
-                        "and {} more gaps ({missing} records){on}",
-                        rest.len()
-                    ),
+                    detail: format!("and {} more gaps ({missing} records){on}", rest.len()),
                     ..Finding::default()
                 });
             }

@@ -187,7 +187,7 @@ fn expected_format(rel: &str) -> &'static str {
         "okta" => "okta",
         "windows-event-json" => "windows_json",
         "windows-evtx" => "evtx",
-        // Integrity files: read as generic JSON until digests are checked (issue 5).
+        "aws-cloudtrail-digest" => "cloudtrail_digest",
         _ => "json",
     }
 }

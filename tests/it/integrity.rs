@@ -134,3 +134,168 @@ fn the_cli_exits_1_with_findings_and_prints_them_as_json() {
     ]);
     assert_eq!(not_a_case.status.code(), Some(2));
 }
+
+/// The findings of `kind` about the file whose path ends with `suffix`.
+fn about<'r>(
+    report: &'r sightline::integrity::IntegrityReport,
+    kind: &str,
+    suffix: &str,
+) -> Vec<&'r sightline::integrity::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.kind == kind && f.file.as_deref().is_some_and(|p| p.ends_with(suffix)))
+        .collect()
+}
+
+#[test]
+fn real_samples_show_cleared_logs_bad_checksums_and_lost_serials_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(
+        &case,
+        &[
+            fixtures().join("formats/evtx"),
+            fixtures().join("integrity"),
+            fixtures().join("formats/auditd/seq-out_of_order.log"),
+        ],
+    );
+    let report = case.verify().expect("verify");
+
+    let cleared = about(&report, "log_cleared", "ID104-1102-Event_log_cleared.evtx");
+    assert_eq!(
+        cleared.len(),
+        1,
+        "one attacker run, one finding: {cleared:#?}"
+    );
+    assert_eq!(cleared[0].severity, Severity::Critical);
+    assert!(
+        cleared[0]
+            .detail
+            .starts_with("log_cleared ×90, security_log_cleared by OFFSEC\\admmig"),
+        "{}",
+        cleared[0].detail
+    );
+    assert_eq!(cleared[0].events.len(), 91);
+
+    let crc = about(&report, "checksum_error", "Application_no_crc32.evtx");
+    assert_eq!(crc.len(), 2, "file header and its one chunk: {crc:#?}");
+    assert!(crc[1]
+        .detail
+        .starts_with("chunk 0 (byte 4096): header CRC32 is 00000000"));
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.kind == "checksum_error")
+            .count(),
+        2,
+        "intact EVTX files pass their checksums"
+    );
+
+    let lost = about(&report, "sequence_gap", "seq-lost_messages.log");
+    assert_eq!(lost.len(), 1);
+    assert!(
+        lost[0]
+            .detail
+            .starts_with("serials 50–58 missing (9 records)"),
+        "{}",
+        lost[0].detail
+    );
+    for clean in ["seq-rollover.log", "seq-out_of_order.log"] {
+        let noted: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.file.as_deref().is_some_and(|p| p.ends_with(clean)))
+            .collect();
+        assert_eq!(
+            noted,
+            Vec::<&sightline::integrity::Finding>::new(),
+            "{clean}: wrap past 2^32 and late-arriving lines are normal"
+        );
+    }
+}
+
+/// auditd lines with serials `serials`, one second apart.
+fn auditd_log(serials: &[u64]) -> String {
+    serials
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            format!(
+                "type=SYSCALL msg=audit({}.000:{n}): arch=c000003e syscall=59 success=yes exit=0 auid=1000 uid=0 comm=\"ls\"\n",
+                1_700_000_000 + i
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_record_deleted_from_the_middle_is_a_gap_and_a_swap_is_disorder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Serials run through the u32 wrap: 4294967290 … 4294967295, 0 … 59.
+    let serials: Vec<u64> = (4_294_967_290..=4_294_967_295).chain(0..60).collect();
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir_all(&bundle).expect("mkdir");
+    std::fs::write(bundle.join("clean.log"), auditd_log(&serials)).expect("write");
+    let mut cut = serials.clone();
+    cut.retain(|n| *n != 20);
+    cut.swap(40, 41);
+    std::fs::write(bundle.join("cut.log"), auditd_log(&cut)).expect("write");
+    let case = new_case(dir.path());
+    import(&case, &[bundle]);
+    let report = case.verify().expect("verify");
+    let kinds: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.kind.as_str(), f.file.as_deref().unwrap_or("")))
+        .map(|(k, f)| (k, f.rsplit('/').next().unwrap_or(f)))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![("sequence_gap", "cut.log"), ("out_of_order", "cut.log")]
+    );
+    assert!(report.findings[0]
+        .detail
+        .starts_with("serials 20–20 missing (1 record) between events"));
+    assert_eq!(report.findings[0].events.len(), 2);
+    assert!(report.findings[0].from < report.findings[0].to);
+}
+
+#[test]
+fn the_same_record_id_with_other_content_is_a_conflict_but_an_exact_copy_is_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir_all(&bundle).expect("mkdir");
+    let record = |user: &str, id: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2025-01-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{{"type":"IAMUser","userName":"{user}"}},"eventID":"{id}"}}"#
+        )
+    };
+    let first = format!(
+        r#"{{"Records":[{},{}]}}"#,
+        record("alice", "e-1"),
+        record("bob", "e-2")
+    );
+    // A second copy: e-1 unchanged but written as JSON lines, e-2 with another actor.
+    let second = format!("{}\n{}\n", record("alice", "e-1"), record("mallory", "e-2"));
+    std::fs::write(bundle.join("a.json"), first).expect("write");
+    std::fs::write(bundle.join("b.jsonl"), second).expect("write");
+    let case = new_case(dir.path());
+    import(&case, &[bundle]);
+    let report = case.verify().expect("verify");
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .map(|f| f.kind.as_str())
+            .collect::<Vec<_>>(),
+        vec!["duplicate_conflict"],
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(
+        report.findings[0].events,
+        vec!["1-1".to_string(), "2-1".to_string()]
+    );
+}

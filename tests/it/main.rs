@@ -4,6 +4,7 @@ mod archives;
 mod case_dir;
 mod cli;
 mod datasets;
+mod digests;
 mod fixtures;
 mod formats;
 mod integrity;

@@ -5,4 +5,12 @@ export type Finding = { kind: string, severity: Severity,
 /**
  * The file as imported (as in the import report), when the finding is about one.
  */
-file: string | null, detail: string, };
+file: string | null, detail: string, 
+/**
+ * Events the finding is about (the two around a gap, or the event itself), by event id.
+ */
+events: Array<string>, 
+/**
+ * The time range it covers, UTC nanoseconds: a gap's edges, or the event's time.
+ */
+from: number | null, to: number | null, };
