@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
+use sightline::case::journal::JournalCheck;
 use sightline::import::ImportProgress;
+use sightline::integrity::{IntegrityReport, VerifyOptions, VerifyProgress};
 use sightline::search::{EventDetail, SearchRequest, SearchResult};
 use sightline::{ImportOptions, ImportReport};
 use tauri::ipc::Channel;
@@ -81,9 +83,62 @@ pub async fn case_info(app: AppHandle) -> AppResult<CaseInfo> {
     .await
 }
 
+/// Runs a search. A full search (with facets: the user pressed Enter or changed a filter) is
+/// recorded in the case journal after the answer is sent; page loads while scrolling are not.
 #[tauri::command]
 pub async fn search(app: AppHandle, request: SearchRequest) -> AppResult<SearchResult> {
-    blocking(move || Ok(app.state::<AppState>().current()?.search(&request)?)).await
+    blocking(move || {
+        let case = app.state::<AppState>().current()?;
+        let result = case.search(&request)?;
+        if request.offset == 0 && request.facet_limit > 0 {
+            let total = result.total;
+            tauri::async_runtime::spawn_blocking(move || {
+                if let Err(e) = case.journal_search(&request, total) {
+                    eprintln!("sightline: search not journaled: {e}");
+                }
+            });
+        }
+        Ok(result)
+    })
+    .await
+}
+
+/// Runs every integrity check; `public_keys` is the `aws cloudtrail list-public-keys` output.
+#[tauri::command]
+pub async fn verify_case(
+    app: AppHandle,
+    public_keys: Option<String>,
+    progress: Channel<VerifyProgress>,
+) -> AppResult<IntegrityReport> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let case = state.current()?;
+        state.cancel.store(false, Ordering::Relaxed);
+        let options = VerifyOptions {
+            public_keys: public_keys.filter(|p| !p.is_empty()).map(PathBuf::from),
+        };
+        let report = case.verify_watched(
+            &options,
+            &|p| {
+                let _ = progress.send(p.clone());
+            },
+            &state.cancel,
+        )?;
+        Ok(report)
+    })
+    .await
+}
+
+/// The report of the last verify run, to show without running the checks again.
+#[tauri::command]
+pub async fn last_integrity(app: AppHandle) -> AppResult<Option<IntegrityReport>> {
+    blocking(move || Ok(app.state::<AppState>().current()?.last_integrity_report()?)).await
+}
+
+/// The case journal and whether its chain holds.
+#[tauri::command]
+pub async fn case_journal(app: AppHandle) -> AppResult<JournalCheck> {
+    blocking(move || Ok(app.state::<AppState>().current()?.journal()?)).await
 }
 
 #[tauri::command]
@@ -152,7 +207,8 @@ pub async fn import_paths(
     .await
 }
 
+/// Cancels the import or verify run in flight.
 #[tauri::command]
-pub fn cancel_import(state: State<'_, AppState>) {
+pub fn cancel_work(state: State<'_, AppState>) {
     state.cancel.store(true, Ordering::Relaxed);
 }

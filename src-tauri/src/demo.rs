@@ -13,7 +13,14 @@ pub fn bundle() -> Vec<PathBuf> {
     }
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
     let fixtures = fixtures.canonicalize().unwrap_or(fixtures);
-    vec![fixtures.join("cloudtrail"), fixtures.join("generic")]
+    // A cleared Windows log and an auditd file with lost serials give the Integrity view
+    // something to find.
+    vec![
+        fixtures.join("cloudtrail"),
+        fixtures.join("generic"),
+        fixtures.join("formats/evtx/ID104-1102-Event_log_cleared.evtx"),
+        fixtures.join("integrity/seq-lost_messages.log"),
+    ]
 }
 
 /// `SIGHTLINE_DEMO_CASE`, or `demo-case` in the app's data directory.

@@ -34,7 +34,10 @@ pub fn run() {
             commands::query_fields,
             commands::import_paths,
             commands::format_names,
-            commands::cancel_import,
+            commands::cancel_work,
+            commands::verify_case,
+            commands::last_integrity,
+            commands::case_journal,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

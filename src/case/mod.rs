@@ -3,7 +3,7 @@
 //! Any number of processes may read a case; one at a time may write it. Writers hold `case.lock`.
 
 pub mod db;
-mod journal;
+pub mod journal;
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};

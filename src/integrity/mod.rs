@@ -19,10 +19,12 @@ use crate::case::Case;
 use crate::error::{Error, Result};
 use crate::import::ImportOptions;
 pub use digest::DigestCover;
+pub use verdict::{SourceVerdict, Verdict};
 use digest::DigestEvidence;
 
 pub mod digest;
 pub(crate) mod evtx_crc;
+mod verdict;
 pub mod silence;
 mod tamper;
 pub(crate) mod watch;
@@ -69,6 +71,9 @@ pub struct IntegrityReport {
     /// not problems with the evidence.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// One verdict per imported file.
+    #[serde(default)]
+    pub sources: Vec<SourceVerdict>,
     /// CloudTrail log files whose SHA-256 a digest in the bundle lists.
     #[serde(default)]
     pub digest_covered: Vec<DigestCover>,
@@ -82,6 +87,17 @@ pub struct IntegrityReport {
 pub struct VerifyOptions {
     /// `aws cloudtrail list-public-keys` output, to verify digest signatures.
     pub public_keys: Option<PathBuf>,
+}
+
+/// How far a `verify` run has got: sources re-read of all.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct VerifyProgress {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub sources_done: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub sources_total: u64,
+    pub current: Option<String>,
 }
 
 /// The file a manifest path was read from: the part before the first archive member.
@@ -109,6 +125,17 @@ impl Case {
     /// keeps the report for the window. Paths are re-read as they were imported; relative paths
     /// resolve from the current folder.
     pub fn verify_with(&self, options: &VerifyOptions) -> Result<IntegrityReport> {
+        self.verify_watched(options, &|_| {}, &AtomicBool::new(false))
+    }
+
+    /// [`Case::verify_with`], reporting progress per source re-read; stops with
+    /// [`Error::Cancelled`] (recording nothing) when `cancel` is set.
+    pub fn verify_watched(
+        &self,
+        options: &VerifyOptions,
+        progress: &(dyn Fn(&VerifyProgress) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<IntegrityReport> {
         let keys = match &options.public_keys {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -138,8 +165,16 @@ impl Case {
         let mut findings = Vec::new();
         let mut evidence = DigestEvidence::default();
         let limits = ImportOptions::default().limits;
-        let cancel = AtomicBool::new(false);
-        for (source, expected) in &by_source {
+        let total = by_source.len() as u64;
+        for (done, (source, expected)) in by_source.iter().enumerate() {
+            progress(&VerifyProgress {
+                sources_done: done as u64,
+                sources_total: total,
+                current: Some(source.clone()),
+            });
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
             let path = PathBuf::from(source);
             if !path.is_file() {
                 for (file, _) in expected {
@@ -157,7 +192,7 @@ impl Case {
             let walk = Walk {
                 limits: &limits,
                 tmp_dir: &tmp,
-                cancel: &cancel,
+                cancel,
                 temp_counter: AtomicU64::new(0),
             };
             walk.run(std::slice::from_ref(&path), &mut |entry| {
@@ -194,6 +229,14 @@ impl Case {
                 }
             }
         }
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        progress(&VerifyProgress {
+            sources_done: total,
+            sources_total: total,
+            current: None,
+        });
         let (digest_findings, notes, digest_covered) = evidence.check(keys.as_deref());
         findings.extend(digest_findings);
         findings.extend(crate::case::db::findings(&self.db())?);
@@ -212,7 +255,9 @@ impl Case {
                 ..Finding::default()
             });
         }
+        let sources = verdict::verdicts(&files, &findings, &digest_covered);
         let report = IntegrityReport {
+            sources,
             findings,
             files_checked: files.len() as u64,
             journal_entries: journal.entries.len() as u64,

@@ -369,6 +369,26 @@ impl Case {
     }
 
     /// One event with its raw record, by id (`FILE-ORDINAL`).
+    /// Records a search a person ran (not a page scrolled to) in the case journal, so the
+    /// journal shows what was looked at; a read-only case records nothing.
+    pub fn journal_search(&self, req: &SearchRequest, total: u64) -> Result<()> {
+        if !self.is_writable() {
+            return Ok(());
+        }
+        let rfc = |t: Option<i64>| t.map(crate::time::format_rfc3339);
+        self.journal_append(
+            "search",
+            &serde_json::json!({
+                "query": req.query,
+                "filters": req.filters,
+                "from": rfc(req.from),
+                "to": rfc(req.to),
+                "total": total,
+            }),
+        )?;
+        Ok(())
+    }
+
     pub fn event(&self, id: &str) -> Result<EventDetail> {
         let (file, ordinal) =
             crate::event::parse_event_id(id).ok_or_else(|| Error::EventNotFound(id.to_string()))?;

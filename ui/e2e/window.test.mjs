@@ -2,8 +2,10 @@
 // (tauri-driver + WebKitWebDriver). Every step checks what the window shows against the engine
 // (the `sightline` CLI on the same case) and saves a screenshot to target/e2e/.
 
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, execFileSync, spawnSync } from "node:child_process";
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
@@ -101,6 +103,43 @@ test("an investigator's walk through the window", async () => {
   }
 });
 
+const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+
+/** A CloudTrail bundle as S3 holds it: two hourly log files, their two chained digests, each
+ * signed SHA256withRSA (AWS's documented string) with a fresh key, signatures saved beside. */
+function digestBundle(dir) {
+  const acct = "111122223333";
+  const bucket = "e2e-bucket";
+  const logKey = `AWSLogs/${acct}/CloudTrail/us-east-1/2025/10/21`;
+  const digestKey = `AWSLogs/${acct}/CloudTrail-Digest/us-east-1/2025/10/21`;
+  mkdirSync(join(dir, logKey), { recursive: true });
+  mkdirSync(join(dir, digestKey), { recursive: true });
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const keys = join(dir, "..", "public-keys.json");
+  writeFileSync(keys, JSON.stringify({ PublicKeyList: [{ Value: publicKey.export({ type: "pkcs1", format: "der" }).toString("base64"), Fingerprint: "e2e0001" }] }));
+  let prev = null;
+  for (let h = 0; h < 2; h++) {
+    const name = `${acct}_CloudTrail_us-east-1_20251021T0${h}10Z_e2e.json.gz`;
+    const records = [0, 1, 2].map((i) => ({ eventVersion: "1.08", eventTime: `2025-10-21T0${h}:1${i}:00Z`, eventSource: "s3.amazonaws.com", eventName: "GetObject", awsRegion: "us-east-1", sourceIPAddress: "198.51.100.7", userIdentity: { type: "IAMUser", userName: "digest-user" }, eventID: `dg-${h}-${i}` }));
+    const log = JSON.stringify({ Records: records });
+    writeFileSync(join(dir, logKey, name), gzipSync(log));
+    const digestName = `${acct}_CloudTrail-Digest_us-east-1_e2e_us-east-1_20251021T0${h + 1}0000Z.json.gz`;
+    const end = `2025-10-21T0${h + 1}:00:00Z`;
+    const digest = JSON.stringify({
+      awsAccountId: acct, digestStartTime: `2025-10-21T0${h}:00:00Z`, digestEndTime: end, digestS3Bucket: bucket, digestS3Object: `${digestKey}/${digestName}`,
+      digestPublicKeyFingerprint: "e2e0001", digestSignatureAlgorithm: "SHA256withRSA",
+      previousDigestS3Bucket: prev ? bucket : null, previousDigestS3Object: prev?.key ?? null, previousDigestHashValue: prev?.sha ?? null, previousDigestHashAlgorithm: "SHA-256", previousDigestSignature: prev?.sig ?? null,
+      logFiles: [{ s3Bucket: bucket, s3Object: `${logKey}/${name}`, hashValue: sha256(log), hashAlgorithm: "SHA-256" }],
+    });
+    const signed = `${end}\n${bucket}/${digestKey}/${digestName}\n${sha256(digest)}\n${prev?.sig ?? "null"}`;
+    const sig = sign("sha256", Buffer.from(signed), privateKey).toString("hex");
+    writeFileSync(join(dir, digestKey, digestName), gzipSync(digest));
+    writeFileSync(join(dir, digestKey, `${digestName}.sig`), sig);
+    prev = { key: `${digestKey}/${digestName}`, sha: sha256(digest), sig };
+  }
+  return keys;
+}
+
 async function walk() {
   // Start screen, then the demo case built from the sample data in the repository.
   await $("[data-testid=open-demo]");
@@ -109,7 +148,7 @@ async function walk() {
   await (await $("[data-testid=open-demo]")).click();
   await driver.wait(until.elementLocated(By.css("[data-testid=row]")), 60_000);
   const all = engineTotal("");
-  assert.equal(all, 128, "the demo bundle holds 128 events");
+  assert.equal(all, 224, "the demo bundle holds 224 events: 128 CloudTrail and generic, 91 EVTX, 5 auditd");
   await totalBecomes(all);
   await driver.sleep(300);
   await shot("02-demo-case");
@@ -215,4 +254,50 @@ async function walk() {
   await driver.sleep(300);
   await shot("11-dark-theme");
   await (await $("[data-testid=theme]")).click();
+
+  // Integrity: import a CloudTrail bundle with signed digests, verify in the window, and follow a
+  // finding to its events.
+  const trail = join(work, "trail");
+  const keys = digestBundle(trail);
+  await (await $("[data-testid=open-import]")).click();
+  await (await $("[data-testid=import-path]")).sendKeys(trail, Key.ENTER);
+  await (await $("[data-testid=start-import]")).click();
+  await driver.wait(until.elementLocated(By.css("[data-testid=import-summary]")), 60_000);
+  await (await $("[data-testid=close-import]")).click();
+  await (await $("[data-testid=open-integrity]")).click();
+  assert.equal(await text("[data-testid=integrity-verdict]"), "not verified yet");
+  await typeInto("[data-testid=integrity] input.keys", keys);
+  await (await $("[data-testid=run-verify]")).click();
+  await driver.wait(async () => (await text("[data-testid=integrity-verdict]")) !== "not verified yet", 60_000, "verify finished");
+  const engine = JSON.parse(spawnSync(cli, ["verify", "--case", demoCase, "--json", "--public-keys", keys], { encoding: "utf8" }).stdout);
+  const critical = engine.findings.filter((f) => f.severity === "critical").length;
+  assert.equal(await text("[data-testid=integrity-verdict]"), `${critical} critical ${critical === 1 ? "finding" : "findings"}`);
+  const shownFindings = await driver.findElements(By.css("[data-testid=integrity-findings] li"));
+  assert.equal(shownFindings.length, engine.findings.length);
+  assert.match(await text("[data-testid=integrity-findings]"), /log_cleared/);
+  assert.match(await text("[data-testid=journal-state]"), /^chain intact · \d+ entries$/);
+  assert.match(await text("[data-testid=journal]"), /\bsearch\b/, "searches run in the window are journaled");
+  await shot("12-integrity");
+  // The cleared-log finding opens its events: the time around it, its file, the first event.
+  const items = await driver.findElements(By.css("[data-testid=integrity-findings] li"));
+  let opened = false;
+  for (const item of items) {
+    if (!/log_cleared/.test(await item.getText())) continue;
+    await (await item.findElement(By.css("[data-testid=finding-show]"))).click();
+    opened = true;
+    break;
+  }
+  assert.ok(opened, "the log_cleared finding has a Show events button");
+  await driver.wait(async () => /log_cleared|security_log_cleared/.test(await text("[data-testid=detail-message]").catch(() => "")), 10_000);
+  assert.ok(await number("[data-testid=total]") >= 91);
+  assert.match(await text("[data-testid=chips]"), /ID104-1102-Event_log_cleared\.evtx/);
+  await shot("13-finding-events");
+  // An event from a log file a verified digest vouches for carries the badge.
+  await (await $("[data-testid=chips] button.ghost:last-child")).click();
+  await (await $("[data-testid=reset-range]")).click();
+  await runQuery("eventID:dg-1-2");
+  await totalBecomes(1);
+  await driver.actions().doubleClick(await $("[data-testid=row]")).perform();
+  await driver.wait(async () => /signature verified/.test(await text("[data-testid=digest-badge]").catch(() => "")), 10_000);
+  await shot("14-digest-badge");
 }

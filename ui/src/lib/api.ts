@@ -10,6 +10,9 @@ import type { CaseInfo } from "./bindings/CaseInfo";
 import type { EventDetail } from "./bindings/EventDetail";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
+import type { IntegrityReport } from "./bindings/IntegrityReport";
+import type { JournalCheck } from "./bindings/JournalCheck";
+import type { VerifyProgress } from "./bindings/VerifyProgress";
 import type { RecentCase } from "./bindings/RecentCase";
 import type { SearchRequest } from "./bindings/SearchRequest";
 import type { SearchResult } from "./bindings/SearchResult";
@@ -37,7 +40,16 @@ export const recentCases = () => call<RecentCase[]>("recent_cases");
 export const search = (request: SearchRequest) => call<SearchResult>("search", { request });
 export const eventDetail = (id: string) => call<EventDetail>("event_detail", { id });
 export const queryFields = () => call<string[]>("query_fields");
-export const cancelImport = () => call<void>("cancel_import");
+export const cancelWork = () => call<void>("cancel_work");
+export const lastIntegrity = () => call<IntegrityReport | null>("last_integrity");
+export const caseJournal = () => call<JournalCheck>("case_journal");
+
+/** Runs every integrity check; `publicKeys` is a path to `aws cloudtrail list-public-keys` output. */
+export function verifyCase(onProgress: (p: VerifyProgress) => void, publicKeys: string | null = null): Promise<IntegrityReport> {
+  const progress = new Channel<VerifyProgress>();
+  progress.onmessage = onProgress;
+  return call<IntegrityReport>("verify_case", { publicKeys, progress });
+}
 
 export const formatNames = () => call<string[]>("format_names");
 

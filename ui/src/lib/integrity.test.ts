@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+
+import type { Finding } from "./bindings/Finding";
+import type { IntegrityReport } from "./bindings/IntegrityReport";
+import { around, bands, overall, verdictCounts } from "./integrity";
+
+const finding = (over: Partial<Finding>): Finding => ({ kind: "time_gap", severity: "warning", file: null, detail: "", events: [], from: null, to: null, ...over });
+
+const report = (findings: Finding[]): IntegrityReport => ({
+  findings,
+  files_checked: 3,
+  journal_entries: 2,
+  notes: [],
+  sources: [
+    { file: "a", format: "evtx", events: 10, verdict: "verified", counts: [0, 0, 0] },
+    { file: "b", format: "jsonl", events: 5, verdict: "not_checkable", counts: [0, 0, 0] },
+    { file: "c", format: "auditd", events: 7, verdict: "gaps", counts: [0, 1, 0] },
+  ],
+  digest_covered: [],
+  checked_at: "2026-01-02T03:04:05Z",
+});
+
+describe("integrity report in the window", () => {
+  it("counts verdicts worst first and names the worst finding", () => {
+    const r = report([finding({ severity: "warning" }), finding({ severity: "info" })]);
+    expect(verdictCounts(r)).toEqual([["tampered", 0], ["gaps", 1], ["verified", 1], ["not_checkable", 1]]);
+    expect(overall(r)).toEqual({ level: "warn", text: "1 warning" });
+    expect(overall(report([finding({ severity: "critical" }), finding({ severity: "critical" })])).text).toBe("2 critical findings");
+    expect(overall(report([finding({ severity: "info" })])).level).toBe("ok");
+  });
+
+  it("shades timed gaps of warning or worse, not notes or untimed findings", () => {
+    const r = report([
+      finding({ from: 1, to: 2 }),
+      finding({ from: 3, to: 4, severity: "info" }),
+      finding({ kind: "file_modified", severity: "critical", from: 5, to: 6 }),
+      finding({ kind: "sequence_gap" }),
+    ]);
+    expect(bands(r)).toEqual([{ from: 1, to: 2, severity: "warning", kind: "time_gap" }]);
+    expect(bands(null)).toEqual([]);
+  });
+
+  it("opens at least five minutes around a finding, more for long gaps", () => {
+    const t = 1_700_000_000e9;
+    expect(around(finding({ from: t, to: t }))).toEqual({ from: t - 300e9, to: t + 300e9 });
+    const hour = 3600e9;
+    expect(around(finding({ from: t, to: t + hour }))).toEqual({ from: t - hour / 2, to: t + hour * 1.5 });
+    expect(around(finding({}))).toBeNull();
+  });
+});

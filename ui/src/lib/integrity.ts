@@ -1,0 +1,51 @@
+// What the window derives from an integrity report: the overall verdict, timeline bands, and the
+// time range that shows the events around a finding.
+
+import type { Finding } from "./bindings/Finding";
+import type { IntegrityReport } from "./bindings/IntegrityReport";
+import type { Verdict } from "./bindings/Verdict";
+
+export const VERDICT_LABEL: Record<Verdict, string> = {
+  verified: "verified",
+  gaps: "gaps",
+  tampered: "tampered",
+  not_checkable: "not checkable",
+};
+
+/** How many sources have each verdict, in the order a reviewer reads them. */
+export function verdictCounts(report: IntegrityReport): [Verdict, number][] {
+  const order: Verdict[] = ["tampered", "gaps", "verified", "not_checkable"];
+  return order.map((v) => [v, report.sources.filter((s) => s.verdict === v).length]);
+}
+
+/** One line for the whole case: the worst thing found, or that nothing was. */
+export function overall(report: IntegrityReport): { level: "ok" | "warn" | "bad"; text: string } {
+  const critical = report.findings.filter((f) => f.severity === "critical").length;
+  const warning = report.findings.filter((f) => f.severity === "warning").length;
+  if (critical) return { level: "bad", text: `${critical} critical ${critical === 1 ? "finding" : "findings"}` };
+  if (warning) return { level: "warn", text: `${warning} ${warning === 1 ? "warning" : "warnings"}` };
+  return { level: "ok", text: "no problem found" };
+}
+
+/** Kinds that mark a stretch of time where records are missing or logging stopped. */
+const GAP_KINDS = new Set(["time_gap", "sequence_gap", "record_id_gap", "digest_missing", "log_cleared", "audit_disabled"]);
+
+export type Band = { from: number; to: number; severity: Finding["severity"]; kind: string };
+
+/** Shaded stretches for the timeline: gaps and silences of warning or critical severity. */
+export function bands(report: IntegrityReport | null): Band[] {
+  if (!report) return [];
+  return report.findings
+    .filter((f) => GAP_KINDS.has(f.kind) && f.severity !== "info" && f.from !== null && f.to !== null)
+    .map((f) => ({ from: f.from!, to: f.to!, severity: f.severity, kind: f.kind }));
+}
+
+const MINUTE = 60e9;
+
+/** The time range that shows a finding with some context: its span plus half again either side,
+ * and at least five minutes each way. Null when the finding has no time. */
+export function around(f: Finding): { from: number; to: number } | null {
+  if (f.from === null || f.to === null) return null;
+  const pad = Math.max((f.to - f.from) / 2, 5 * MINUTE);
+  return { from: Math.floor(f.from - pad), to: Math.ceil(f.to + pad) };
+}
