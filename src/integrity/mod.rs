@@ -19,14 +19,14 @@ use crate::case::Case;
 use crate::error::{Error, Result};
 use crate::import::ImportOptions;
 pub use digest::DigestCover;
-pub use verdict::{SourceVerdict, Verdict};
 use digest::DigestEvidence;
+pub use verdict::{SourceVerdict, Verdict};
 
 pub mod digest;
 pub(crate) mod evtx_crc;
-mod verdict;
 pub mod silence;
 mod tamper;
+mod verdict;
 pub(crate) mod watch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
@@ -47,6 +47,10 @@ pub struct Finding {
     /// The file as imported (as in the import report), when the finding is about one.
     pub file: Option<String>,
     pub detail: String,
+    /// The format a finding is about when it spans files of one format rather than one file
+    /// (silence across CloudTrail deliveries).
+    #[serde(default)]
+    pub source: Option<String>,
     /// Events the finding is about (the two around a gap, or the event itself), by event id.
     #[serde(default)]
     pub events: Vec<String>,

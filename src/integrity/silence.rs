@@ -19,7 +19,7 @@ const MIN_GAP: i64 = 60 * 1_000_000_000;
 /// Most silences reported per source, longest first.
 const MAX_PER_SOURCE: usize = 20;
 
-/// What the silence is about, and the file when the source is one file.
+/// The format when the source is all files of one format, else the one file.
 type Source = (String, Option<String>);
 
 /// Event times of one source, with the event each belongs to.
@@ -74,9 +74,9 @@ fn times_by_source(searcher: &tantivy::Searcher) -> Result<BTreeMap<Source, Time
                 continue;
             };
             let source = if BATCHED.contains(&fo.as_str()) {
-                (format!("{fo} events"), None)
+                (fo.clone(), None)
             } else {
-                ("events".to_string(), Some(fi.clone()))
+                (String::new(), Some(fi.clone()))
             };
             out.entry(source).or_default().push((t, s));
         }
@@ -106,7 +106,13 @@ fn id_of(seq: u64) -> String {
 }
 
 /// One source's silences, longest first.
-fn silences((source, file): &Source, mut times: Times) -> Vec<Finding> {
+fn silences((format, file): &Source, mut times: Times) -> Vec<Finding> {
+    let source = if file.is_some() {
+        "events".to_string()
+    } else {
+        format!("{format} events")
+    };
+    let source_format = file.is_none().then(|| format.clone());
     if times.len() < MIN_EVENTS {
         return Vec::new();
     }
@@ -133,6 +139,7 @@ fn silences((source, file): &Source, mut times: Times) -> Vec<Finding> {
                 kind: "time_gap".to_string(),
                 severity: Severity::Warning,
                 file: file.clone(),
+                source: source_format.clone(),
                 detail: format!(
                     "no {source} for {} (from {} to {}); over {} events this source's \
                      median gap is {} and its 99th percentile {}, so silences over {} \
@@ -157,6 +164,7 @@ fn silences((source, file): &Source, mut times: Times) -> Vec<Finding> {
             kind: "time_gap".to_string(),
             severity: Severity::Warning,
             file: file.clone(),
+            source: source_format.clone(),
             detail: format!("and {extra} shorter silences in {source}"),
             ..Finding::default()
         });
@@ -214,7 +222,7 @@ mod tests {
         assert_eq!(found[0].from, Some(1990 * SEC));
         assert_eq!(found[0].to, Some(5600 * SEC));
         assert!(
-            found[0].detail.starts_with("no x for 1h 0m"),
+            found[0].detail.starts_with("no x events for 1h 0m"),
             "{}",
             found[0].detail
         );

@@ -211,6 +211,7 @@ impl Tampering {
                         actions.join(", "),
                         g.actor
                     ),
+                    source: None,
                     events: g.events,
                     from: g.from,
                     to: g.to,

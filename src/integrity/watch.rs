@@ -204,6 +204,7 @@ impl Watch {
                         id(self.file_id, a.ordinal),
                         id(self.file_id, b.ordinal),
                     ),
+                    source: None,
                     events: vec![id(self.file_id, a.ordinal), id(self.file_id, b.ordinal)],
                     from: a.time,
                     to: b.time,
@@ -269,6 +270,7 @@ pub(crate) fn conflicts(marks: &mut [(IdMark, String)]) -> Vec<(String, Finding)
                         "event {} has the same native id as event {} ({}) but different content",
                         other.0.event, first.0.event, first.1
                     ),
+                    source: None,
                     events: vec![first.0.event.clone(), other.0.event.clone()],
                     from: first.0.time,
                     to: other.0.time,

@@ -4,7 +4,7 @@ import type { Finding } from "./bindings/Finding";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
 import { around, bands, overall, verdictCounts } from "./integrity";
 
-const finding = (over: Partial<Finding>): Finding => ({ kind: "time_gap", severity: "warning", file: null, detail: "", events: [], from: null, to: null, ...over });
+const finding = (over: Partial<Finding>): Finding => ({ kind: "time_gap", severity: "warning", file: null, source: null, detail: "", events: [], from: null, to: null, ...over });
 
 const report = (findings: Finding[]): IntegrityReport => ({
   findings,
@@ -38,6 +38,12 @@ describe("integrity report in the window", () => {
     ]);
     expect(bands(r)).toEqual([{ from: 1, to: 2, severity: "warning", kind: "time_gap" }]);
     expect(bands(null)).toEqual([]);
+  });
+
+  it("shades only gaps of sources in the current result", () => {
+    const r = report([finding({ file: "a.evtx", from: 1, to: 2 }), finding({ source: "cloudtrail", from: 3, to: 4 })]);
+    expect(bands(r, { files: new Set(["a.evtx"]), formats: new Set(["evtx"]) }).map((b) => b.from)).toEqual([1]);
+    expect(bands(r, { files: new Set(), formats: new Set(["cloudtrail"]) }).map((b) => b.from)).toEqual([3]);
   });
 
   it("opens at least five minutes around a finding, more for long gaps", () => {

@@ -32,11 +32,16 @@ const GAP_KINDS = new Set(["time_gap", "sequence_gap", "record_id_gap", "digest_
 
 export type Band = { from: number; to: number; severity: Finding["severity"]; kind: string };
 
-/** Shaded stretches for the timeline: gaps and silences of warning or critical severity. */
-export function bands(report: IntegrityReport | null): Band[] {
+/** What the current result holds, to shade only gaps of the sources on screen. */
+export type Shown = { files: Set<string>; formats: Set<string> };
+
+/** Shaded stretches for the timeline: gaps and silences of warning or critical severity, of
+ * sources in the current result (a gap in one log says nothing about another). */
+export function bands(report: IntegrityReport | null, shown: Shown | null = null): Band[] {
   if (!report) return [];
   return report.findings
     .filter((f) => GAP_KINDS.has(f.kind) && f.severity !== "info" && f.from !== null && f.to !== null)
+    .filter((f) => !shown || (f.file !== null && shown.files.has(f.file)) || (f.source !== null && shown.formats.has(f.source)))
     .map((f) => ({ from: f.from!, to: f.to!, severity: f.severity, kind: f.kind }));
 }
 

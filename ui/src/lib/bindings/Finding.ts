@@ -7,6 +7,11 @@ export type Finding = { kind: string, severity: Severity,
  */
 file: string | null, detail: string, 
 /**
+ * The format a finding is about when it spans files of one format rather than one file
+ * (silence across CloudTrail deliveries).
+ */
+source: string | null, 
+/**
  * Events the finding is about (the two around a gap, or the event itself), by event id.
  */
 events: Array<string>, 
