@@ -12,6 +12,7 @@ pub mod case;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod formats;
 pub mod import;
 pub mod index;

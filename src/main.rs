@@ -12,6 +12,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod cli;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -19,7 +21,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sightline::formats::FieldMapping;
 use sightline::import::{FileRule, FileStatus, ImportProgress};
 use sightline::integrity::{Severity, VerifyOptions};
-use sightline::search::{FacetFilter, SearchRequest, SearchResult, SortOrder};
+use sightline::search::{SearchRequest, SearchResult};
 use sightline::{Case, ImportOptions, ImportReport, SystemClock};
 
 #[derive(Parser)]
@@ -96,6 +98,45 @@ enum Command {
         /// the digests (`<digest>.sig`).
         #[arg(long, value_name = "FILE")]
         public_keys: Option<PathBuf>,
+    },
+    /// Write the events a query selects to a CSV or JSON-lines file, with provenance per row and
+    /// a manifest of hashes beside it (FILE.manifest.json).
+    Export {
+        #[arg(long)]
+        case: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// csv (RFC 4180, spreadsheet-safe) or jsonl.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Comma-separated columns (default: every normalized and provenance column);
+        /// raw.KEY for an original field, raw.* for every original field with data.
+        #[arg(long, value_name = "LIST")]
+        columns: Option<String>,
+        /// Inclusive start, RFC 3339.
+        #[arg(long)]
+        from: Option<String>,
+        /// Exclusive end, RFC 3339.
+        #[arg(long)]
+        to: Option<String>,
+        /// Newest events first (default for export: oldest first).
+        #[arg(long)]
+        newest_first: bool,
+        #[arg(long, value_name = "FIELD=VALUE")]
+        filter: Vec<String>,
+        #[arg(long, value_name = "FIELD=VALUE")]
+        exclude: Vec<String>,
+        /// Pseudonymize user names, emails and IPs (HMAC) and mask secrets.
+        #[arg(long)]
+        redact: bool,
+        /// The HMAC key for --redact (at least 16 bytes); the same key gives the same pseudonyms
+        /// across exports. Without it a random key is used and forgotten.
+        #[arg(long, value_name = "FILE")]
+        redact_key_file: Option<PathBuf>,
+        /// Print the manifest as JSON.
+        #[arg(long)]
+        json: bool,
+        query: Vec<String>,
     },
     /// Events per format and per file, and the time range covered.
     Stats {
@@ -223,40 +264,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             query,
         } => {
             let case = Case::open(&case, clock)?;
-            let mut filters = Vec::new();
-            for (spec, exclude) in filter
-                .iter()
-                .map(|s| (s, false))
-                .chain(exclude.iter().map(|s| (s, true)))
-            {
-                let (field, value) = spec
-                    .split_once('=')
-                    .with_context(|| format!("expected FIELD=VALUE, got {spec:?}"))?;
-                filters.push(FacetFilter {
-                    field: field.to_string(),
-                    value: value.to_string(),
-                    exclude,
-                });
-            }
+            let filters = cli::filters(&filter, &exclude)?;
             let request = SearchRequest {
-                query: query.join(" "),
-                from: from
-                    .as_deref()
-                    .map(sightline::time::parse_user_time)
-                    .transpose()?,
-                to: to
-                    .as_deref()
-                    .map(sightline::time::parse_user_time)
-                    .transpose()?,
-                filters,
-                order: if oldest_first {
-                    SortOrder::OldestFirst
-                } else {
-                    SortOrder::NewestFirst
-                },
                 offset,
                 limit,
-                ..SearchRequest::default()
+                ..cli::selection(
+                    &query,
+                    from.as_deref(),
+                    to.as_deref(),
+                    filters,
+                    oldest_first,
+                )?
             };
             let result = case.search(&request)?;
             if json {
@@ -266,6 +284,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 print_search(&mut out, &result);
                 emit(&out)?;
             }
+        }
+        Command::Export {
+            case,
+            out,
+            format,
+            columns,
+            from,
+            to,
+            newest_first,
+            filter,
+            exclude,
+            redact,
+            redact_key_file,
+            json,
+            query,
+        } => {
+            let filters = cli::filters(&filter, &exclude)?;
+            let request = cli::selection(
+                &query,
+                from.as_deref(),
+                to.as_deref(),
+                filters,
+                !newest_first,
+            )?;
+            cli::export::run(
+                cli::export::Args {
+                    case,
+                    out,
+                    format,
+                    columns,
+                    redact: redact || redact_key_file.is_some(),
+                    redact_key_file,
+                    request,
+                    json,
+                },
+                clock,
+            )?;
         }
         Command::Stats { case, json } => {
             let stats = Case::open(&case, clock)?.stats()?;

@@ -411,6 +411,30 @@ impl Case {
         })
     }
 
+    /// Every hit of `req` (its query, range and filters) in its order, rebuilt with the raw and
+    /// parsed record, for exports. Returns the number of hits; `f` is told the total first.
+    pub(crate) fn for_each_hit(
+        &self,
+        req: &SearchRequest,
+        cancel: &std::sync::atomic::AtomicBool,
+        f: &mut dyn FnMut(u64, &AuditEvent, &[u8], &serde_json::Value) -> Result<()>,
+    ) -> Result<u64> {
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let query = self.compile(req)?;
+        let docs = self.listing(&searcher, &query, req)?;
+        let total = docs.len() as u64;
+        for (i, addr) in docs.iter().enumerate() {
+            if i % 1024 == 0 && cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            let doc: TantivyDocument = searcher.doc(*addr)?;
+            let (event, raw, record) = self.rebuild(&doc)?;
+            f(total, &event, &raw, &record)?;
+        }
+        Ok(total)
+    }
+
     fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<AuditEvent> {
         let doc: TantivyDocument = searcher.doc(addr)?;
         Ok(self.rebuild(&doc)?.0)

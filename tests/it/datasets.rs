@@ -266,7 +266,10 @@ fn verify_on_the_whole_development_set_raises_only_the_known_critical_findings()
         .filter(|f| f.severity == sightline::integrity::Severity::Critical)
         .map(|f| {
             let file = f.file.as_deref().unwrap_or("");
-            (file.rsplit('/').next().unwrap_or(file).to_string(), f.kind.as_str())
+            (
+                file.rsplit('/').next().unwrap_or(file).to_string(),
+                f.kind.as_str(),
+            )
         })
         .collect();
     critical.sort();
@@ -274,13 +277,25 @@ fn verify_on_the_whole_development_set_raises_only_the_known_critical_findings()
     let expected: Vec<(String, &str)> = [
         ("Application_no_crc32.evtx", "checksum_error"),
         ("ID104-1102-Event_log_cleared.evtx", "log_cleared"),
-        ("ID4688-5447-4950-Firewall_disabled_command_.evtx", "log_cleared"),
-        ("ID4688_4648_4624-Runas_execution_with_different_user.evtx", "log_cleared"),
+        (
+            "ID4688-5447-4950-Firewall_disabled_command_.evtx",
+            "log_cleared",
+        ),
+        (
+            "ID4688_4648_4624-Runas_execution_with_different_user.evtx",
+            "log_cleared",
+        ),
         ("ID472_4728_Hidden_user_creation.evtx", "log_cleared"),
         ("ID5145-4624-DonPAPI_full_extraction.evtx", "log_cleared"),
-        ("aws.defense-evasion.cloudtrail-delete.json", "audit_disabled"),
+        (
+            "aws.defense-evasion.cloudtrail-delete.json",
+            "audit_disabled",
+        ),
         ("aws.defense-evasion.cloudtrail-stop.json", "audit_disabled"),
-        ("cmd_sam_copy_esentutl_2020-10-1900290001.json", "log_cleared"),
+        (
+            "cmd_sam_copy_esentutl_2020-10-1900290001.json",
+            "log_cleared",
+        ),
         ("sample-with-zero-data-size-event.evtx", "checksum_error"),
         ("sample_with_a_bad_chunk_magic.evtx", "checksum_error"),
     ]

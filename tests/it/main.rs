@@ -5,6 +5,7 @@ mod case_dir;
 mod cli;
 mod datasets;
 mod digests;
+mod export;
 mod fixtures;
 mod formats;
 mod integrity;

@@ -1,0 +1,111 @@
+//! `sightline export`: the selection as CSV or JSON lines with a manifest beside it.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use sightline::export::{ExportFormat, ExportOptions, ExportProgress};
+use sightline::search::SearchRequest;
+use sightline::Case;
+
+pub struct Args {
+    pub case: PathBuf,
+    pub out: PathBuf,
+    pub format: String,
+    pub columns: Option<String>,
+    pub redact: bool,
+    pub redact_key_file: Option<PathBuf>,
+    pub request: SearchRequest,
+    pub json: bool,
+}
+
+fn bar(json: bool) -> ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} rows {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn key(redact: bool, file: Option<&Path>) -> Result<Option<Vec<u8>>> {
+    match (redact, file) {
+        (_, Some(path)) => {
+            let key = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            if key.len() < 16 {
+                bail!(
+                    "the redaction key in {} is shorter than 16 bytes",
+                    path.display()
+                );
+            }
+            Ok(Some(key))
+        }
+        (true, None) => Ok(Some(
+            sightline::export::redact::random_key().map_err(anyhow::Error::msg)?,
+        )),
+        (false, None) => Ok(None),
+    }
+}
+
+pub fn run(args: Args, clock: std::sync::Arc<sightline::SystemClock>) -> Result<()> {
+    let format = match args.format.as_str() {
+        "csv" => ExportFormat::Csv,
+        "jsonl" => ExportFormat::Jsonl,
+        other => bail!("--format is csv or jsonl, not {other:?}"),
+    };
+    if !args.case.join("case.sqlite").is_file() {
+        bail!(
+            "{} is not a case folder (it has no case.sqlite)",
+            args.case.display()
+        );
+    }
+    // Writable when possible, so the export is recorded in the case journal.
+    let case = Case::open_or_create(&args.case, clock.clone())
+        .or_else(|_| Case::open(&args.case, clock))?;
+    let options = ExportOptions {
+        request: args.request,
+        format,
+        columns: args
+            .columns
+            .map(|c| c.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
+        redact_key: key(args.redact, args.redact_key_file.as_deref())?,
+    };
+    let bar = bar(args.json);
+    let manifest = case.export(
+        &args.out,
+        &options,
+        &|p: &ExportProgress| {
+            bar.set_length(p.rows_total);
+            bar.set_position(p.rows_done);
+        },
+        &AtomicBool::new(false),
+    );
+    bar.finish_and_clear();
+    let manifest = manifest?;
+    if args.json {
+        println!("{}", serde_json::to_string(&manifest)?);
+    } else {
+        println!(
+            "exported {} rows from {} source files to {} (SHA-256 {}){}",
+            manifest.rows,
+            manifest.sources.len(),
+            args.out.display(),
+            manifest.sha256,
+            if manifest.redaction.is_some() {
+                ", redacted"
+            } else {
+                ""
+            }
+        );
+        let mut name = args.out.file_name().unwrap_or_default().to_os_string();
+        name.push(".manifest.json");
+        println!("manifest: {}", args.out.with_file_name(name).display());
+    }
+    Ok(())
+}
