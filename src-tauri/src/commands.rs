@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use sightline::case::journal::JournalCheck;
+use sightline::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
 use sightline::import::ImportProgress;
 use sightline::integrity::{IntegrityReport, VerifyOptions, VerifyProgress};
 use sightline::search::{EventDetail, SearchRequest, SearchResult};
@@ -125,6 +126,54 @@ pub async fn verify_case(
             &state.cancel,
         )?;
         Ok(report)
+    })
+    .await
+}
+
+/// Column names an export offers, in default order.
+#[tauri::command]
+pub fn export_columns() -> Vec<String> {
+    sightline::export::columns::names()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Exports the selection `request` describes to `out` with its manifest beside it.
+#[tauri::command]
+pub async fn export_events(
+    app: AppHandle,
+    out: String,
+    request: SearchRequest,
+    format: ExportFormat,
+    columns: Vec<String>,
+    redact: bool,
+    progress: Channel<ExportProgress>,
+) -> AppResult<ExportManifest> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let case = state.current()?;
+        state.cancel.store(false, Ordering::Relaxed);
+        let redact_key = if redact {
+            Some(sightline::export::redact::random_key().map_err(|e| AppError::new("internal", e))?)
+        } else {
+            None
+        };
+        let options = ExportOptions {
+            request,
+            format,
+            columns,
+            redact_key,
+        };
+        let manifest = case.export(
+            &PathBuf::from(out),
+            &options,
+            &|p| {
+                let _ = progress.send(p.clone());
+            },
+            &state.cancel,
+        )?;
+        Ok(manifest)
     })
     .await
 }

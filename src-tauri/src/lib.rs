@@ -38,6 +38,8 @@ pub fn run() {
             commands::verify_case,
             commands::last_integrity,
             commands::case_journal,
+            commands::export_columns,
+            commands::export_events,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -4,7 +4,7 @@
 
 import { spawn, execFileSync, spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -300,4 +300,50 @@ async function walk() {
   await driver.actions().doubleClick(await $("[data-testid=row]")).perform();
   await driver.wait(async () => /signature verified/.test(await text("[data-testid=digest-badge]").catch(() => "")), 10_000);
   await shot("14-digest-badge");
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+
+  // Export the digest user's events as evidence and check the file against the engine.
+  await runQuery("actor:digest-user");
+  await totalBecomes(6);
+  await (await $("[data-testid=open-export]")).click();
+  const evidence = join(work, "evidence.csv");
+  await typeInto("[data-testid=export-path]", evidence);
+  await shot("15-export");
+  await (await $("[data-testid=start-export]")).click();
+  const exported = await driver.wait(until.elementLocated(By.css("[data-testid=export-summary]")), 30_000);
+  assert.match(await exported.getText(), /Exported 6 rows from 2 source files/);
+  const csv = readFileSync(evidence, "utf8");
+  const manifest = JSON.parse(readFileSync(`${evidence}.manifest.json`, "utf8"));
+  assert.equal(manifest.sha256, sha256(csv));
+  assert.equal(await text("[data-testid=export-sha]"), manifest.sha256);
+  assert.equal(manifest.query, "actor:digest-user");
+  const rows = parseCsv(csv);
+  assert.equal(rows.length, 7, "a header and six rows");
+  const header = rows[0];
+  const ids = rows.slice(1).map((r) => r[header.indexOf("event_id")]).sort();
+  const engineIds = sightline("search", "--case", demoCase, "--limit", "10", "actor:digest-user").events.map((e) => e.id).sort();
+  assert.deepEqual(ids, engineIds);
+  await shot("16-export-done");
+  await (await $("[data-testid=close-export]")).click();
+}
+
+/** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\r" && text[i + 1] === "\n") { row.push(cell); rows.push(row); row = []; cell = ""; i++; }
+    else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows;
 }

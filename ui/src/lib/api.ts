@@ -3,11 +3,14 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { open as openDialog } from "@tauri-apps/plugin-dialog";
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 
 import type { AppError } from "./bindings/AppError";
 import type { CaseInfo } from "./bindings/CaseInfo";
 import type { EventDetail } from "./bindings/EventDetail";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { ExportManifest } from "./bindings/ExportManifest";
+import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
@@ -43,6 +46,19 @@ export const queryFields = () => call<string[]>("query_fields");
 export const cancelWork = () => call<void>("cancel_work");
 export const lastIntegrity = () => call<IntegrityReport | null>("last_integrity");
 export const caseJournal = () => call<JournalCheck>("case_journal");
+export const exportColumns = () => call<string[]>("export_columns");
+
+/** Exports the selection to `out` (a manifest is written beside it). */
+export function exportEvents(out: string, request: SearchRequest, format: ExportFormat, columns: string[], redact: boolean, onProgress: (p: ExportProgress) => void): Promise<ExportManifest> {
+  const progress = new Channel<ExportProgress>();
+  progress.onmessage = onProgress;
+  return call<ExportManifest>("export_events", { out, request, format, columns, redact, progress });
+}
+
+/** The native save dialog; null when cancelled. */
+export async function pickSavePath(defaultPath: string): Promise<string | null> {
+  return saveDialog({ defaultPath });
+}
 
 /** Runs every integrity check; `publicKeys` is a path to `aws cloudtrail list-public-keys` output. */
 export function verifyCase(onProgress: (p: VerifyProgress) => void, publicKeys: string | null = null): Promise<IntegrityReport> {
