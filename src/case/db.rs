@@ -58,6 +58,23 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_run ON findings(run_id);
 "#,
+    r#"
+-- What investigators add to events (by event id, with its index sequence key for search).
+CREATE TABLE tags (name TEXT PRIMARY KEY COLLATE NOCASE, color TEXT NOT NULL);
+CREATE TABLE event_tags (
+    event_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    tag TEXT NOT NULL REFERENCES tags(name),
+    PRIMARY KEY (event_id, tag)
+);
+CREATE INDEX event_tags_tag ON event_tags(tag);
+CREATE TABLE event_marks (
+    event_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    starred INTEGER NOT NULL DEFAULT 0,
+    note TEXT
+);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -4,6 +4,7 @@
 
 pub mod db;
 pub mod journal;
+pub mod marks;
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};

@@ -11,6 +11,7 @@ pub(crate) struct Row<'a> {
     pub event: &'a AuditEvent,
     pub record: &'a Value,
     pub record_sha256: String,
+    pub marks: Option<crate::case::marks::Marks>,
 }
 
 type Get = fn(&Row) -> Option<String>;
@@ -25,7 +26,7 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// Normalized and provenance columns, in default order.
-pub(crate) const COLUMNS: [(&str, Get); 35] = [
+pub(crate) const COLUMNS: [(&str, Get); 38] = [
     ("event_id", |r| Some(r.event.id())),
     ("time", |r| {
         r.event.time.utc_nanos.map(crate::time::format_rfc3339)
@@ -71,6 +72,9 @@ pub(crate) const COLUMNS: [(&str, Get); 35] = [
         Some(r.event.provenance.ordinal.to_string())
     }),
     ("record_sha256", |r| Some(r.record_sha256.clone())),
+    ("tags", |r| r.marks.as_ref().map(|m| m.tags.join(" "))),
+    ("starred", |r| r.marks.as_ref().map(|m| m.starred.to_string())),
+    ("note", |r| r.marks.as_ref().and_then(|m| m.note.clone())),
 ];
 
 /// Prefix of original-field columns.

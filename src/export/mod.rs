@@ -264,6 +264,7 @@ impl Case {
         let mut sources: BTreeMap<String, ExportSource> = BTreeMap::new();
         let mut rows = 0u64;
         let io = |e: std::io::Error| Error::io(partial, e);
+        let marked = self.has_marks()?;
         self.for_each_hit(
             &options.request,
             cancel,
@@ -272,6 +273,11 @@ impl Case {
                     event,
                     record,
                     record_sha256: crate::bundle::sha256_hex(raw),
+                    marks: if marked {
+                        Some(self.marks(&event.id())?)
+                    } else {
+                        None
+                    },
                 };
                 match &mut sink {
                     Sink::Csv(w) => {

@@ -11,12 +11,15 @@ use tantivy::tokenizer::TokenStream;
 use tantivy::{Index, Term as TantivyTerm};
 
 use super::query::{Comparison, Node, Term, Value};
+use crate::case::marks::MarkQuery;
 use crate::error::{Error, Result};
+use std::collections::HashSet;
+use super::seqset::SeqSetQuery;
 use crate::event::{parse_event_id, sequence_key};
 use crate::index::{Fields, WORDS_TOKENIZER};
 
 /// Query field names with a normalized meaning; any other name is an original key path.
-pub const FIELD_NAMES: [&str; 18] = [
+pub const FIELD_NAMES: [&str; 21] = [
     "time",
     "actor",
     "action",
@@ -35,11 +38,18 @@ pub const FIELD_NAMES: [&str; 18] = [
     "file",
     "flag",
     "message",
+    "tag",
+    "is",
+    "has",
 ];
+
+/// Resolves a mark term (`tag:`, `is:`, `has:`) to the events' sequence keys.
+pub type MarkLookup<'a> = &'a dyn Fn(&MarkQuery) -> Result<HashSet<u64>>;
 
 pub struct Builder<'a> {
     pub index: &'a Index,
     pub fields: &'a Fields,
+    pub marks: MarkLookup<'a>,
 }
 
 fn error(position: usize, message: impl Into<String>) -> Error {
@@ -81,6 +91,7 @@ impl Builder<'_> {
         };
         let keyword_fields: &[Field] = match field {
             "time" => return self.time(t),
+            "tag" | "is" | "has" => return self.mark(field, t),
             "id" => return self.id(t),
             "message" => return self.words(f.all, &t.value, t.position),
             "actor" => &[f.actor, f.actor_any],
@@ -214,6 +225,28 @@ impl Builder<'_> {
             }
         };
         Ok(Box::new(RangeQuery::new(lo, hi)))
+    }
+
+    /// `tag:NAME`, `is:starred`, `is:marked`, `has:note`, `has:tag`: events the investigator
+    /// marked, looked up in the case database.
+    fn mark(&self, field: &str, t: &Term) -> Result<Box<dyn Query>> {
+        let (Value::Word(w) | Value::Phrase(w)) = &t.value else {
+            return Err(error(t.position, format!("{field}: takes a plain word")));
+        };
+        let q = match (field, w.to_lowercase().as_str()) {
+            ("tag", _) => MarkQuery::Tag(w.clone()),
+            ("is", "starred") => MarkQuery::Starred,
+            ("is", "marked") => MarkQuery::Marked,
+            ("has", "note") => MarkQuery::Noted,
+            ("has", "tag") => MarkQuery::Tagged,
+            _ => {
+                return Err(error(
+                    t.position,
+                    "use tag:NAME, is:starred, is:marked, has:note or has:tag",
+                ))
+            }
+        };
+        Ok(Box::new(SeqSetQuery::new((self.marks)(&q)?)))
     }
 
     fn id_term(&self, kind: &str, value: &str) -> Box<dyn Query> {

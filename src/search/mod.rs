@@ -7,6 +7,7 @@
 mod build;
 mod collect;
 mod listing;
+mod seqset;
 pub mod query;
 mod top;
 
@@ -119,6 +120,9 @@ pub struct EventRow {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub offset: u64,
     pub flags: Vec<String>,
+    /// Tags, star and note the investigator added, if any.
+    #[serde(default)]
+    pub marks: Option<crate::case::marks::Marks>,
 }
 
 impl From<&AuditEvent> for EventRow {
@@ -145,6 +149,7 @@ impl From<&AuditEvent> for EventRow {
             line: e.provenance.line,
             offset: e.provenance.offset,
             flags: e.flags.clone(),
+            marks: None,
         }
     }
 }
@@ -214,6 +219,8 @@ pub struct EventDetail {
     /// The record as parsed (CSV rows as objects keyed by column), for the field tree.
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub record: serde_json::Value,
+    /// Tags, star and note the investigator added.
+    pub marks: crate::case::marks::Marks,
 }
 
 /// Bucket widths the histogram chooses from, in seconds.
@@ -315,10 +322,17 @@ impl Case {
                 .map(|top| top.into_page(req.offset))
                 .unwrap_or_default()
         };
-        let events = page
+        let mut events: Vec<EventRow> = page
             .into_iter()
             .map(|addr| self.load(&searcher, addr).map(|e| EventRow::from(&e)))
             .collect::<Result<_>>()?;
+        if self.has_marks()? {
+            let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+            let mut marks = self.marks_of(&ids)?;
+            for e in &mut events {
+                e.marks = marks.remove(&e.id);
+            }
+        }
         let facets = FACETS
             .iter()
             .zip(counts.facets)
@@ -337,6 +351,12 @@ impl Case {
                 }
             })
             .collect();
+        let mut facets: Vec<Facet> = facets;
+        if req.facet_limit > 0 {
+            if let Some(tags) = self.tag_facet(&searcher, query.as_ref(), req.facet_limit)? {
+                facets.push(tags);
+            }
+        }
         let histogram = Histogram {
             bucket_seconds: layout.map_or(0.0, |l| l.width as f64 / 1e9),
             untimed: counts.untimed,
@@ -403,12 +423,50 @@ impl Case {
         let doc: TantivyDocument = searcher.doc(*addr)?;
         let (event, raw, record) = self.rebuild(&doc)?;
         Ok(EventDetail {
+            marks: self.marks(id)?,
             record,
             row: EventRow::from(&event),
             event,
             raw_sha256: crate::bundle::sha256_hex(&raw),
             raw: String::from_utf8_lossy(&raw).into_owned(),
         })
+    }
+
+    /// Hits per tag, when the case has tags: marks live in the database, so each tag's events
+    /// are intersected with the query (one column pass per tag).
+    fn tag_facet(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        limit: usize,
+    ) -> Result<Option<Facet>> {
+        let tags = self.tags()?;
+        if tags.is_empty() {
+            return Ok(None);
+        }
+        let mut values = Vec::new();
+        for tag in &tags {
+            let seqs = self.marked(&crate::case::marks::MarkQuery::Tag(tag.name.clone()))?;
+            let both = BooleanQuery::new(vec![
+                (Occur::Must, query.box_clone()),
+                (Occur::Must, Box::new(seqset::SeqSetQuery::new(seqs))),
+            ]);
+            let count = searcher.search(&both, &tantivy::collector::Count)? as u64;
+            if count > 0 {
+                values.push(FacetValue {
+                    value: tag.name.clone(),
+                    count,
+                });
+            }
+        }
+        values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        let distinct = values.len() as u64;
+        values.truncate(limit);
+        Ok(Some(Facet {
+            field: "tag".to_string(),
+            values,
+            distinct,
+        }))
     }
 
     /// Every hit of `req` (its query, range and filters) in its order, rebuilt with the raw and
@@ -481,6 +539,7 @@ impl Case {
             let builder = build::Builder {
                 index: &self.index,
                 fields: &self.fields,
+                marks: &|q| self.marked(q),
             };
             clauses.push((Occur::Must, builder.build(&node)?));
         }
@@ -496,6 +555,16 @@ impl Case {
             ));
         }
         for filter in &req.filters {
+            let occur = if filter.exclude {
+                Occur::MustNot
+            } else {
+                Occur::Must
+            };
+            if filter.field == "tag" {
+                let seqs = self.marked(&crate::case::marks::MarkQuery::Tag(filter.value.clone()))?;
+                clauses.push((occur, Box::new(seqset::SeqSetQuery::new(seqs))));
+                continue;
+            }
             if !FACETS.contains(&filter.field.as_str()) {
                 return Err(Error::Invalid(format!(
                     "cannot filter on {:?}; facets are {}",
@@ -505,11 +574,6 @@ impl Case {
             }
             let field = self.index.schema().get_field(&filter.field)?;
             let term = Term::from_field_text(field, &filter.value.to_lowercase());
-            let occur = if filter.exclude {
-                Occur::MustNot
-            } else {
-                Occur::Must
-            };
             clauses.push((
                 occur,
                 Box::new(TermQuery::new(term, IndexRecordOption::Basic)),

@@ -9,5 +9,6 @@ mod export;
 mod fixtures;
 mod formats;
 mod integrity;
+mod marks;
 mod search;
 mod support;

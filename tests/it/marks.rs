@@ -1,0 +1,110 @@
+//! Tags, stars and notes: stored in the case, searchable, facetable, exported, journaled.
+
+use std::sync::atomic::AtomicBool;
+
+use sightline::export::ExportOptions;
+use sightline::search::{FacetFilter, SearchRequest};
+
+use crate::support::{fixtures, import, new_case, search};
+
+#[test]
+fn marks_are_kept_searched_counted_exported_and_journaled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(&case, &[fixtures().join("cloudtrail")]);
+    let failures = search(&case, "outcome:failure");
+    assert!(failures.total >= 3);
+    let ids: Vec<String> = failures.events.iter().take(3).map(|e| e.id.clone()).collect();
+
+    case.set_tag(&ids[0], "exfil", true).expect("tag");
+    case.set_tag(&ids[1], "exfil", true).expect("tag");
+    case.set_tag(&ids[1], "triage", true).expect("tag");
+    case.set_star(&ids[2], true).expect("star");
+    let marks = case
+        .set_note(&ids[2], "**Why**: same key as the `=HYPERLINK` row")
+        .expect("note");
+    assert!(marks.starred);
+    assert_eq!(marks.note.as_deref(), Some("**Why**: same key as the `=HYPERLINK` row"));
+
+    let ids_of = |q: &str| {
+        let mut v: Vec<String> = search(&case, q).events.into_iter().map(|e| e.id).collect();
+        v.sort();
+        v
+    };
+    let mut tagged = vec![ids[0].clone(), ids[1].clone()];
+    tagged.sort();
+    assert_eq!(ids_of("tag:exfil"), tagged);
+    assert_eq!(ids_of("tag:EXFIL"), tagged, "tags match case-insensitively");
+    assert_eq!(ids_of("tag:triage"), vec![ids[1].clone()]);
+    assert_eq!(ids_of("is:starred"), vec![ids[2].clone()]);
+    assert_eq!(ids_of("has:note"), vec![ids[2].clone()]);
+    assert_eq!(ids_of("is:marked").len(), 3);
+    assert_eq!(ids_of("has:tag").len(), 2);
+    assert_eq!(search(&case, "-tag:exfil").total, search(&case, "").total - 2);
+    assert!(case.search(&SearchRequest { query: "is:purple".into(), ..SearchRequest::default() }).is_err());
+
+    // A tag is a facet and a filter like the others.
+    let all = case
+        .search(&SearchRequest {
+            facet_limit: 10,
+            ..SearchRequest::default()
+        })
+        .expect("search");
+    let facet = all.facets.iter().find(|f| f.field == "tag").expect("tag facet");
+    let counts: Vec<(&str, u64)> = facet.values.iter().map(|v| (v.value.as_str(), v.count)).collect();
+    assert_eq!(counts, vec![("exfil", 2), ("triage", 1)]);
+    let filtered = case
+        .search(&SearchRequest {
+            filters: vec![FacetFilter {
+                field: "tag".into(),
+                value: "exfil".into(),
+                exclude: false,
+            }],
+            limit: 10,
+            ..SearchRequest::default()
+        })
+        .expect("search");
+    assert_eq!(filtered.total, 2);
+    assert!(filtered.events.iter().all(|e| e.marks.as_ref().is_some_and(|m| m.tags.contains(&"exfil".to_string()))));
+    assert_eq!(case.event(&ids[1]).expect("event").marks.tags, vec!["exfil", "triage"]);
+    let tags = case.tags().expect("tags");
+    assert_eq!(tags.iter().map(|t| (t.name.as_str(), t.events)).collect::<Vec<_>>(), vec![("exfil", 2), ("triage", 1)]);
+    assert!(tags.iter().all(|t| t.color.starts_with('#')));
+
+    // Exported with the events.
+    let out = dir.path().join("marked.csv");
+    case.export(
+        &out,
+        &ExportOptions {
+            request: SearchRequest { query: "is:marked".into(), ..SearchRequest::default() },
+            columns: vec!["event_id".into(), "tags".into(), "starred".into(), "note".into()],
+            ..ExportOptions::default()
+        },
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("export");
+    let text = std::fs::read_to_string(&out).expect("read");
+    assert!(text.contains(&format!("{},exfil triage,false,", ids[1])), "{text}");
+    assert!(text.contains("**Why**: same key as the `=HYPERLINK` row"));
+
+    // Removing works, bad input is refused, every change is journaled.
+    case.set_tag(&ids[0], "exfil", false).expect("untag");
+    assert_eq!(search(&case, "tag:exfil").total, 1);
+    assert!(case.set_tag(&ids[0], "two words", true).is_err());
+    assert!(case.set_tag("999-0", "x", true).is_err(), "no such event");
+    case.set_note(&ids[2], "").expect("clear note");
+    assert_eq!(search(&case, "has:note").total, 0);
+    let actions: Vec<String> = case
+        .journal()
+        .expect("journal")
+        .entries
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions[1..],
+        ["tag", "tag", "tag", "star", "note", "export", "untag", "note"].map(String::from)
+    );
+    assert!(case.journal().expect("journal").first_bad.is_none());
+}
