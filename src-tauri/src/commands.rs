@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use sightline::case::journal::JournalCheck;
+use sightline::case::marks::{Marks, Tag};
 use sightline::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
 use sightline::import::ImportProgress;
 use sightline::integrity::{IntegrityReport, VerifyOptions, VerifyProgress};
@@ -128,6 +129,29 @@ pub async fn verify_case(
         Ok(report)
     })
     .await
+}
+
+/// Adds (`on`) or removes a tag on an event; returns the event's marks.
+#[tauri::command]
+pub async fn set_tag(app: AppHandle, id: String, tag: String, on: bool) -> AppResult<Marks> {
+    blocking(move || Ok(app.state::<AppState>().current()?.set_tag(&id, &tag, on)?)).await
+}
+
+#[tauri::command]
+pub async fn set_star(app: AppHandle, id: String, on: bool) -> AppResult<Marks> {
+    blocking(move || Ok(app.state::<AppState>().current()?.set_star(&id, on)?)).await
+}
+
+/// Sets an event's markdown note; empty text removes it.
+#[tauri::command]
+pub async fn set_note(app: AppHandle, id: String, note: String) -> AppResult<Marks> {
+    blocking(move || Ok(app.state::<AppState>().current()?.set_note(&id, &note)?)).await
+}
+
+/// Tags in use, with colours and counts.
+#[tauri::command]
+pub async fn case_tags(app: AppHandle) -> AppResult<Vec<Tag>> {
+    blocking(move || Ok(app.state::<AppState>().current()?.tags()?)).await
 }
 
 /// Column names an export offers, in default order.

@@ -39,6 +39,10 @@ pub fn run() {
             commands::last_integrity,
             commands::case_journal,
             commands::export_columns,
+            commands::set_tag,
+            commands::set_star,
+            commands::set_note,
+            commands::case_tags,
             commands::export_events,
         ])
         .run(tauri::generate_context!())

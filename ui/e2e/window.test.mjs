@@ -300,7 +300,23 @@ async function walk() {
   await driver.actions().doubleClick(await $("[data-testid=row]")).perform();
   await driver.wait(async () => /signature verified/.test(await text("[data-testid=digest-badge]").catch(() => "")), 10_000);
   await shot("14-digest-badge");
+
+  // Mark the event: a tag, a star and a note; the row shows them and search finds them.
+  const markedId = (await text("[data-testid=detail] header strong")).replace("Event ", "");
+  await (await $("[data-testid=tag-input]")).sendKeys("exfil", Key.ENTER);
+  await driver.wait(async () => (await text("[data-testid=marks]")).includes("exfil"), 5_000);
+  await (await $("[data-testid=star]")).click();
+  await driver.wait(async () => (await text("[data-testid=star]")) === "★", 5_000);
+  await (await $("[data-testid=note]")).sendKeys("Same session as the **DeleteTrail** call");
+  await (await $("[data-testid=save-note]")).click();
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=save-note]"))).length === 0, 5_000, "the note is saved");
+  await driver.wait(async () => /★\s*exfil/.test(await text("[data-testid=row]")), 5_000, "the row shows the marks");
+  await shot("15-marks");
   await driver.actions().sendKeys(Key.ESCAPE).perform();
+  await runQuery("tag:exfil");
+  await totalBecomes(1);
+  await runQuery("is:starred has:note");
+  await totalBecomes(1);
 
   // Export the digest user's events as evidence and check the file against the engine.
   await runQuery("actor:digest-user");
@@ -308,7 +324,7 @@ async function walk() {
   await (await $("[data-testid=open-export]")).click();
   const evidence = join(work, "evidence.csv");
   await typeInto("[data-testid=export-path]", evidence);
-  await shot("15-export");
+  await shot("16-export");
   await (await $("[data-testid=start-export]")).click();
   const exported = await driver.wait(until.elementLocated(By.css("[data-testid=export-summary]")), 30_000);
   assert.match(await exported.getText(), /Exported 6 rows from 2 source files/);
@@ -323,7 +339,11 @@ async function walk() {
   const ids = rows.slice(1).map((r) => r[header.indexOf("event_id")]).sort();
   const engineIds = sightline("search", "--case", demoCase, "--limit", "10", "actor:digest-user").events.map((e) => e.id).sort();
   assert.deepEqual(ids, engineIds);
-  await shot("16-export-done");
+  const marked = rows.find((r) => r[header.indexOf("event_id")] === markedId);
+  assert.equal(marked[header.indexOf("tags")], "exfil");
+  assert.equal(marked[header.indexOf("starred")], "true");
+  assert.equal(marked[header.indexOf("note")], "Same session as the **DeleteTrail** call");
+  await shot("17-export-done");
   await (await $("[data-testid=close-export]")).click();
 }
 

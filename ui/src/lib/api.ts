@@ -15,6 +15,8 @@ import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
 import type { JournalCheck } from "./bindings/JournalCheck";
+import type { Marks } from "./bindings/Marks";
+import type { Tag } from "./bindings/Tag";
 import type { VerifyProgress } from "./bindings/VerifyProgress";
 import type { RecentCase } from "./bindings/RecentCase";
 import type { SearchRequest } from "./bindings/SearchRequest";
@@ -47,6 +49,10 @@ export const cancelWork = () => call<void>("cancel_work");
 export const lastIntegrity = () => call<IntegrityReport | null>("last_integrity");
 export const caseJournal = () => call<JournalCheck>("case_journal");
 export const exportColumns = () => call<string[]>("export_columns");
+export const setTag = (id: string, tag: string, on: boolean) => call<Marks>("set_tag", { id, tag, on });
+export const setStar = (id: string, on: boolean) => call<Marks>("set_star", { id, on });
+export const setNote = (id: string, note: string) => call<Marks>("set_note", { id, note });
+export const caseTags = () => call<Tag[]>("case_tags");
 
 /** Exports the selection to `out` (a manifest is written beside it). */
 export function exportEvents(out: string, request: SearchRequest, format: ExportFormat, columns: string[], redact: boolean, onProgress: (p: ExportProgress) => void): Promise<ExportManifest> {
