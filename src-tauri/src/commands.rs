@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
+use sightline::case::actors::ActorProfile;
 use sightline::case::journal::JournalCheck;
 use sightline::case::marks::{Marks, Tag};
+use sightline::case::saved::SavedSearch;
 use sightline::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
 use sightline::import::ImportProgress;
 use sightline::integrity::{IntegrityReport, VerifyOptions, VerifyProgress};
@@ -152,6 +154,50 @@ pub async fn set_note(app: AppHandle, id: String, note: String) -> AppResult<Mar
 #[tauri::command]
 pub async fn case_tags(app: AppHandle) -> AppResult<Vec<Tag>> {
     blocking(move || Ok(app.state::<AppState>().current()?.tags()?)).await
+}
+
+#[tauri::command]
+pub async fn saved_searches(app: AppHandle) -> AppResult<Vec<SavedSearch>> {
+    blocking(move || Ok(app.state::<AppState>().current()?.saved_searches()?)).await
+}
+
+#[tauri::command]
+pub async fn save_search(app: AppHandle, search: SavedSearch) -> AppResult<()> {
+    blocking(move || Ok(app.state::<AppState>().current()?.save_search(&search)?)).await
+}
+
+#[tauri::command]
+pub async fn delete_saved_search(app: AppHandle, name: String) -> AppResult<()> {
+    blocking(move || Ok(app.state::<AppState>().current()?.delete_saved_search(&name)?)).await
+}
+
+/// Searches run in the window, newest first, from the case journal.
+#[tauri::command]
+pub async fn search_history(app: AppHandle) -> AppResult<Vec<SavedSearch>> {
+    blocking(move || Ok(app.state::<AppState>().current()?.search_history()?)).await
+}
+
+/// Where event `id` stands in the result of `request` (null: not in it).
+#[tauri::command]
+pub async fn event_position(app: AppHandle, request: SearchRequest, id: String) -> AppResult<Option<u64>> {
+    blocking(move || Ok(app.state::<AppState>().current()?.position(&request, &id)?)).await
+}
+
+/// The actor's page across sources and aliases.
+#[tauri::command]
+pub async fn actor_profile(app: AppHandle, actor: String) -> AppResult<ActorProfile> {
+    blocking(move || Ok(app.state::<AppState>().current()?.actor_profile(&actor)?)).await
+}
+
+/// Joins `alias` to `actor`; returns the group.
+#[tauri::command]
+pub async fn add_alias(app: AppHandle, actor: String, alias: String) -> AppResult<Vec<String>> {
+    blocking(move || Ok(app.state::<AppState>().current()?.add_alias(&actor, &alias)?)).await
+}
+
+#[tauri::command]
+pub async fn remove_alias(app: AppHandle, alias: String) -> AppResult<()> {
+    blocking(move || Ok(app.state::<AppState>().current()?.remove_alias(&alias)?)).await
 }
 
 /// Column names an export offers, in default order.

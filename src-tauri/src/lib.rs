@@ -43,6 +43,14 @@ pub fn run() {
             commands::set_star,
             commands::set_note,
             commands::case_tags,
+            commands::saved_searches,
+            commands::save_search,
+            commands::delete_saved_search,
+            commands::search_history,
+            commands::event_position,
+            commands::actor_profile,
+            commands::add_alias,
+            commands::remove_alias,
             commands::export_events,
         ])
         .run(tauri::generate_context!())

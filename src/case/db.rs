@@ -75,6 +75,14 @@ CREATE TABLE event_marks (
     note TEXT
 );
 "#,
+    r#"
+CREATE TABLE saved_searches (name TEXT PRIMARY KEY, search TEXT NOT NULL);
+"#,
+    r#"
+-- Identities joined into one actor: every alias names its group's first name.
+CREATE TABLE actor_aliases (alias TEXT PRIMARY KEY, actor TEXT NOT NULL);
+CREATE INDEX actor_aliases_actor ON actor_aliases(actor);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -3,8 +3,10 @@
 //! Any number of processes may read a case; one at a time may write it. Writers hold `case.lock`.
 
 pub mod db;
+pub mod actors;
 pub mod journal;
 pub mod marks;
+pub mod saved;
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};
@@ -145,8 +147,13 @@ impl Case {
         if !db_path.is_file() || !dir.join(INDEX_DIR).join("meta.json").is_file() {
             return Err(Error::NotACase(dir.to_path_buf()));
         }
-        let conn = db::open(&db_path)?;
+        let mut conn = db::open(&db_path)?;
         check_version(dir, &conn)?;
+        // A case made by an older version and never opened for writing since lacks the newer
+        // (additive, transactional) tables that searches read; add them rather than fail.
+        if db::schema_version(&conn)? < db::SCHEMA_VERSION {
+            db::migrate(&mut conn)?;
+        }
         let id = db::meta(&conn, "case_id")?.unwrap_or_default();
         let (index, fields) = index::open_or_create(&dir.join(INDEX_DIR))?;
         Self::assemble(dir, conn, index, fields, clock, None, id)

@@ -28,6 +28,33 @@ pub struct Listing {
 }
 
 impl Case {
+    /// Where event `id` stands in `req`'s result (0 is the first row), or `None` when the
+    /// search does not find it: the window scrolls there to show an event among its neighbours.
+    pub fn position(&self, req: &SearchRequest, id: &str) -> Result<Option<u64>> {
+        let (file, ordinal) = crate::event::parse_event_id(id)
+            .ok_or_else(|| Error::EventNotFound(id.to_string()))?;
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let key = tantivy::Term::from_field_u64(
+            self.fields.seq,
+            crate::event::sequence_key(file, ordinal),
+        );
+        let exact = tantivy::query::RangeQuery::new(
+            std::ops::Bound::Included(key.clone()),
+            std::ops::Bound::Included(key),
+        );
+        let hits = searcher.search(
+            &exact,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
+        let Some((_, anchor)) = hits.first() else {
+            return Err(Error::EventNotFound(id.to_string()));
+        };
+        let query = self.compile(req)?;
+        let docs = self.listing(&searcher, query.as_ref(), req)?;
+        Ok(docs.iter().position(|a| a == anchor).map(|p| p as u64))
+    }
+
     /// The sorted hits of `req`'s query, from the cache when it holds them for this index state.
     pub(super) fn listing(
         &self,

@@ -108,3 +108,81 @@ fn marks_are_kept_searched_counted_exported_and_journaled() {
     );
     assert!(case.journal().expect("journal").first_bad.is_none());
 }
+
+#[test]
+fn saved_searches_history_and_the_position_of_an_event_among_its_neighbours() {
+    use sightline::case::saved::SavedSearch;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(&case, &[fixtures().join("cloudtrail")]);
+
+    let saved = SavedSearch {
+        name: "failed IAM".into(),
+        query: "outcome:failure service:iam*".into(),
+        filters: vec![FacetFilter { field: "format".into(), value: "cloudtrail".into(), exclude: false }],
+        columns: vec!["time".into(), "actor".into()],
+        ..SavedSearch::default()
+    };
+    case.save_search(&saved).expect("save");
+    case.save_search(&SavedSearch { name: "all".into(), ..SavedSearch::default() }).expect("save");
+    let list = case.saved_searches().expect("list");
+    assert_eq!(list.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), vec!["all", "failed IAM"]);
+    assert_eq!(list[1].query, saved.query);
+    assert_eq!(list[1].filters, saved.filters);
+    assert_eq!(list[1].columns, saved.columns);
+    case.delete_saved_search("all").expect("delete");
+    assert_eq!(case.saved_searches().expect("list").len(), 1);
+    assert!(case.save_search(&SavedSearch::default()).is_err(), "a name is needed");
+
+    // History: the searches people ran, newest first, each once.
+    for q in ["actor:alice", "outcome:failure", "actor:alice"] {
+        let req = SearchRequest { query: q.into(), ..SearchRequest::default() };
+        let total = case.search(&req).expect("search").total;
+        case.journal_search(&req, total).expect("journal");
+    }
+    let history = case.search_history().expect("history");
+    assert_eq!(history.iter().map(|s| s.query.as_str()).collect::<Vec<_>>(), vec!["actor:alice", "outcome:failure"]);
+
+    // Position: where an event stands in a result, for "events around this one".
+    let all = search(&case, "");
+    let newest_first = SearchRequest::default();
+    for (i, e) in all.events.iter().enumerate().step_by(17) {
+        assert_eq!(case.position(&newest_first, &e.id).expect("position"), Some(i as u64));
+    }
+    let failures = SearchRequest { query: "outcome:failure".into(), ..SearchRequest::default() };
+    let success = search(&case, "outcome:success").events[0].id.clone();
+    assert_eq!(case.position(&failures, &success).expect("position"), None, "not in that result");
+    assert!(case.position(&newest_first, "999-0").is_err());
+}
+
+#[test]
+fn an_actor_page_joins_aliases_and_counts_across_sources() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(&case, &[fixtures().join("cloudtrail"), fixtures().join("formats/okta")]);
+    let facets = case
+        .search(&SearchRequest { facet_limit: 20, ..SearchRequest::default() })
+        .expect("search")
+        .facets;
+    let actors = &facets.iter().find(|f| f.field == "actor").expect("actor facet").values;
+    let (a, b) = (&actors[0], &actors[1]);
+    let profile = case.actor_profile(&a.value).expect("profile");
+    assert_eq!(profile.events, a.count);
+    assert_eq!(profile.identities, vec![a.value.clone()]);
+    assert_eq!(profile.actions.iter().map(|v| v.count).sum::<u64>() >= profile.events.min(1), true);
+    assert_eq!(
+        profile.failures,
+        search(&case, &format!("actor:\"{}\" outcome:failure", a.value)).total
+    );
+    assert!(profile.first_seen <= profile.last_seen);
+
+    let group = case.add_alias(&a.value, &b.value).expect("alias");
+    assert_eq!(group.len(), 2);
+    let joined = case.actor_profile(&b.value).expect("profile by the alias");
+    assert_eq!(joined.events, a.count + b.count, "both identities, from either name");
+    assert_eq!(joined.identities, group);
+    case.remove_alias(&b.value).expect("unalias");
+    assert_eq!(case.actor_profile(&a.value).expect("profile").events, a.count);
+    let actions: Vec<String> = case.journal().expect("journal").entries.into_iter().map(|e| e.action).collect();
+    assert!(actions.ends_with(&["alias".to_string(), "unalias".to_string()]));
+}

@@ -312,7 +312,56 @@ async function walk() {
   await driver.wait(async () => (await driver.findElements(By.css("[data-testid=save-note]"))).length === 0, 5_000, "the note is saved");
   await driver.wait(async () => /★\s*exfil/.test(await text("[data-testid=row]")), 5_000, "the row shows the marks");
   await shot("15-marks");
+
+  // Events around this one: every event within a minute, landing on it, outlined.
+  await (await $("[data-testid=around-60]")).click();
+  const aroundTotal = engineTotal("", ["--from", "2025-10-21T01:11:00Z", "--to", "2025-10-21T01:13:00.000000001Z"]);
+  await totalBecomes(aroundTotal);
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=row].anchor"))).length === 1, 10_000, "the anchor row is outlined");
+  assert.match(await (await $("[data-testid=row].anchor")).getText(), /exfil/);
+  await shot("16-around");
   await driver.actions().sendKeys(Key.ESCAPE).perform();
+  await (await $("[data-testid=reset-range]")).click();
+
+  // Same request, beside the list: the list stays as it was.
+  const withRequest = sightline("search", "--case", demoCase, "--limit", "500", "--oldest-first", "format:cloudtrail").events.find((e) => e.request);
+  await runQuery(`id:${withRequest.id}`);
+  await totalBecomes(1);
+  await driver.actions().doubleClick(await $("[data-testid=row]")).perform();
+  await (await $("[data-testid=same-request]")).click();
+  const sameRequest = engineTotal(`request:"${withRequest.request}"`);
+  await driver.wait(async () => (await text("[data-testid=related-total]")).startsWith(`${sameRequest} events`), 10_000);
+  assert.equal(await number("[data-testid=total]"), 1, "the original list is kept");
+  await shot("17-same-request");
+
+  // The actor's page: counts across sources, joined with an alias.
+  const actorName = withRequest.actor.name ?? withRequest.actor.id;
+  await (await $("[data-testid=actor-page]")).click();
+  await $("[data-testid=actor-facts]");
+  const actorTotal = engineTotal(`actor:"${actorName}"`);
+  await driver.wait(async () => (await text("[data-testid=actor-show]")) === `Show ${actorTotal.toLocaleString("en-US")} events`, 10_000);
+  await (await $("[data-testid=alias-input]")).sendKeys("digest-user", Key.ENTER);
+  const joinedTotal = actorTotal + engineTotal("actor:digest-user");
+  await driver.wait(async () => (await text("[data-testid=actor-show]")) === `Show ${joinedTotal.toLocaleString("en-US")} events`, 10_000, "the alias's events join the page");
+  await shot("18-actor-page");
+  await (await $("[data-testid=actor-show]")).click();
+  await totalBecomes(joinedTotal);
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+
+  // Saved searches and history.
+  await runQuery("actor:digest-user");
+  await totalBecomes(6);
+  await (await $("[data-testid=searches]")).click();
+  await (await $("[data-testid=save-name]")).sendKeys("digest user", Key.ENTER);
+  await driver.wait(async () => /digest user/.test(await text("[data-testid=searches-menu]")), 5_000);
+  assert.match(await text("[data-testid=searches-menu]"), /Recent[\s\S]*actor:digest-user/);
+  await shot("19-searches");
+  await (await $("[data-testid=searches]")).click();
+  await runQuery("");
+  await (await $("[data-testid=searches]")).click();
+  await (await $("[data-testid=saved-search]")).click();
+  await totalBecomes(6);
+  assert.equal(await (await $("[data-testid=query]")).getAttribute("value"), "actor:digest-user");
   await runQuery("tag:exfil");
   await totalBecomes(1);
   await runQuery("is:starred has:note");
@@ -324,7 +373,7 @@ async function walk() {
   await (await $("[data-testid=open-export]")).click();
   const evidence = join(work, "evidence.csv");
   await typeInto("[data-testid=export-path]", evidence);
-  await shot("16-export");
+  await shot("20-export");
   await (await $("[data-testid=start-export]")).click();
   const exported = await driver.wait(until.elementLocated(By.css("[data-testid=export-summary]")), 30_000);
   assert.match(await exported.getText(), /Exported 6 rows from 2 source files/);
@@ -343,7 +392,7 @@ async function walk() {
   assert.equal(marked[header.indexOf("tags")], "exfil");
   assert.equal(marked[header.indexOf("starred")], "true");
   assert.equal(marked[header.indexOf("note")], "Same session as the **DeleteTrail** call");
-  await shot("17-export-done");
+  await shot("21-export-done");
   await (await $("[data-testid=close-export]")).click();
 }
 

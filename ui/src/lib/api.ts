@@ -5,6 +5,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 
+import type { ActorProfile } from "./bindings/ActorProfile";
 import type { AppError } from "./bindings/AppError";
 import type { CaseInfo } from "./bindings/CaseInfo";
 import type { EventDetail } from "./bindings/EventDetail";
@@ -19,6 +20,7 @@ import type { Marks } from "./bindings/Marks";
 import type { Tag } from "./bindings/Tag";
 import type { VerifyProgress } from "./bindings/VerifyProgress";
 import type { RecentCase } from "./bindings/RecentCase";
+import type { SavedSearch } from "./bindings/SavedSearch";
 import type { SearchRequest } from "./bindings/SearchRequest";
 import type { SearchResult } from "./bindings/SearchResult";
 
@@ -53,6 +55,14 @@ export const setTag = (id: string, tag: string, on: boolean) => call<Marks>("set
 export const setStar = (id: string, on: boolean) => call<Marks>("set_star", { id, on });
 export const setNote = (id: string, note: string) => call<Marks>("set_note", { id, note });
 export const caseTags = () => call<Tag[]>("case_tags");
+export const savedSearches = () => call<SavedSearch[]>("saved_searches");
+export const saveSearch = (search: SavedSearch) => call<void>("save_search", { search });
+export const deleteSavedSearch = (name: string) => call<void>("delete_saved_search", { name });
+export const searchHistory = () => call<SavedSearch[]>("search_history");
+export const actorProfile = (actor: string) => call<ActorProfile>("actor_profile", { actor });
+export const addAlias = (actor: string, alias: string) => call<string[]>("add_alias", { actor, alias });
+export const removeAlias = (alias: string) => call<void>("remove_alias", { alias });
+export const eventPosition = (request: SearchRequest, id: string) => call<number | null>("event_position", { request, id });
 
 /** Exports the selection to `out` (a manifest is written beside it). */
 export function exportEvents(out: string, request: SearchRequest, format: ExportFormat, columns: string[], redact: boolean, onProgress: (p: ExportProgress) => void): Promise<ExportManifest> {
