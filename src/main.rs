@@ -138,6 +138,23 @@ enum Command {
         json: bool,
         query: Vec<String>,
     },
+    /// Write an offline HTML incident report of the events a query selects: timeline, actors,
+    /// marked events with notes, the integrity verdict, the sources and their hashes.
+    Report {
+        #[arg(long)]
+        case: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_name = "FIELD=VALUE")]
+        filter: Vec<String>,
+        #[arg(long, value_name = "FIELD=VALUE")]
+        exclude: Vec<String>,
+        query: Vec<String>,
+    },
     /// Events per format and per file, and the time range covered.
     Stats {
         #[arg(long)]
@@ -321,6 +338,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
                 clock,
             )?;
+        }
+        Command::Report {
+            case,
+            out,
+            from,
+            to,
+            filter,
+            exclude,
+            query,
+        } => {
+            let filters = cli::filters(&filter, &exclude)?;
+            let request = cli::selection(&query, from.as_deref(), to.as_deref(), filters, true)?;
+            let opened =
+                Case::open_or_create(&case, clock.clone()).or_else(|_| Case::open(&case, clock))?;
+            let summary = opened.report(&out, &request)?;
+            println!(
+                "wrote {} ({} events, {} marked; SHA-256 {})",
+                out.display(),
+                summary.events,
+                summary.marked,
+                summary.sha256
+            );
         }
         Command::Stats { case, json } => {
             let stats = Case::open(&case, clock)?.stats()?;

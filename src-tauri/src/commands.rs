@@ -8,9 +8,11 @@ use sightline::case::actors::ActorProfile;
 use sightline::case::journal::JournalCheck;
 use sightline::case::marks::{Marks, Tag};
 use sightline::case::saved::SavedSearch;
+use sightline::export::report::ReportSummary;
 use sightline::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
 use sightline::import::ImportProgress;
 use sightline::integrity::{IntegrityReport, VerifyOptions, VerifyProgress};
+use sightline::search::stats::FieldStats;
 use sightline::search::{EventDetail, SearchRequest, SearchResult};
 use sightline::{ImportOptions, ImportReport};
 use tauri::ipc::Channel;
@@ -168,7 +170,13 @@ pub async fn save_search(app: AppHandle, search: SavedSearch) -> AppResult<()> {
 
 #[tauri::command]
 pub async fn delete_saved_search(app: AppHandle, name: String) -> AppResult<()> {
-    blocking(move || Ok(app.state::<AppState>().current()?.delete_saved_search(&name)?)).await
+    blocking(move || {
+        Ok(app
+            .state::<AppState>()
+            .current()?
+            .delete_saved_search(&name)?)
+    })
+    .await
 }
 
 /// Searches run in the window, newest first, from the case journal.
@@ -179,7 +187,11 @@ pub async fn search_history(app: AppHandle) -> AppResult<Vec<SavedSearch>> {
 
 /// Where event `id` stands in the result of `request` (null: not in it).
 #[tauri::command]
-pub async fn event_position(app: AppHandle, request: SearchRequest, id: String) -> AppResult<Option<u64>> {
+pub async fn event_position(
+    app: AppHandle,
+    request: SearchRequest,
+    id: String,
+) -> AppResult<Option<u64>> {
     blocking(move || Ok(app.state::<AppState>().current()?.position(&request, &id)?)).await
 }
 
@@ -192,12 +204,50 @@ pub async fn actor_profile(app: AppHandle, actor: String) -> AppResult<ActorProf
 /// Joins `alias` to `actor`; returns the group.
 #[tauri::command]
 pub async fn add_alias(app: AppHandle, actor: String, alias: String) -> AppResult<Vec<String>> {
-    blocking(move || Ok(app.state::<AppState>().current()?.add_alias(&actor, &alias)?)).await
+    blocking(move || {
+        Ok(app
+            .state::<AppState>()
+            .current()?
+            .add_alias(&actor, &alias)?)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn remove_alias(app: AppHandle, alias: String) -> AppResult<()> {
     blocking(move || Ok(app.state::<AppState>().current()?.remove_alias(&alias)?)).await
+}
+
+/// Top and rare values, distinct count and histogram of `field` over the search's events.
+#[tauri::command]
+pub async fn field_stats(
+    app: AppHandle,
+    request: SearchRequest,
+    field: String,
+) -> AppResult<FieldStats> {
+    blocking(move || {
+        Ok(app
+            .state::<AppState>()
+            .current()?
+            .field_stats(&request, &field)?)
+    })
+    .await
+}
+
+/// Writes the offline HTML incident report of the selection `request` describes.
+#[tauri::command]
+pub async fn write_report(
+    app: AppHandle,
+    out: String,
+    request: SearchRequest,
+) -> AppResult<ReportSummary> {
+    blocking(move || {
+        Ok(app
+            .state::<AppState>()
+            .current()?
+            .report(&PathBuf::from(out), &request)?)
+    })
+    .await
 }
 
 /// Column names an export offers, in default order.
@@ -225,7 +275,10 @@ pub async fn export_events(
         let case = state.current()?;
         state.cancel.store(false, Ordering::Relaxed);
         let redact_key = if redact {
-            Some(sightline::export::redact::random_key().map_err(|e| AppError::new("internal", e))?)
+            Some(
+                sightline::export::redact::random_key()
+                    .map_err(|e| AppError::new("internal", e))?,
+            )
         } else {
             None
         };

@@ -49,6 +49,8 @@ pub fn run() {
             commands::search_history,
             commands::event_position,
             commands::actor_profile,
+            commands::field_stats,
+            commands::write_report,
             commands::add_alias,
             commands::remove_alias,
             commands::export_events,

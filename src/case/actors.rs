@@ -69,7 +69,9 @@ impl Case {
         }
         let (actor, alias) = (actor.trim(), alias.trim());
         if actor.is_empty() || alias.is_empty() || actor == alias {
-            return Err(Error::Invalid("an alias joins two different, non-empty names".to_string()));
+            return Err(Error::Invalid(
+                "an alias joins two different, non-empty names".to_string(),
+            ));
         }
         let group = self.alias_group(actor)?;
         let canonical = group.first().cloned().unwrap_or_else(|| actor.to_string());
@@ -95,7 +97,10 @@ impl Case {
                 )?;
             }
         }
-        self.journal_append("alias", &serde_json::json!({ "actor": canonical, "alias": alias }))?;
+        self.journal_append(
+            "alias",
+            &serde_json::json!({ "actor": canonical, "alias": alias }),
+        )?;
         self.alias_group(&canonical)
     }
 
@@ -120,7 +125,11 @@ impl Case {
         let names = stmt
             .query_map([actor], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(if names.is_empty() { vec![actor.to_string()] } else { names })
+        Ok(if names.is_empty() {
+            vec![actor.to_string()]
+        } else {
+            names
+        })
     }
 
     /// The actor's page: its events across all sources and aliases.

@@ -156,7 +156,9 @@ impl Case {
             && color.starts_with('#')
             && color[1..].chars().all(|c| c.is_ascii_hexdigit());
         if !ok {
-            return Err(Error::Invalid(format!("a colour is #rrggbb, not {color:?}")));
+            return Err(Error::Invalid(format!(
+                "a colour is #rrggbb, not {color:?}"
+            )));
         }
         self.db().execute(
             "UPDATE tags SET color = ?2 WHERE name = ?1",
@@ -166,7 +168,10 @@ impl Case {
     }
 
     pub fn marks(&self, id: &str) -> Result<Marks> {
-        Ok(self.marks_of(&[id.to_string()])?.remove(id).unwrap_or_default())
+        Ok(self
+            .marks_of(&[id.to_string()])?
+            .remove(id)
+            .unwrap_or_default())
     }
 
     /// Marks of the given events (those without any are left out).
@@ -174,11 +179,12 @@ impl Case {
         let db = self.db();
         let mut out: BTreeMap<String, Marks> = BTreeMap::new();
         let mut star = db.prepare("SELECT starred, note FROM event_marks WHERE event_id = ?1")?;
-        let mut tags =
-            db.prepare("SELECT tag FROM event_tags WHERE event_id = ?1 ORDER BY tag")?;
+        let mut tags = db.prepare("SELECT tag FROM event_tags WHERE event_id = ?1 ORDER BY tag")?;
         for id in ids {
             let (starred, note) = star
-                .query_row([id], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, Option<String>>(1)?)))
+                .query_row([id], |r| {
+                    Ok((r.get::<_, bool>(0)?, r.get::<_, Option<String>>(1)?))
+                })
                 .optional()?
                 .unwrap_or((false, None));
             let names = tags
@@ -230,7 +236,10 @@ impl Case {
     pub(crate) fn marked(&self, q: &MarkQuery) -> Result<HashSet<u64>> {
         let db = self.db();
         let (sql, arg): (&str, Option<&str>) = match q {
-            MarkQuery::Tag(t) => ("SELECT seq FROM event_tags WHERE tag = ?1 COLLATE NOCASE", Some(t)),
+            MarkQuery::Tag(t) => (
+                "SELECT seq FROM event_tags WHERE tag = ?1 COLLATE NOCASE",
+                Some(t),
+            ),
             MarkQuery::Starred => ("SELECT seq FROM event_marks WHERE starred", None),
             MarkQuery::Noted => ("SELECT seq FROM event_marks WHERE note IS NOT NULL", None),
             MarkQuery::Tagged => ("SELECT seq FROM event_tags", None),
@@ -242,8 +251,12 @@ impl Case {
         };
         let mut stmt = db.prepare(sql)?;
         let rows = match arg {
-            Some(a) => stmt.query_map([a], |r| r.get::<_, i64>(0))?.collect::<Vec<_>>(),
-            None => stmt.query_map([], |r| r.get::<_, i64>(0))?.collect::<Vec<_>>(),
+            Some(a) => stmt
+                .query_map([a], |r| r.get::<_, i64>(0))?
+                .collect::<Vec<_>>(),
+            None => stmt
+                .query_map([], |r| r.get::<_, i64>(0))?
+                .collect::<Vec<_>>(),
         };
         rows.into_iter()
             .map(|r| r.map(|s| s as u64).map_err(Error::from))

@@ -2,8 +2,8 @@
 //!
 //! Any number of processes may read a case; one at a time may write it. Writers hold `case.lock`.
 
-pub mod db;
 pub mod actors;
+pub mod db;
 pub mod journal;
 pub mod marks;
 pub mod saved;

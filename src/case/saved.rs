@@ -41,7 +41,9 @@ impl Case {
         }
         let name = search.name.trim();
         if name.is_empty() || name.len() > 200 {
-            return Err(Error::Invalid("a saved search needs a name of 1 to 200 characters".to_string()));
+            return Err(Error::Invalid(
+                "a saved search needs a name of 1 to 200 characters".to_string(),
+            ));
         }
         let mut s = search.clone();
         s.name = name.to_string();
@@ -53,7 +55,10 @@ impl Case {
              ON CONFLICT(name) DO UPDATE SET search = excluded.search",
             params![s.name, json],
         )?;
-        self.journal_append("save_search", &serde_json::json!({ "name": s.name, "query": s.query }))?;
+        self.journal_append(
+            "save_search",
+            &serde_json::json!({ "name": s.name, "query": s.query }),
+        )?;
         Ok(())
     }
 
@@ -70,7 +75,8 @@ impl Case {
     /// Saved searches by name.
     pub fn saved_searches(&self) -> Result<Vec<SavedSearch>> {
         let db = self.db();
-        let mut stmt = db.prepare("SELECT search FROM saved_searches ORDER BY name COLLATE NOCASE")?;
+        let mut stmt =
+            db.prepare("SELECT search FROM saved_searches ORDER BY name COLLATE NOCASE")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
@@ -87,7 +93,12 @@ impl Case {
     pub fn search_history(&self) -> Result<Vec<SavedSearch>> {
         let journal = self.journal()?;
         let mut out: Vec<SavedSearch> = Vec::new();
-        for e in journal.entries.iter().rev().filter(|e| e.action == "search") {
+        for e in journal
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| e.action == "search")
+        {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&e.detail) else {
                 continue;
             };

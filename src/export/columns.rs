@@ -73,7 +73,9 @@ pub(crate) const COLUMNS: [(&str, Get); 38] = [
     }),
     ("record_sha256", |r| Some(r.record_sha256.clone())),
     ("tags", |r| r.marks.as_ref().map(|m| m.tags.join(" "))),
-    ("starred", |r| r.marks.as_ref().map(|m| m.starred.to_string())),
+    ("starred", |r| {
+        r.marks.as_ref().map(|m| m.starred.to_string())
+    }),
     ("note", |r| r.marks.as_ref().and_then(|m| m.note.clone())),
 ];
 

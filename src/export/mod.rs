@@ -9,6 +9,7 @@
 
 pub mod columns;
 pub mod redact;
+pub mod report;
 
 use std::collections::BTreeMap;
 use std::io::Write;

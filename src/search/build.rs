@@ -11,12 +11,12 @@ use tantivy::tokenizer::TokenStream;
 use tantivy::{Index, Term as TantivyTerm};
 
 use super::query::{Comparison, Node, Term, Value};
+use super::seqset::SeqSetQuery;
 use crate::case::marks::MarkQuery;
 use crate::error::{Error, Result};
-use std::collections::HashSet;
-use super::seqset::SeqSetQuery;
 use crate::event::{parse_event_id, sequence_key};
 use crate::index::{Fields, WORDS_TOKENIZER};
+use std::collections::HashSet;
 
 /// Query field names with a normalized meaning; any other name is an original key path.
 pub const FIELD_NAMES: [&str; 21] = [

@@ -31,8 +31,8 @@ impl Case {
     /// Where event `id` stands in `req`'s result (0 is the first row), or `None` when the
     /// search does not find it: the window scrolls there to show an event among its neighbours.
     pub fn position(&self, req: &SearchRequest, id: &str) -> Result<Option<u64>> {
-        let (file, ordinal) = crate::event::parse_event_id(id)
-            .ok_or_else(|| Error::EventNotFound(id.to_string()))?;
+        let (file, ordinal) =
+            crate::event::parse_event_id(id).ok_or_else(|| Error::EventNotFound(id.to_string()))?;
         self.reader.reload()?;
         let searcher = self.reader.searcher();
         let key = tantivy::Term::from_field_u64(

@@ -7,8 +7,9 @@
 mod build;
 mod collect;
 mod listing;
-mod seqset;
 pub mod query;
+mod seqset;
+pub mod stats;
 mod top;
 
 use std::ops::Bound;
@@ -561,7 +562,8 @@ impl Case {
                 Occur::Must
             };
             if filter.field == "tag" {
-                let seqs = self.marked(&crate::case::marks::MarkQuery::Tag(filter.value.clone()))?;
+                let seqs =
+                    self.marked(&crate::case::marks::MarkQuery::Tag(filter.value.clone()))?;
                 clauses.push((occur, Box::new(seqset::SeqSetQuery::new(seqs))));
                 continue;
             }

@@ -5,8 +5,10 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use tantivy::query::{
+    BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
+};
 use tantivy::BitSet;
-use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, Score, SegmentReader};
 
 #[derive(Debug, Clone)]

@@ -335,3 +335,60 @@ fn the_cli_exports_a_query_as_json_lines() {
         total
     );
 }
+
+#[test]
+fn the_html_report_is_self_contained_and_shows_hostile_text_as_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = case_with_samples(dir.path());
+    let hostile = search(&case, "\"alert(1)\"");
+    assert!(hostile.total >= 1, "the fixtures hold a <script> payload");
+    let id = &hostile.events[0].id;
+    case.set_tag(id, "xss", true).expect("tag");
+    case.set_note(id, "<img src=x onerror=alert(2)> looks injected")
+        .expect("note");
+    case.verify().expect("verify");
+    let out = dir.path().join("report.html");
+    let summary = case
+        .report(&out, &SearchRequest::default())
+        .expect("report");
+    let html = std::fs::read_to_string(&out).expect("read");
+    assert_eq!(summary.events, search(&case, "").total);
+    assert_eq!(summary.marked, 1);
+    assert_eq!(summary.sha256, sha256_of(&out));
+    assert!(
+        html.contains("default-src 'none'"),
+        "the page loads nothing"
+    );
+    assert!(
+        !html.contains("<script"),
+        "no script, and the payload is text"
+    );
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt; looks injected"));
+    assert!(html.contains("<svg"), "the timeline is drawn inline");
+    for f in case
+        .manifest()
+        .expect("manifest")
+        .iter()
+        .filter(|f| f.status == "imported")
+    {
+        assert!(
+            html.contains(f.sha256.as_deref().unwrap_or("?")),
+            "{} listed with its hash",
+            f.path
+        );
+    }
+    assert!(
+        html.contains("Verified "),
+        "the integrity verdict is in the report"
+    );
+    assert_eq!(
+        case.journal()
+            .expect("journal")
+            .entries
+            .last()
+            .expect("entry")
+            .action,
+        "report"
+    );
+}

@@ -335,10 +335,10 @@ async function walk() {
   await shot("17-same-request");
 
   // The actor's page: counts across sources, joined with an alias.
-  const actorName = withRequest.actor.name ?? withRequest.actor.id;
+  const requestActor = withRequest.actor.name ?? withRequest.actor.id;
   await (await $("[data-testid=actor-page]")).click();
   await $("[data-testid=actor-facts]");
-  const actorTotal = engineTotal(`actor:"${actorName}"`);
+  const actorTotal = engineTotal(`actor:"${requestActor}"`);
   await driver.wait(async () => (await text("[data-testid=actor-show]")) === `Show ${actorTotal.toLocaleString("en-US")} events`, 10_000);
   await (await $("[data-testid=alias-input]")).sendKeys("digest-user", Key.ENTER);
   const joinedTotal = actorTotal + engineTotal("actor:digest-user");
@@ -346,6 +346,14 @@ async function walk() {
   await shot("18-actor-page");
   await (await $("[data-testid=actor-show]")).click();
   await totalBecomes(joinedTotal);
+
+  // Field statistics over the search: the actors of these events.
+  await driver.actions().doubleClick(await $("[data-testid=row]")).perform();
+  await (await $("[data-testid=stats-actor]")).click();
+  await driver.wait(async () => /of [\d,]+ events have a value; 2 distinct/.test(await text("[data-testid=field-stats-summary]").catch(() => "")), 10_000);
+  await shot("18b-field-stats");
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+  await (await $("[data-testid=field-stats] button[aria-label=Close]")).click();
   await driver.actions().sendKeys(Key.ESCAPE).perform();
 
   // Saved searches and history.
@@ -394,6 +402,19 @@ async function walk() {
   assert.equal(marked[header.indexOf("note")], "Same session as the **DeleteTrail** call");
   await shot("21-export-done");
   await (await $("[data-testid=close-export]")).click();
+
+  // The HTML incident report of the same search: offline, the marked event and its note in it.
+  await (await $("[data-testid=open-export]")).click();
+  const reportFile = join(work, "report.html");
+  await typeInto("[data-testid=export-path]", reportFile);
+  await (await $("[data-testid=export-format] option[value=html]")).click();
+  await (await $("[data-testid=start-export]")).click();
+  await driver.wait(until.elementLocated(By.css("[data-testid=report-summary]")), 30_000);
+  const html = readFileSync(reportFile, "utf8");
+  assert.match(html, /default-src 'none'/);
+  assert.match(html, /Same session as the \*\*DeleteTrail\*\* call/);
+  assert.ok(!html.includes("<script"));
+  await shot("22-report");
 }
 
 /** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. */

@@ -12,6 +12,7 @@ import type { EventDetail } from "./bindings/EventDetail";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ExportManifest } from "./bindings/ExportManifest";
 import type { ExportProgress } from "./bindings/ExportProgress";
+import type { FieldStats } from "./bindings/FieldStats";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
@@ -20,6 +21,7 @@ import type { Marks } from "./bindings/Marks";
 import type { Tag } from "./bindings/Tag";
 import type { VerifyProgress } from "./bindings/VerifyProgress";
 import type { RecentCase } from "./bindings/RecentCase";
+import type { ReportSummary } from "./bindings/ReportSummary";
 import type { SavedSearch } from "./bindings/SavedSearch";
 import type { SearchRequest } from "./bindings/SearchRequest";
 import type { SearchResult } from "./bindings/SearchResult";
@@ -62,6 +64,8 @@ export const searchHistory = () => call<SavedSearch[]>("search_history");
 export const actorProfile = (actor: string) => call<ActorProfile>("actor_profile", { actor });
 export const addAlias = (actor: string, alias: string) => call<string[]>("add_alias", { actor, alias });
 export const removeAlias = (alias: string) => call<void>("remove_alias", { alias });
+export const fieldStats = (request: SearchRequest, field: string) => call<FieldStats>("field_stats", { request, field });
+export const writeReport = (out: string, request: SearchRequest) => call<ReportSummary>("write_report", { out, request });
 export const eventPosition = (request: SearchRequest, id: string) => call<number | null>("event_position", { request, id });
 
 /** Exports the selection to `out` (a manifest is written beside it). */
