@@ -20,7 +20,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use sightline::formats::FieldMapping;
 use sightline::import::{FileRule, FileStatus, ImportProgress};
-use sightline::integrity::{Severity, VerifyOptions};
+use sightline::integrity::VerifyOptions;
 use sightline::search::{SearchRequest, SearchResult};
 use sightline::{Case, ImportOptions, ImportReport, SystemClock};
 
@@ -449,42 +449,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&report)?;
             } else {
-                let mut out = String::new();
-                let count =
-                    |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
-                outln!(
-                    out,
-                    "checked {} files and {} journal entries: {} findings ({} critical, {} warning, {} info); {} log files covered by a CloudTrail digest",
-                    report.files_checked,
-                    report.journal_entries,
-                    report.findings.len(),
-                    count(Severity::Critical),
-                    count(Severity::Warning),
-                    count(Severity::Info),
-                    report.digest_covered.len()
-                );
-                for note in &report.notes {
-                    outln!(out, "not checked: {note}");
-                }
-                let mut files: Vec<Option<&str>> = Vec::new();
-                for f in &report.findings {
-                    if !files.contains(&f.file.as_deref()) {
-                        files.push(f.file.as_deref());
-                    }
-                }
-                for file in files {
-                    outln!(out, "\n{}", file.unwrap_or("the case"));
-                    for f in report.findings.iter().filter(|f| f.file.as_deref() == file) {
-                        outln!(
-                            out,
-                            "  {:<8} {:<16} {}",
-                            format!("{:?}", f.severity).to_lowercase(),
-                            f.kind,
-                            f.detail
-                        );
-                    }
-                }
-                emit(&out)?;
+                emit(&cli::verify::text(&report))?;
             }
             if !report.findings.is_empty() {
                 return Ok(ExitCode::from(1));

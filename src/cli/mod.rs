@@ -2,6 +2,7 @@
 //! engine library knows nothing of them).
 
 pub mod export;
+pub mod verify;
 
 use anyhow::{Context, Result};
 use sightline::search::{FacetFilter, SearchRequest, SortOrder};

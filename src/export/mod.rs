@@ -321,7 +321,7 @@ impl Case {
                     })
                     .rows += 1;
                 rows += 1;
-                if rows % 1000 == 0 || rows == total {
+                if rows.is_multiple_of(1000) || rows == total {
                     progress(&ExportProgress {
                         rows_done: rows,
                         rows_total: total,

@@ -23,6 +23,7 @@ use digest::DigestEvidence;
 pub use verdict::{SourceVerdict, Verdict};
 
 pub mod digest;
+pub mod digest_sig;
 pub(crate) mod evtx_crc;
 pub mod silence;
 mod tamper;
@@ -143,7 +144,7 @@ impl Case {
         let keys = match &options.public_keys {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-                Some(digest::parse_public_keys(&text).map_err(|e| {
+                Some(digest_sig::parse_public_keys(&text).map_err(|e| {
                     Error::Invalid(format!("public keys in {}: {e}", path.display()))
                 })?)
             }

@@ -258,9 +258,11 @@ fn an_actor_page_joins_aliases_and_counts_across_sources() {
     let profile = case.actor_profile(&a.value).expect("profile");
     assert_eq!(profile.events, a.count);
     assert_eq!(profile.identities, vec![a.value.clone()]);
+    assert!(!profile.actions.is_empty());
     assert_eq!(
-        profile.actions.iter().map(|v| v.count).sum::<u64>() >= profile.events.min(1),
-        true
+        profile.outcomes.iter().map(|v| v.count).sum::<u64>(),
+        profile.events,
+        "every event has one outcome"
     );
     assert_eq!(
         profile.failures,
