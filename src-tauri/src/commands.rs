@@ -152,6 +152,12 @@ pub async fn set_note(app: AppHandle, id: String, note: String) -> AppResult<Mar
     blocking(move || Ok(app.state::<AppState>().current()?.set_note(&id, &note)?)).await
 }
 
+/// Sets a tag's colour (`#rrggbb`).
+#[tauri::command]
+pub async fn set_tag_color(app: AppHandle, tag: String, color: String) -> AppResult<()> {
+    blocking(move || Ok(app.state::<AppState>().current()?.set_tag_color(&tag, &color)?)).await
+}
+
 /// Tags in use, with colours and counts.
 #[tauri::command]
 pub async fn case_tags(app: AppHandle) -> AppResult<Vec<Tag>> {

@@ -43,6 +43,7 @@ pub fn run() {
             commands::set_star,
             commands::set_note,
             commands::case_tags,
+            commands::set_tag_color,
             commands::saved_searches,
             commands::save_search,
             commands::delete_saved_search,

@@ -344,3 +344,15 @@ fn field_statistics_count_top_and_rare_values_of_any_field() {
     assert_eq!(ua.events, search(&case, "outcome:failure").total);
     assert!(ua.with_value <= ua.events);
 }
+
+#[test]
+fn a_tag_colour_can_be_chosen_but_must_be_a_colour() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(&case, &[fixtures().join("cloudtrail")]);
+    let id = search(&case, "").events[0].id.clone();
+    case.set_tag(&id, "triage", true).expect("tag");
+    case.set_tag_color("triage", "#00aa55").expect("colour");
+    assert_eq!(case.tags().expect("tags")[0].color, "#00aa55");
+    assert!(case.set_tag_color("triage", "red; background:url(x)").is_err());
+}

@@ -310,6 +310,8 @@ async function walk() {
   await (await $("[data-testid=note]")).sendKeys("Same session as the **DeleteTrail** call");
   await (await $("[data-testid=save-note]")).click();
   await driver.wait(async () => (await driver.findElements(By.css("[data-testid=save-note]"))).length === 0, 5_000, "the note is saved");
+  assert.equal(await text("[data-testid=note-rendered]"), "Same session as the DeleteTrail call", "markdown shown rendered");
+  assert.equal((await driver.findElements(By.css("[data-testid=note-rendered] strong"))).length, 1);
   await driver.wait(async () => /★\s*exfil/.test(await text("[data-testid=row]")), 5_000, "the row shows the marks");
   await shot("15-marks");
 

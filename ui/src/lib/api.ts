@@ -57,6 +57,7 @@ export const setTag = (id: string, tag: string, on: boolean) => call<Marks>("set
 export const setStar = (id: string, on: boolean) => call<Marks>("set_star", { id, on });
 export const setNote = (id: string, note: string) => call<Marks>("set_note", { id, note });
 export const caseTags = () => call<Tag[]>("case_tags");
+export const setTagColor = (tag: string, color: string) => call<void>("set_tag_color", { tag, color });
 export const savedSearches = () => call<SavedSearch[]>("saved_searches");
 export const saveSearch = (search: SavedSearch) => call<void>("save_search", { search });
 export const deleteSavedSearch = (name: string) => call<void>("delete_saved_search", { name });
