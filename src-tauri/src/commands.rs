@@ -155,7 +155,13 @@ pub async fn set_note(app: AppHandle, id: String, note: String) -> AppResult<Mar
 /// Sets a tag's colour (`#rrggbb`).
 #[tauri::command]
 pub async fn set_tag_color(app: AppHandle, tag: String, color: String) -> AppResult<()> {
-    blocking(move || Ok(app.state::<AppState>().current()?.set_tag_color(&tag, &color)?)).await
+    blocking(move || {
+        Ok(app
+            .state::<AppState>()
+            .current()?
+            .set_tag_color(&tag, &color)?)
+    })
+    .await
 }
 
 /// Tags in use, with colours and counts.

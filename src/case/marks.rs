@@ -91,13 +91,18 @@ impl Case {
                     "INSERT OR IGNORE INTO tags (name, color) VALUES (?1, ?2)",
                     params![tag, PALETTE[used as usize % PALETTE.len()]],
                 )?;
+                // Tags match case-insensitively; the event gets the spelling first used.
+                let name: String =
+                    db.query_row("SELECT name FROM tags WHERE name = ?1", [&tag], |r| {
+                        r.get(0)
+                    })?;
                 db.execute(
                     "INSERT OR IGNORE INTO event_tags (event_id, seq, tag) VALUES (?1, ?2, ?3)",
-                    params![id, seq as i64, tag],
+                    params![id, seq as i64, name],
                 )?;
             } else {
                 db.execute(
-                    "DELETE FROM event_tags WHERE event_id = ?1 AND tag = ?2",
+                    "DELETE FROM event_tags WHERE event_id = ?1 AND tag = ?2 COLLATE NOCASE",
                     params![id, tag],
                 )?;
             }
@@ -230,6 +235,21 @@ impl Case {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Every tagged event's sequence key with its tags (for the tag facet).
+    pub(crate) fn tags_by_seq(&self) -> Result<std::collections::HashMap<u64, Vec<String>>> {
+        let db = self.db();
+        let mut stmt = db.prepare("SELECT seq, tag FROM event_tags ORDER BY tag")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+        })?;
+        let mut out: std::collections::HashMap<u64, Vec<String>> = std::collections::HashMap::new();
+        for row in rows {
+            let (seq, tag) = row?;
+            out.entry(seq).or_default().push(tag);
+        }
+        Ok(out)
     }
 
     /// The sequence keys of the events a mark term selects.

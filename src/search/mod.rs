@@ -12,6 +12,7 @@ mod seqset;
 pub mod stats;
 mod top;
 
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
@@ -433,33 +434,48 @@ impl Case {
         })
     }
 
-    /// Hits per tag, when the case has tags: marks live in the database, so each tag's events
-    /// are intersected with the query (one column pass per tag).
+    /// Hits per tag, when the case has tags: the tagged events among the hits are found in one
+    /// pass (marks live in the database, not the index), then counted per tag.
     fn tag_facet(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         limit: usize,
     ) -> Result<Option<Facet>> {
-        let tags = self.tags()?;
-        if tags.is_empty() {
+        let tags_of = self.tags_by_seq()?;
+        if tags_of.is_empty() {
             return Ok(None);
         }
-        let mut values = Vec::new();
-        for tag in &tags {
-            let seqs = self.marked(&crate::case::marks::MarkQuery::Tag(tag.name.clone()))?;
-            let both = BooleanQuery::new(vec![
-                (Occur::Must, query.box_clone()),
-                (Occur::Must, Box::new(seqset::SeqSetQuery::new(seqs))),
-            ]);
-            let count = searcher.search(&both, &tantivy::collector::Count)? as u64;
-            if count > 0 {
-                values.push(FacetValue {
-                    value: tag.name.clone(),
-                    count,
-                });
+        let both = BooleanQuery::new(vec![
+            (Occur::Must, query.box_clone()),
+            (
+                Occur::Must,
+                Box::new(seqset::SeqSetQuery::new(tags_of.keys().copied().collect())),
+            ),
+        ]);
+        let hits = searcher.search(&both, &tantivy::collector::DocSetCollector)?;
+        let mut counts: HashMap<&str, u64> = HashMap::new();
+        for addr in hits {
+            let segment = searcher.segment_reader(addr.segment_ord);
+            let Some(col) = segment.fast_fields().column_opt::<u64>("seq")? else {
+                continue;
+            };
+            for tag in col
+                .first(addr.doc_id)
+                .and_then(|s| tags_of.get(&s))
+                .into_iter()
+                .flatten()
+            {
+                *counts.entry(tag.as_str()).or_insert(0) += 1;
             }
         }
+        let mut values: Vec<FacetValue> = counts
+            .into_iter()
+            .map(|(value, count)| FacetValue {
+                value: value.to_string(),
+                count,
+            })
+            .collect();
         values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         let distinct = values.len() as u64;
         values.truncate(limit);

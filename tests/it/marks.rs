@@ -351,8 +351,15 @@ fn a_tag_colour_can_be_chosen_but_must_be_a_colour() {
     let case = new_case(dir.path());
     import(&case, &[fixtures().join("cloudtrail")]);
     let id = search(&case, "").events[0].id.clone();
-    case.set_tag(&id, "triage", true).expect("tag");
+    case.set_tag(&id, "Triage", true).expect("tag");
+    assert_eq!(
+        case.set_tag(&id, "TRIAGE", true).expect("tag").tags,
+        vec!["Triage"],
+        "one tag, first spelling"
+    );
     case.set_tag_color("triage", "#00aa55").expect("colour");
     assert_eq!(case.tags().expect("tags")[0].color, "#00aa55");
-    assert!(case.set_tag_color("triage", "red; background:url(x)").is_err());
+    assert!(case
+        .set_tag_color("triage", "red; background:url(x)")
+        .is_err());
 }
