@@ -75,7 +75,10 @@ async function runQuery(q) {
 before(async () => {
   assert.ok(existsSync(app), `build the app first: ${app}`);
   const bin = existsSync(join(homedir(), ".cargo/bin/tauri-driver")) ? join(homedir(), ".cargo/bin/tauri-driver") : "tauri-driver";
+  // Its own process group: the app and WebKitWebDriver are killed with it at the end, so that no
+  // window outlives the test (an orphaned app holds the runner's stderr open and it never exits).
   driverProcess = spawn(bin, [], {
+    detached: true,
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, SIGHTLINE_DEMO_CASE: demoCase, XDG_DATA_HOME: join(work, "data") },
   });
@@ -90,8 +93,14 @@ before(async () => {
 after(async () => {
   // Figures for the closing note and README; the test only reports them.
   console.log(`timings: ${JSON.stringify(timings)}`);
-  await driver?.quit().catch(() => {});
-  driverProcess?.kill();
+  await Promise.race([driver?.quit().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+  if (driverProcess?.pid) {
+    try {
+      process.kill(-driverProcess.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
 });
 
 test("an investigator's walk through the window", async () => {
