@@ -5,24 +5,25 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Duration;
 
 mod cli;
 
+use cli::outln;
+use cli::text::{file_rules, print_import, print_search, progress_bar, update_bar};
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use sightline::formats::FieldMapping;
-use sightline::import::{FileRule, FileStatus, ImportProgress};
+use sightline::import::ImportProgress;
 use sightline::integrity::VerifyOptions;
-use sightline::search::{SearchRequest, SearchResult};
-use sightline::{Case, ImportOptions, ImportReport, SystemClock};
+use sightline::search::SearchRequest;
+use sightline::{Case, ImportOptions, SystemClock};
 
 #[derive(Parser)]
 #[command(name = "sightline", version, about = "Offline explorer for audit logs")]
@@ -170,44 +171,6 @@ enum Command {
         json: bool,
         id: String,
     },
-}
-
-/// Splits `--format` and `--zone` values into global choices and per-pattern rules.
-fn file_rules(
-    formats: &[String],
-    zones: &[String],
-) -> Result<(Option<String>, Option<i32>, Vec<FileRule>)> {
-    let mut format = None;
-    let mut zone = None;
-    let mut rules = Vec::new();
-    for spec in formats {
-        match spec.rsplit_once('=') {
-            Some((pattern, name)) => rules.push(FileRule {
-                pattern: pattern.to_string(),
-                format: Some(name.to_string()),
-                zone_minutes: None,
-            }),
-            None => format = Some(spec.clone()),
-        }
-    }
-    for spec in zones {
-        let (pattern, offset) = match spec.rsplit_once('=') {
-            Some((p, o)) => (Some(p), o),
-            None => (None, spec.as_str()),
-        };
-        let minutes = sightline::time::parse_offset(offset).with_context(|| {
-            format!("--zone {spec:?}: expected an offset such as +02:00 or UTC")
-        })?;
-        match pattern {
-            Some(p) => rules.push(FileRule {
-                pattern: p.to_string(),
-                format: None,
-                zone_minutes: Some(minutes),
-            }),
-            None => zone = Some(minutes),
-        }
-    }
-    Ok((format, zone, rules))
 }
 
 fn main() -> ExitCode {
@@ -459,15 +422,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Appends a line to a `String` buffer; output is built first and written once by [`emit`].
-macro_rules! outln {
-    ($out:expr, $($arg:tt)*) => {{
-        use std::fmt::Write as _;
-        let _ = writeln!($out, $($arg)*);
-    }};
-}
-use outln;
-
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     let mut text = serde_json::to_string(value)?;
     text.push('\n');
@@ -481,120 +435,4 @@ fn emit(text: &str) -> Result<()> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
-}
-
-fn progress_bar(json: bool) -> ProgressBar {
-    if json || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
-}
-
-fn update_bar(bar: &ProgressBar, p: &ImportProgress) {
-    let secs = (p.elapsed_ms as f64 / 1000.0).max(0.001);
-    bar.set_message(format!(
-        "{}/{} files, {} events ({:.0} events/s, {:.1} MB/s)",
-        p.files_done,
-        if p.walk_done {
-            p.files_seen.to_string()
-        } else {
-            format!("{}+", p.files_seen)
-        },
-        p.events,
-        p.events as f64 / secs,
-        p.bytes as f64 / 1e6 / secs,
-    ));
-}
-
-fn print_import(out: &mut String, r: &ImportReport) {
-    outln!(
-        out,
-        "imported {} events from {} files in {:.1} s; {} records skipped, {} flagged",
-        r.events,
-        r.files_imported,
-        r.elapsed_ms as f64 / 1000.0,
-        r.skipped,
-        r.flagged
-    );
-    if r.files_duplicate + r.files_refused + r.files_unrecognized + r.files_failed > 0 {
-        outln!(
-            out,
-            "not imported: {} duplicate, {} refused, {} unrecognized, {} failed",
-            r.files_duplicate,
-            r.files_refused,
-            r.files_unrecognized,
-            r.files_failed
-        );
-    }
-    for f in &r.files {
-        let format = f.format.as_deref().unwrap_or("-");
-        outln!(
-            out,
-            "  {:<12} {:<18} {:>8} events {:>6} skipped  {}",
-            f.status.as_str(),
-            format,
-            f.events,
-            f.skipped,
-            f.path
-        );
-        if let Some(note) = &f.note {
-            outln!(out, "      {note}");
-        }
-        if f.status == FileStatus::Imported {
-            for e in f.errors.iter().take(5) {
-                outln!(
-                    out,
-                    "      line {}: {}",
-                    e.line.map_or("?".to_string(), |l| l.to_string()),
-                    e.reason
-                );
-            }
-            if f.skipped > 5 {
-                outln!(out, "      … and {} more", f.skipped - 5);
-            }
-        }
-    }
-}
-
-fn print_search(out: &mut String, r: &SearchResult) {
-    outln!(out, "{} events", r.total);
-    for e in &r.events {
-        let actor = e.actor.identity.label().unwrap_or("-");
-        let target = e.target.as_ref().and_then(|t| t.label()).unwrap_or("-");
-        outln!(
-            out,
-            "{:<24} {:<8} {:<28} {:<28} {:<24} {:<15} {}",
-            e.time.as_deref().unwrap_or("(no time)"),
-            e.outcome,
-            clip(actor, 28),
-            clip(&e.action, 28),
-            clip(target, 24),
-            e.ip.as_deref().unwrap_or("-"),
-            e.id
-        );
-    }
-    for facet in r.facets.iter().filter(|f| !f.values.is_empty()) {
-        let top: Vec<String> = facet
-            .values
-            .iter()
-            .take(5)
-            .map(|v| format!("{} ({})", v.value, v.count))
-            .collect();
-        outln!(out, "{:<9} {}", format!("{}:", facet.field), top.join(", "));
-    }
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n - 1).collect();
-    out.push('…');
-    out
 }

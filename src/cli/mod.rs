@@ -1,7 +1,17 @@
 //! Pieces of the `sightline` command line shared by its commands (the binary's own modules; the
 //! engine library knows nothing of them).
 
+/// Appends a line to a `String` buffer; output is built first and written once.
+macro_rules! outln {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+pub(crate) use outln;
+
 pub mod export;
+pub mod text;
 pub mod verify;
 
 use anyhow::{Context, Result};
