@@ -209,6 +209,20 @@ impl Case {
         Ok(out)
     }
 
+    /// Every marked event's marks, by event id: read once for an export, not per row.
+    pub(crate) fn all_marks(&self) -> Result<std::collections::HashMap<String, Marks>> {
+        let ids: Vec<String> = {
+            let db = self.db();
+            let mut stmt = db.prepare(
+                "SELECT event_id FROM event_marks WHERE starred OR note IS NOT NULL
+                 UNION SELECT event_id FROM event_tags",
+            )?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        Ok(self.marks_of(&ids)?.into_iter().collect())
+    }
+
     /// Whether any event carries a mark, so searches skip the lookups when none does.
     pub(crate) fn has_marks(&self) -> Result<bool> {
         let db = self.db();

@@ -265,7 +265,13 @@ impl Case {
         let mut sources: BTreeMap<String, ExportSource> = BTreeMap::new();
         let mut rows = 0u64;
         let io = |e: std::io::Error| Error::io(partial, e);
-        let marked = self.has_marks()?;
+        // Marks for every row from one read; `None` when the case has none, so the columns stay
+        // empty rather than saying "false" everywhere.
+        let marks = if self.has_marks()? {
+            Some(self.all_marks()?)
+        } else {
+            None
+        };
         self.for_each_hit(
             &options.request,
             cancel,
@@ -274,11 +280,9 @@ impl Case {
                     event,
                     record,
                     record_sha256: crate::bundle::sha256_hex(raw),
-                    marks: if marked {
-                        Some(self.marks(&event.id())?)
-                    } else {
-                        None
-                    },
+                    marks: marks
+                        .as_ref()
+                        .map(|m| m.get(&event.id()).cloned().unwrap_or_default()),
                 };
                 match &mut sink {
                     Sink::Csv(w) => {

@@ -432,17 +432,13 @@ impl Case {
 fn attach_conflicts(files: &mut [FileReport]) {
     let mut marks: Vec<_> = files
         .iter_mut()
-        .flat_map(|f| {
-            let path = f.path.clone();
-            std::mem::take(&mut f.ids)
-                .into_iter()
-                .map(move |m| (m, path.clone()))
-        })
+        .enumerate()
+        .flat_map(|(i, f)| std::mem::take(&mut f.ids).into_iter().map(move |m| (m, i)))
         .collect();
-    for (path, finding) in crate::integrity::watch::conflicts(&mut marks) {
-        if let Some(f) = files.iter_mut().find(|f| f.path == path) {
-            f.findings.push(finding);
-        }
+    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    for (i, finding) in crate::integrity::watch::conflicts(&mut marks, &paths) {
+        files[i].findings.push(finding);
     }
 }
 

@@ -12,11 +12,18 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use std::io::Read;
+
+use sha2::{Digest as _, Sha256};
+
 use super::digest_sig::{signature_ok, PublicKey};
 use super::{Finding, Severity};
+use crate::bundle::{Leaf, Limits};
 use crate::formats::value::text;
 
 const HOUR: i64 = 3600 * 1_000_000_000;
+/// Digests and signature sidecars are a few KiB; anything this large is not one.
+const MAX_SMALL: u64 = 64 << 20;
 /// Findings of one kind listed one by one; beyond it they are counted.
 const MAX_LISTED: usize = 50;
 
@@ -97,18 +104,62 @@ impl DigestEvidence {
             || name.ends_with(".metadata.json")
     }
 
-    pub(crate) fn offer(&mut self, path: &str, format: Option<&str>, bytes: &[u8]) {
+    /// Reads what the checks need from a file of the bundle: a log file's SHA-256 (streamed, as
+    /// log files can be large), a digest's or a signature sidecar's bytes (small, and capped).
+    pub(crate) fn read(&mut self, leaf: &Leaf, format: Option<&str>, limits: &Limits) {
+        let path = leaf.path.as_str();
+        let unreadable = |detail: String| Finding {
+            kind: "digest_unreadable".to_string(),
+            severity: Severity::Critical,
+            file: Some(path.to_string()),
+            detail,
+            ..Finding::default()
+        };
+        let mut input = match leaf.open(limits) {
+            Ok(r) => r,
+            Err(e) => {
+                return self
+                    .unreadable
+                    .push(unreadable(format!("cannot be read again: {e}")))
+            }
+        };
+        if format == Some("cloudtrail") {
+            let mut hash = Sha256::new();
+            if let Err(e) = std::io::copy(&mut input, &mut hash) {
+                return self
+                    .unreadable
+                    .push(unreadable(format!("cannot be read again: {e}")));
+            }
+            let sha = crate::bundle::hex(&hash.finalize());
+            self.logs
+                .entry(file_name(path).to_string())
+                .or_default()
+                .push((path.to_string(), sha));
+            return;
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = input.take(MAX_SMALL + 1).read_to_end(&mut bytes) {
+            return self
+                .unreadable
+                .push(unreadable(format!("cannot be read again: {e}")));
+        }
+        if bytes.len() as u64 > MAX_SMALL {
+            let detail = format!(
+                "larger than {} MiB: not a digest or signature",
+                MAX_SMALL >> 20
+            );
+            return self.unreadable.push(unreadable(detail));
+        }
+        self.offer(path, format, &bytes);
+    }
+
+    fn offer(&mut self, path: &str, format: Option<&str>, bytes: &[u8]) {
         if let Some((digest, hex)) = sidecar(path, bytes) {
             self.signatures.insert(digest, hex);
             return;
         }
         let sha = crate::bundle::sha256_hex(bytes);
         match format {
-            Some("cloudtrail") => self
-                .logs
-                .entry(file_name(path).to_string())
-                .or_default()
-                .push((path.to_string(), sha)),
             Some("cloudtrail_digest") => match serde_json::from_slice::<Value>(bytes) {
                 Ok(v) => self.digests.push(digest_of(path, sha, &v)),
                 Err(e) => self.unreadable.push(Finding {

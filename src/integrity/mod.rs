@@ -8,7 +8,6 @@
 //! events, conflicting duplicates, EVTX checksums), which stays true while the files match.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
@@ -206,14 +205,7 @@ impl Case {
                 };
                 let format = formats.get(&leaf.path).cloned().flatten();
                 if DigestEvidence::wants(&leaf.path, format.as_deref()) {
-                    let mut bytes = Vec::new();
-                    if leaf
-                        .open(&limits)
-                        .and_then(|mut r| r.read_to_end(&mut bytes))
-                        .is_ok()
-                    {
-                        evidence.offer(&leaf.path, format.as_deref(), &bytes);
-                    }
+                    evidence.read(&leaf, format.as_deref(), &limits);
                 }
                 found.insert(leaf.path, leaf.sha256);
                 Ok(())

@@ -21,11 +21,13 @@ const WRAP_SLACK: u64 = 1 << 16;
 const RESTART_BELOW: u64 = 16;
 
 /// A record's identity for duplicate checks: where the same native id means the same record.
-#[derive(Debug, Clone)]
+/// Kept for every record of an import until its files are compared, so it holds numbers only.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct IdMark {
     pub key: u64,
     pub content: u64,
-    pub event: String,
+    /// The event's sequence key (file id and ordinal).
+    pub seq: u64,
     pub time: Option<i64>,
 }
 
@@ -104,7 +106,7 @@ impl Watch {
         self.ids.push(IdMark {
             key: key.finish(),
             content: content.finish(),
-            event: e.id(),
+            seq: crate::event::sequence_key(e.provenance.file_id, e.provenance.ordinal),
             time: e.time.utc_nanos,
         });
         let (kind, stream) = match e.format.as_str() {
@@ -250,9 +252,11 @@ impl Watch {
     }
 }
 
-/// Records that share a native id but differ in content, across all files of one import.
-pub(crate) fn conflicts(marks: &mut [(IdMark, String)]) -> Vec<(String, Finding)> {
-    marks.sort_by(|a, b| (a.0.key, &a.0.event).cmp(&(b.0.key, &b.0.event)));
+/// Records that share a native id but differ in content, across all files of one import. Each
+/// mark carries the index of its file in `paths`; findings name the file by that index too.
+pub(crate) fn conflicts(marks: &mut [(IdMark, usize)], paths: &[&str]) -> Vec<(usize, Finding)> {
+    marks.sort_unstable_by_key(|(m, _)| (m.key, m.seq));
+    let seq_id = |seq: u64| id(seq >> 32, seq & 0xffff_ffff);
     let mut out = Vec::new();
     for group in marks.chunk_by(|a, b| a.0.key == b.0.key) {
         let first = &group[0];
@@ -260,18 +264,19 @@ pub(crate) fn conflicts(marks: &mut [(IdMark, String)]) -> Vec<(String, Finding)
             if other.0.content == first.0.content || out.len() >= MAX_PER_KIND * 4 {
                 continue;
             }
+            let (a, b) = (seq_id(first.0.seq), seq_id(other.0.seq));
             out.push((
-                other.1.clone(),
+                other.1,
                 Finding {
                     kind: "duplicate_conflict".to_string(),
                     severity: Severity::Warning,
-                    file: Some(other.1.clone()),
+                    file: Some(paths[other.1].to_string()),
                     detail: format!(
-                        "event {} has the same native id as event {} ({}) but different content",
-                        other.0.event, first.0.event, first.1
+                        "event {b} has the same native id as event {a} ({}) but different content",
+                        paths[first.1]
                     ),
                     source: None,
-                    events: vec![first.0.event.clone(), other.0.event.clone()],
+                    events: vec![a, b],
                     from: first.0.time,
                     to: other.0.time,
                 },
