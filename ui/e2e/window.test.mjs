@@ -53,7 +53,23 @@ async function shot(name) {
 }
 
 const $ = (css) => driver.wait(until.elementLocated(By.css(css)), 20_000);
-const text = async (css) => (await $(css)).getText();
+/** An element's text; Svelte may replace the element between finding and reading it, so a stale
+ * reference is looked up again rather than failing the walk. */
+async function text(css) {
+  return fresh(async () => (await $(css)).getText());
+}
+
+/** Runs `step` again when an element it holds was replaced by a re-render meanwhile. */
+async function fresh(step) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (e) {
+      if (e.name !== "StaleElementReferenceError" || attempt >= 10) throw e;
+      await driver.sleep(50);
+    }
+  }
+}
 const number = async (css) => Number((await text(css)).replace(/[^0-9]/g, ""));
 
 /** Waits until the shown total equals `expected` (searches run in the background). */
@@ -170,10 +186,12 @@ async function walk() {
   // A facet filter, applied and removed.
   await runQuery("");
   await totalBecomes(all);
-  const actor = (await driver.findElements(By.css("[data-testid=facet-actor]")))[0];
-  const actorLabel = await actor.getAttribute("title");
-  const actorName = actorLabel.split(" — ")[0];
-  await actor.click();
+  const actorName = await fresh(async () => {
+    const actor = await $("[data-testid=facet-actor]");
+    const name = (await actor.getAttribute("title")).split(" — ")[0];
+    await actor.click();
+    return name;
+  });
   await $("[data-testid=chips]");
   await totalBecomes(engineTotal("", ["--filter", `actor=${actorName}`]));
   await shot("04-facet-filter");
@@ -288,14 +306,13 @@ async function walk() {
   assert.match(await text("[data-testid=journal]"), /search/, "searches run in the window are journaled");
   await shot("12-integrity");
   // The cleared-log finding opens its events: the time around it, its file, the first event.
-  const items = await driver.findElements(By.css("[data-testid=integrity-findings] li"));
-  let opened = false;
-  for (const item of items) {
-    if (!/log_cleared/.test(await item.getText())) continue;
-    await (await item.findElement(By.css("[data-testid=finding-show]"))).click();
-    opened = true;
-    break;
-  }
+  // Found and clicked in one script so that a re-rendered list cannot leave a stale reference.
+  const opened = await driver.executeScript(`
+    for (const item of document.querySelectorAll("[data-testid=integrity-findings] li")) {
+      const show = item.querySelector("[data-testid=finding-show]");
+      if (show && /log_cleared/.test(item.textContent)) { show.click(); return true; }
+    }
+    return false;`);
   assert.ok(opened, "the log_cleared finding has a Show events button");
   await driver.wait(async () => /log_cleared|security_log_cleared/.test(await text("[data-testid=detail-message]").catch(() => "")), 10_000);
   assert.ok(await number("[data-testid=total]") >= 91);
@@ -329,7 +346,7 @@ async function walk() {
   const aroundTotal = engineTotal("", ["--from", "2025-10-21T01:11:00Z", "--to", "2025-10-21T01:13:00.000000001Z"]);
   await totalBecomes(aroundTotal);
   await driver.wait(async () => (await driver.findElements(By.css("[data-testid=row].anchor"))).length === 1, 10_000, "the anchor row is outlined");
-  assert.match(await (await $("[data-testid=row].anchor")).getText(), /exfil/);
+  assert.match(await text("[data-testid=row].anchor"), /exfil/);
   await shot("16-around");
   await driver.actions().sendKeys(Key.ESCAPE).perform();
   await (await $("[data-testid=reset-range]")).click();
