@@ -151,6 +151,35 @@ impl Case {
             t.map(crate::time::format_rfc3339)
                 .unwrap_or_else(|| "–".to_string())
         };
+        // The span the selected events actually cover, which an open-ended range does not say.
+        let edge = |order| -> Result<String> {
+            let r = self.search(&SearchRequest {
+                offset: 0,
+                limit: 1,
+                facet_limit: 0,
+                histogram_buckets: 0,
+                order,
+                ..req.clone()
+            })?;
+            Ok(r.events
+                .first()
+                .and_then(|e| e.time.clone())
+                .unwrap_or_else(|| "–".to_string()))
+        };
+        let span = format!(
+            "{} → {}",
+            edge(crate::search::SortOrder::OldestFirst)?,
+            edge(crate::search::SortOrder::NewestFirst)?
+        );
+        let range = if req.from.is_none() && req.to.is_none() {
+            "all time".to_string()
+        } else {
+            format!("{} → {}", rfc(req.from), rfc(req.to))
+        };
+        let untimed = match all.histogram.untimed {
+            0 => String::new(),
+            n => format!("; {n} without a time"),
+        };
 
         let mut h = String::new();
         let _ = write!(
@@ -161,13 +190,13 @@ impl Case {
 body{{font:13px/1.45 system-ui,sans-serif;margin:24px;color:#1b2330}} h1{{font-size:20px}} h2{{font-size:16px;margin-top:24px;border-bottom:1px solid #ccd}}
 table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:3px 6px;border-bottom:1px solid #dde;vertical-align:top}}
 td.n{{text-align:right;font-variant-numeric:tabular-nums}} .mono{{font-family:monospace;font-size:12px;word-break:break-all}}
-.crit{{color:#c62828;font-weight:600}} .warn{{color:#b26a00}} .note{{white-space:pre-wrap}} @media print{{body{{margin:0}} h2{{break-after:avoid}}}}
+.crit{{color:#c62828;font-weight:600}} td.kind{{white-space:nowrap;word-break:normal}} .warn{{color:#b26a00}} .note{{white-space:pre-wrap}} @media print{{body{{margin:0}} h2{{break-after:avoid}}}}
 </style></head><body>
 <h1>Incident report</h1>
 <table><tbody>
 <tr><th>case</th><td class="mono">{}</td></tr><tr><th>generated</th><td>{} by sightline {}</td></tr>
 <tr><th>selection</th><td class="mono">{}</td></tr><tr><th>filters</th><td class="mono">{}</td></tr>
-<tr><th>time range</th><td>{} → {} (UTC)</td></tr><tr><th>events</th><td>{}</td></tr>
+<tr><th>time range</th><td>{} (UTC)</td></tr><tr><th>events</th><td>{}: {} (UTC){}</td></tr>
 </tbody></table>"#,
             escape(self.id()),
             escape(&self.now_text()),
@@ -189,9 +218,10 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}} .mono{{font-family:mo
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            rfc(req.from),
-            rfc(req.to),
-            all.total
+            escape(&range),
+            all.total,
+            escape(&span),
+            untimed
         );
         let _ = write!(h, "<h2>Timeline</h2>{}", svg(&all.histogram));
 
@@ -208,24 +238,35 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}} .mono{{font-family:mo
         h.push_str("</tbody></table>");
 
         let _ = write!(h, "<h2>Marked events ({})</h2>", marked.total);
-        h.push_str("<table><thead><tr><th>time (UTC)</th><th>actor</th><th>action</th><th>outcome</th><th>tags</th><th>note</th><th>event</th></tr></thead><tbody>");
-        for e in &marked.events {
-            let m = e.marks.clone().unwrap_or_default();
+        if marked.total == 0 {
+            h.push_str("<p>No event in the selection is tagged, starred or annotated.</p>");
+        } else if marked.total > marked.events.len() as u64 {
             let _ = write!(
                 h,
-                r#"<tr><td class="mono">{}</td><td class="mono">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td class="note">{}</td><td class="mono">{} · {}</td></tr>"#,
-                escape(e.time.as_deref().unwrap_or("–")),
-                escape(e.actor.identity.label().unwrap_or("")),
-                escape(&e.action),
-                escape(&e.outcome),
-                if m.starred { "★ " } else { "" },
-                escape(&m.tags.join(" ")),
-                escape(m.note.as_deref().unwrap_or("")),
-                escape(&e.id),
-                escape(&e.file)
+                "<p>The first {} by time are listed.</p>",
+                marked.events.len()
             );
         }
-        h.push_str("</tbody></table>");
+        if marked.total > 0 {
+            h.push_str("<table><thead><tr><th>time (UTC)</th><th>actor</th><th>action</th><th>outcome</th><th>tags</th><th>note</th><th>event</th></tr></thead><tbody>");
+            for e in &marked.events {
+                let m = e.marks.clone().unwrap_or_default();
+                let _ = write!(
+                    h,
+                    r#"<tr><td class="mono">{}</td><td class="mono">{}</td><td>{}</td><td>{}</td><td>{}{}</td><td class="note">{}</td><td class="mono">{} · {}</td></tr>"#,
+                    escape(e.time.as_deref().unwrap_or("–")),
+                    escape(e.actor.identity.label().unwrap_or("")),
+                    escape(&e.action),
+                    escape(&e.outcome),
+                    if m.starred { "★ " } else { "" },
+                    escape(&m.tags.join(" ")),
+                    escape(m.note.as_deref().unwrap_or("")),
+                    escape(&e.id),
+                    escape(&e.file)
+                );
+            }
+            h.push_str("</tbody></table>");
+        }
 
         h.push_str("<h2>Integrity</h2>");
         match &integrity {
@@ -259,7 +300,7 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}} .mono{{font-family:mo
                 {
                     let _ = write!(
                         h,
-                        r#"<tr><td class="{}">{:?}</td><td class="mono">{}</td><td class="mono">{}</td><td>{}</td></tr>"#,
+                        r#"<tr><td class="{}">{:?}</td><td class="mono kind">{}</td><td class="mono">{}</td><td>{}</td></tr>"#,
                         if f.severity == crate::integrity::Severity::Critical {
                             "crit"
                         } else {

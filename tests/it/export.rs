@@ -382,6 +382,22 @@ fn the_html_report_is_self_contained_and_shows_hostile_text_as_text() {
         html.contains("Verified "),
         "the integrity verdict is in the report"
     );
+    // An open-ended range still says which time the events cover.
+    let oldest = case
+        .search(&SearchRequest {
+            limit: 1,
+            order: SortOrder::OldestFirst,
+            ..SearchRequest::default()
+        })
+        .expect("search");
+    let newest = search(&case, "");
+    let span = format!(
+        "{} → {}",
+        oldest.events[0].time.as_deref().expect("time"),
+        newest.events[0].time.as_deref().expect("time")
+    );
+    assert!(html.contains("all time"));
+    assert!(html.contains(&span), "the events' span {span} is stated");
     assert_eq!(
         case.journal()
             .expect("journal")
@@ -391,4 +407,20 @@ fn the_html_report_is_self_contained_and_shows_hostile_text_as_text() {
             .action,
         "report"
     );
+
+    // A selection without marks says so instead of drawing an empty table.
+    let unmarked = dir.path().join("unmarked.html");
+    let summary = case
+        .report(
+            &unmarked,
+            &SearchRequest {
+                query: "NOT is:marked".into(),
+                ..SearchRequest::default()
+            },
+        )
+        .expect("report");
+    assert_eq!(summary.marked, 0);
+    let html = std::fs::read_to_string(&unmarked).expect("read");
+    assert!(html.contains("No event in the selection is tagged, starred or annotated."));
+    assert!(!html.contains("<th>note</th>"));
 }
