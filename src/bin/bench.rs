@@ -464,7 +464,7 @@ fn print_space_usage(case: &Case) -> Result<()> {
             None => rows.push(("store".to_string(), store)),
         }
     }
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     let line: Vec<String> = rows
         .iter()
         .take(12)

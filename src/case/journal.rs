@@ -108,8 +108,8 @@ impl Case {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut expected_prev = GENESIS.to_string();
-        let mut expected_seq = 1;
-        for e in &entries {
+        let mut bad = None;
+        for (expected_seq, e) in (1..).zip(&entries) {
             let problem = if e.seq != expected_seq {
                 Some(format!(
                     "entry {expected_seq} is missing (found {} next)",
@@ -125,19 +125,16 @@ impl Case {
                 None
             };
             if let Some(reason) = problem {
-                return Ok(JournalCheck {
-                    first_bad: Some(e.seq),
-                    reason: Some(reason),
-                    entries,
-                });
+                bad = Some((e.seq, reason));
+                break;
             }
             expected_prev = e.hash.clone();
-            expected_seq += 1;
         }
+        let (first_bad, reason) = bad.unzip();
         Ok(JournalCheck {
             entries,
-            first_bad: None,
-            reason: None,
+            first_bad,
+            reason,
         })
     }
 }

@@ -117,7 +117,7 @@ impl<W: Write> Write for HashingWriter<W> {
 }
 
 enum Sink<W: Write> {
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
     Jsonl(W),
 }
 
@@ -246,7 +246,7 @@ impl Case {
                     .from_writer(writer);
                 w.write_record(names)
                     .map_err(|e| Error::Invalid(format!("csv: {e}")))?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             ExportFormat::Jsonl => Sink::Jsonl(writer),
         };

@@ -69,12 +69,8 @@ impl Normalize for CloudTrail {
         e.session_id = text(r, "userIdentity.accessKeyId");
         match text(r, "sourceIPAddress") {
             Some(ip) if looks_like_ip(&ip) => e.source_ip = Some(ip),
-            Some(service) => {
-                if e.actor.invoked_by.is_none() {
-                    e.actor.invoked_by = Some(service);
-                }
-            }
-            None => {}
+            Some(service) if e.actor.invoked_by.is_none() => e.actor.invoked_by = Some(service),
+            _ => {}
         }
         e.target = target(r);
         e.category = category(&e.action, e.service.as_deref().unwrap_or(""), read_only(r));

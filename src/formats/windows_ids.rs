@@ -15,7 +15,7 @@ pub fn meaning(id: u32, sysmon: bool) -> Option<(&'static str, Category, Option<
             8 => ("create_remote_thread", System, None),
             10 => ("process_access", DataAccess, None),
             11 => ("file_create", System, None),
-            12 | 13 | 14 => ("registry_change", ConfigurationChange, None),
+            12..=14 => ("registry_change", ConfigurationChange, None),
             15 => ("file_stream_create", System, None),
             17 | 18 => ("pipe_event", System, None),
             22 => ("dns_query", System, None),

@@ -185,7 +185,7 @@ impl Case {
         };
         let mut writer: IndexWriter<TantivyDocument> = self.index.writer_with_num_threads(
             threads.clamp(1, 8),
-            options.index_memory.max(threads * 16 << 20),
+            options.index_memory.max((threads * 16) << 20),
         )?;
         let outcome = self.run_pipeline(
             &writer,

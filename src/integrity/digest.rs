@@ -159,18 +159,18 @@ impl DigestEvidence {
             return;
         }
         let sha = crate::bundle::sha256_hex(bytes);
-        match format {
-            Some("cloudtrail_digest") => match serde_json::from_slice::<Value>(bytes) {
-                Ok(v) => self.digests.push(digest_of(path, sha, &v)),
-                Err(e) => self.unreadable.push(Finding {
-                    kind: "digest_unreadable".to_string(),
-                    severity: Severity::Critical,
-                    file: Some(path.to_string()),
-                    detail: format!("the digest is no longer valid JSON: {e}"),
-                    ..Finding::default()
-                }),
-            },
-            _ => {}
+        if format != Some("cloudtrail_digest") {
+            return;
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) => self.digests.push(digest_of(path, sha, &v)),
+            Err(e) => self.unreadable.push(Finding {
+                kind: "digest_unreadable".to_string(),
+                severity: Severity::Critical,
+                file: Some(path.to_string()),
+                detail: format!("the digest is no longer valid JSON: {e}"),
+                ..Finding::default()
+            }),
         }
     }
 }

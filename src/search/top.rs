@@ -66,7 +66,8 @@ impl Top {
     /// The kept hits best first, without the first `offset`.
     pub fn into_page(mut self, offset: usize) -> Vec<DocAddress> {
         self.cut();
-        self.items.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        self.items
+            .sort_unstable_by_key(|item| std::cmp::Reverse(item.0));
         self.items
             .into_iter()
             .skip(offset)

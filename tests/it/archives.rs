@@ -83,7 +83,7 @@ fn nested_archives_are_read_and_named_with_their_inner_paths() {
     ]));
     let input = write(dir.path(), "delivery.tgz", &tgz);
     let case = new_case(dir.path());
-    let report = import(&case, &[input.clone()]);
+    let report = import(&case, std::slice::from_ref(&input));
     assert_eq!(report.events, 9);
     let a = file(&report, "delivery.tgz!/bundle/inner.zip!/logs/a.json");
     assert_eq!((a.events, a.format.as_deref()), (3, Some("cloudtrail")));
@@ -281,7 +281,7 @@ fn importing_the_same_file_again_is_detected_and_said() {
         &fs::read(&original).expect("fixture"),
     );
     let case = new_case(dir.path());
-    let first = import(&case, &[original.clone()]);
+    let first = import(&case, std::slice::from_ref(&original));
     assert_eq!(first.events, 3);
     let second = import(&case, &[original, copy]);
     assert_eq!(second.events, 0);

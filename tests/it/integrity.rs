@@ -29,7 +29,7 @@ fn clean_evidence_has_no_finding_and_each_alteration_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bundle = bundle(dir.path());
     let case = new_case(dir.path());
-    import(&case, &[bundle.clone()]);
+    import(&case, std::slice::from_ref(&bundle));
     let clean = case.verify().expect("verify");
     assert_eq!(
         clean.findings,
@@ -101,7 +101,7 @@ fn the_cli_exits_1_with_findings_and_prints_them_as_json() {
     let bundle = bundle(dir.path());
     let case_dir = dir.path().join("case");
     let case = new_case(dir.path());
-    import(&case, &[bundle.clone()]);
+    import(&case, std::slice::from_ref(&bundle));
     drop(case);
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_sightline"))
