@@ -204,10 +204,12 @@ impl Case {
             Err(e) => return self.abort(writer, run_id, e),
         };
         let (mut files, bytes) = files;
-        attach_conflicts(&mut files);
+        let ids = self.attach_conflicts(&mut files, first_file_id)?;
         let report =
             ImportReport::from_files(run_id, files, bytes, started.elapsed().as_millis() as u64);
         self.commit(&mut writer, run_id, &report)?;
+        // After the commit: ids of records that are not in the case would raise false conflicts.
+        crate::integrity::ids::save(&crate::integrity::ids::path(self.dir()), &ids)?;
         writer.wait_merging_threads()?;
         self.reader.reload()?;
         let mut report = report;
@@ -228,6 +230,67 @@ impl Case {
             }),
         )?;
         Ok(report)
+    }
+
+    /// Adds to each file's findings the records whose native id an earlier record (of this import
+    /// or an earlier one) has with different content. Returns every id, sorted, to keep.
+    fn attach_conflicts(
+        &self,
+        files: &mut [FileReport],
+        first_file_id: u64,
+    ) -> Result<Vec<crate::integrity::watch::IdMark>> {
+        use crate::integrity::ids;
+        let (mut marks, unreadable) = match ids::load(&ids::path(self.dir())) {
+            Ok(marks) => (marks, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        for f in files.iter_mut() {
+            marks.append(&mut f.ids);
+        }
+        let mut paths: HashMap<u64, String> = files
+            .iter()
+            .filter_map(|f| Some((f.file_id?, f.path.clone())))
+            .collect();
+        let earlier: Vec<u64> = marks
+            .iter()
+            .map(|m| m.seq >> 32)
+            .filter(|id| *id < first_file_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        {
+            let db = self.db();
+            for id in earlier {
+                if let Some((path, _, _)) = db::file_context(&db, id)? {
+                    paths.insert(id, path);
+                }
+            }
+        }
+        let path_of = |id: u64| {
+            paths
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("file {id}"))
+        };
+        let first_new = crate::event::sequence_key(first_file_id, 0);
+        let found = ids::conflicts(&mut marks, first_new, &path_of);
+        for (file_id, finding) in found {
+            if let Some(f) = files.iter_mut().find(|f| f.file_id == Some(file_id)) {
+                f.findings.push(finding);
+            }
+        }
+        if let (Some(e), Some(f)) = (unreadable, files.iter_mut().find(|f| f.file_id.is_some())) {
+            f.findings.push(crate::integrity::Finding {
+                kind: "duplicate_check_incomplete".to_string(),
+                severity: crate::integrity::Severity::Info,
+                file: Some(f.path.clone()),
+                detail: format!(
+                    "the record ids of earlier imports could not be read ({e}); this import's duplicates were compared among themselves only"
+                ),
+                ..crate::integrity::Finding::default()
+            });
+        }
+        Ok(marks)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -424,21 +487,6 @@ impl Case {
         drop(writer);
         db::finish_run(&self.db(), run_id, "aborted", &self.now_text())?;
         Err(error)
-    }
-}
-
-/// Adds to each file's findings the records whose native id another record of this import has
-/// with different content; the marks are dropped after, they are only needed here.
-fn attach_conflicts(files: &mut [FileReport]) {
-    let mut marks: Vec<_> = files
-        .iter_mut()
-        .enumerate()
-        .flat_map(|(i, f)| std::mem::take(&mut f.ids).into_iter().map(move |m| (m, i)))
-        .collect();
-    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
-    for (i, finding) in crate::integrity::watch::conflicts(&mut marks, &paths) {
-        files[i].findings.push(finding);
     }
 }
 

@@ -24,6 +24,7 @@ pub use verdict::{SourceVerdict, Verdict};
 pub mod digest;
 pub mod digest_sig;
 pub(crate) mod evtx_crc;
+pub(crate) mod ids;
 pub mod silence;
 mod tamper;
 mod verdict;

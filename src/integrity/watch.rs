@@ -251,37 +251,3 @@ impl Watch {
         (out, self.ids)
     }
 }
-
-/// Records that share a native id but differ in content, across all files of one import. Each
-/// mark carries the index of its file in `paths`; findings name the file by that index too.
-pub(crate) fn conflicts(marks: &mut [(IdMark, usize)], paths: &[&str]) -> Vec<(usize, Finding)> {
-    marks.sort_unstable_by_key(|(m, _)| (m.key, m.seq));
-    let seq_id = |seq: u64| id(seq >> 32, seq & 0xffff_ffff);
-    let mut out = Vec::new();
-    for group in marks.chunk_by(|a, b| a.0.key == b.0.key) {
-        let first = &group[0];
-        for other in &group[1..] {
-            if other.0.content == first.0.content || out.len() >= MAX_PER_KIND * 4 {
-                continue;
-            }
-            let (a, b) = (seq_id(first.0.seq), seq_id(other.0.seq));
-            out.push((
-                other.1,
-                Finding {
-                    kind: "duplicate_conflict".to_string(),
-                    severity: Severity::Warning,
-                    file: Some(paths[other.1].to_string()),
-                    detail: format!(
-                        "event {b} has the same native id as event {a} ({}) but different content",
-                        paths[first.1]
-                    ),
-                    source: None,
-                    events: vec![a, b],
-                    from: first.0.time,
-                    to: other.0.time,
-                },
-            ));
-        }
-    }
-    out
-}

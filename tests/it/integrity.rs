@@ -299,3 +299,93 @@ fn the_same_record_id_with_other_content_is_a_conflict_but_an_exact_copy_is_not(
         vec!["1-1".to_string(), "2-1".to_string()]
     );
 }
+
+#[test]
+fn a_later_import_is_compared_with_the_records_of_earlier_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = |user: &str, id: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2025-01-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{{"type":"IAMUser","userName":"{user}"}},"eventID":"{id}"}}"#
+        )
+    };
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let case = new_case(dir.path());
+    let first = write(
+        "a.json",
+        format!(
+            r#"{{"Records":[{},{}]}}"#,
+            record("alice", "e-1"),
+            record("bob", "e-2")
+        ),
+    );
+    import(&case, &[first]);
+    // A week later another copy arrives: e-1 the same, e-2 rewritten.
+    let later = write(
+        "b.jsonl",
+        format!("{}\n{}\n", record("alice", "e-1"), record("mallory", "e-2")),
+    );
+    let report = import(&case, &[later]);
+    let conflicts: Vec<_> = report
+        .files
+        .iter()
+        .flat_map(|f| &f.findings)
+        .filter(|f| f.kind == "duplicate_conflict")
+        .collect();
+    assert_eq!(conflicts.len(), 1, "{conflicts:#?}");
+    assert_eq!(
+        conflicts[0].events,
+        vec!["1-1".to_string(), "2-1".to_string()]
+    );
+    assert!(
+        conflicts[0].detail.contains("a.json imported earlier"),
+        "{}",
+        conflicts[0].detail
+    );
+    // Stored with the later file, so verify reports it while that file is unchanged.
+    let verified = case.verify().expect("verify");
+    assert_eq!(
+        verified
+            .findings
+            .iter()
+            .filter(|f| f.kind == "duplicate_conflict")
+            .map(|f| f.file.clone().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        vec![dir.path().join("b.jsonl").display().to_string()]
+    );
+    // A third copy that agrees with the first raises nothing new.
+    let agreeing = write(
+        "c.jsonl",
+        format!("{}\n{}\n", record("alice", "e-1"), record("bob", "e-2")),
+    );
+    let report = import(&case, &[agreeing]);
+    assert!(
+        report
+            .files
+            .iter()
+            .flat_map(|f| &f.findings)
+            .all(|f| f.kind != "duplicate_conflict"),
+        "the third copy agrees with the first"
+    );
+    // Damaged id file: the import still runs and says what it could not compare.
+    let ids = dir.path().join("case").join("record-ids.bin");
+    assert!(
+        ids.exists(),
+        "{} is where the case keeps ids",
+        ids.display()
+    );
+    std::fs::write(&ids, b"garbage").expect("damage");
+    let fourth = write("d.jsonl", format!("{}\n", record("eve", "e-1")));
+    let report = import(&case, &[fourth]);
+    assert_eq!(report.events, 1);
+    let kinds: Vec<_> = report
+        .files
+        .iter()
+        .flat_map(|f| &f.findings)
+        .map(|f| f.kind.as_str())
+        .collect();
+    assert_eq!(kinds, vec!["duplicate_check_incomplete"]);
+}
