@@ -130,8 +130,8 @@ enum Command {
         /// Pseudonymize user names, emails and IPs (HMAC) and mask secrets.
         #[arg(long)]
         redact: bool,
-        /// The HMAC key for --redact (at least 16 bytes); the same key gives the same pseudonyms
-        /// across exports. Without it a random key is used and forgotten.
+        /// The HMAC key for --redact (at least 16 bytes) instead of the case's own key; the same
+        /// key gives the same pseudonyms across exports and cases.
         #[arg(long, value_name = "FILE")]
         redact_key_file: Option<PathBuf>,
         /// Print the manifest as JSON.

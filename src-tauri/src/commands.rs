@@ -287,10 +287,7 @@ pub async fn export_events(
         let case = state.current()?;
         state.cancel.store(false, Ordering::Relaxed);
         let redact_key = if redact {
-            Some(
-                sightline::export::redact::random_key()
-                    .map_err(|e| AppError::new("internal", e))?,
-            )
+            Some(case.redaction_key()?)
         } else {
             None
         };

@@ -33,7 +33,7 @@ fn bar(json: bool) -> ProgressBar {
     bar
 }
 
-fn key(redact: bool, file: Option<&Path>) -> Result<Option<Vec<u8>>> {
+fn key(case: &Case, redact: bool, file: Option<&Path>) -> Result<Option<Vec<u8>>> {
     match (redact, file) {
         (_, Some(path)) => {
             let key = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -45,9 +45,7 @@ fn key(redact: bool, file: Option<&Path>) -> Result<Option<Vec<u8>>> {
             }
             Ok(Some(key))
         }
-        (true, None) => Ok(Some(
-            sightline::export::redact::random_key().map_err(anyhow::Error::msg)?,
-        )),
+        (true, None) => Ok(Some(case.redaction_key()?)),
         (false, None) => Ok(None),
     }
 }
@@ -74,7 +72,7 @@ pub fn run(args: Args, clock: std::sync::Arc<sightline::SystemClock>) -> Result<
             .columns
             .map(|c| c.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
-        redact_key: key(args.redact, args.redact_key_file.as_deref())?,
+        redact_key: key(&case, args.redact, args.redact_key_file.as_deref())?,
     };
     let bar = bar(args.json);
     let manifest = case.export(
@@ -97,10 +95,12 @@ pub fn run(args: Args, clock: std::sync::Arc<sightline::SystemClock>) -> Result<
             manifest.sources.len(),
             args.out.display(),
             manifest.sha256,
-            if manifest.redaction.is_some() {
-                ", redacted"
-            } else {
-                ""
+            match &manifest.redaction {
+                Some(r) => format!(
+                    ", redacted with key {}",
+                    r["key_id"].as_str().unwrap_or("?")
+                ),
+                None => String::new(),
             }
         );
         let mut name = args.out.file_name().unwrap_or_default().to_os_string();

@@ -90,10 +90,12 @@ pub struct ExportManifest {
     pub file: String,
     pub sha256: String,
     pub sources: Vec<ExportSource>,
-    /// The redaction profile applied, if any; the key is never recorded.
+    /// The redaction profile applied, if any, and the key's public id; the key is never recorded.
     #[cfg_attr(
         feature = "ts",
-        ts(type = "{ profile: string, pseudonyms: number, masked: number } | null")
+        ts(
+            type = "{ profile: string, key_id: string, pseudonyms: number, masked: number } | null"
+        )
     )]
     pub redaction: Option<serde_json::Value>,
 }
@@ -138,6 +140,28 @@ fn manifest_path(out: &Path) -> PathBuf {
 }
 
 impl Case {
+    /// The case's own redaction key, made on first use and kept in the case: the same selection
+    /// exported twice is the same file, and a person pseudonymized in one export has the same
+    /// pseudonym in the next. Recipients of exports never see it; the manifest names it by id.
+    pub fn redaction_key(&self) -> Result<Vec<u8>> {
+        const META: &str = "redaction_key";
+        let db = self.db();
+        if let Some(hex) = crate::case::db::meta(&db, META)? {
+            return crate::bundle::unhex(&hex)
+                .filter(|k| k.len() >= 16)
+                .ok_or_else(|| Error::Invalid("the case's redaction key is damaged".to_string()));
+        }
+        if !self.is_writable() {
+            return Err(Error::Invalid(
+                "the case has no redaction key yet and is open read-only; give a key file or open the case writable once"
+                    .to_string(),
+            ));
+        }
+        let key = redact::random_key().map_err(Error::Invalid)?;
+        crate::case::db::set_meta(&db, META, &crate::bundle::hex(&key))?;
+        Ok(key)
+    }
+
     /// Writes the selection to `out` and its manifest beside it; see the module docs.
     pub fn export(
         &self,

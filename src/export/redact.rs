@@ -71,6 +71,8 @@ fn patterns() -> &'static [(Regex, &'static str); 3] {
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct RedactionSummary {
     pub profile: &'static str,
+    /// Names the key without revealing it: two exports with the same key id share pseudonyms.
+    pub key_id: String,
     pub pseudonyms: u64,
     pub masked: u64,
 }
@@ -100,6 +102,7 @@ impl Redactor {
     pub fn summary(&self) -> RedactionSummary {
         RedactionSummary {
             profile: PROFILE,
+            key_id: key_id(&self.key),
             pseudonyms: self.seen.values().filter(|v| v.as_str() != MASK).count() as u64,
             masked: self.masked,
         }
@@ -234,6 +237,18 @@ impl Redactor {
             Value::Object(map) => map.values_mut().for_each(|v| self.json(v)),
             _ => {}
         }
+    }
+}
+
+/// A short public name of a key: a keyed hash of a fixed label, so it says nothing of the key or
+/// of any value, but two manifests with the same id were pseudonymized alike.
+pub fn key_id(key: &[u8]) -> String {
+    match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(b"sightline redaction key id");
+            crate::bundle::hex(&mac.finalize().into_bytes()[..8])
+        }
+        Err(_) => String::new(),
     }
 }
 

@@ -58,7 +58,7 @@ pub fn signing_string(
 }
 
 pub(super) fn signature_ok(d: &Digest, hex: &str, keys: &[PublicKey]) -> bool {
-    let Some(bytes) = decode_hex(hex) else {
+    let Some(bytes) = crate::bundle::unhex(hex) else {
         return false;
     };
     let Ok(signature) = Signature::try_from(bytes.as_slice()) else {
@@ -85,14 +85,4 @@ pub(super) fn signature_ok(d: &Digest, hex: &str, keys: &[PublicKey]) -> bool {
             .verify(data.as_bytes(), &signature)
             .is_ok()
     })
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
 }

@@ -226,6 +226,55 @@ fn original_fields_round_trip_as_json_lines() {
 }
 
 #[test]
+fn the_case_keeps_one_redaction_key_so_a_redacted_export_is_reproducible() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = case_with_samples(dir.path());
+    let key = case.redaction_key().expect("key made on first use");
+    assert!(key.len() >= 16);
+    assert_eq!(case.redaction_key().expect("key"), key, "kept, not remade");
+    let run = |name: &str, key: Vec<u8>| {
+        let out = dir.path().join(name);
+        let manifest = export(
+            &case,
+            &out,
+            &ExportOptions {
+                redact_key: Some(key),
+                ..ExportOptions::default()
+            },
+        );
+        (std::fs::read(&out).expect("read"), manifest)
+    };
+    let (first, m1) = run("one.csv", key.clone());
+    let (second, m2) = run("two.csv", case.redaction_key().expect("key"));
+    assert_eq!(
+        first, second,
+        "the same selection redacted twice is the same file"
+    );
+    let id = |m: &ExportManifest| m.redaction.as_ref().expect("redacted")["key_id"].clone();
+    assert_eq!(id(&m1), id(&m2));
+    assert_eq!(
+        id(&m1),
+        serde_json::json!(sightline::export::redact::key_id(&key))
+    );
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let manifest = std::fs::read_to_string(dir.path().join("one.csv.manifest.json")).expect("read");
+    assert!(
+        !manifest.contains(&hex),
+        "the key itself is never written out"
+    );
+    let (other, m3) = run("three.csv", b"another key, also 32 bytes long!".to_vec());
+    assert_ne!(first, other, "another key, other pseudonyms");
+    assert_ne!(id(&m1), id(&m3));
+    drop(case);
+    let reopened = new_case(dir.path());
+    assert_eq!(
+        reopened.redaction_key().expect("key"),
+        key,
+        "kept in the case"
+    );
+}
+
+#[test]
 fn redaction_leaves_no_original_identity_or_secret_and_keeps_pseudonyms_consistent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = case_with_samples(dir.path());

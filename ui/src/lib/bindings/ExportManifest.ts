@@ -21,6 +21,6 @@ time_zone: string, format: ExportFormat, columns: Array<string>, rows: number,
  */
 file: string, sha256: string, sources: Array<ExportSource>, 
 /**
- * The redaction profile applied, if any; the key is never recorded.
+ * The redaction profile applied, if any, and the key's public id; the key is never recorded.
  */
-redaction: { profile: string, pseudonyms: number, masked: number } | null, };
+redaction: { profile: string, key_id: string, pseudonyms: number, masked: number } | null, };
