@@ -58,7 +58,7 @@ pub(super) struct Digest {
     pub(super) logs: Vec<(String, String)>,
 }
 
-fn file_name(path: &str) -> &str {
+pub(super) fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
@@ -228,7 +228,7 @@ fn digest_of(path: &str, sha256: String, v: &Value) -> Digest {
 
 /// Account, region and delivery time from a CloudTrail log file name:
 /// `<account>_CloudTrail_<region>_<YYYYMMDDTHHMMZ>_<unique>.json.gz`.
-fn delivery_name(name: &str) -> Option<(String, String, i64)> {
+pub(super) fn delivery_name(name: &str) -> Option<(String, String, i64)> {
     let mut parts = name.split('_');
     let account = parts.next()?;
     if parts.next()? != "CloudTrail" {

@@ -2,12 +2,13 @@
 //! (`time_gap`). A log that was cut, or a CloudTrail file that was deleted, shows up as a quiet
 //! period far longer than the source's usual gaps.
 //!
-//! The threshold adapts to each source (events of one format): it is `FACTOR` times the 99th
+//! A source is one file, or one CloudTrail account's deliveries in one region (see [`source_of`]).
+//! The threshold adapts to each source: it is `FACTOR` times the 99th
 //! percentile of the gaps between consecutive events, and at least `MIN_GAP`. Using a high
 //! percentile rather than the mean keeps bursty sources (quiet nights, busy mornings) from
 //! raising alarms, and a source with fewer than `MIN_EVENTS` timed events is not judged at all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Finding, Severity};
 use crate::error::Result;
@@ -19,17 +20,42 @@ const MIN_GAP: i64 = 60 * 1_000_000_000;
 /// Most silences reported per source, longest first.
 const MAX_PER_SOURCE: usize = 20;
 
-/// The format when the source is all files of one format, else the one file.
-type Source = (String, Option<String>);
+/// Where events come from, for their rhythm: one file, or (CloudTrail) one account's deliveries
+/// in one region, the stream a deleted delivery file would leave a hole in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Source {
+    format: String,
+    /// `account 123456789012 in us-east-1` for a delivery stream.
+    stream: Option<String>,
+    file: Option<String>,
+}
 
 /// Event times of one source, with the event each belongs to.
 type Times = Vec<(i64, u64)>;
 
-/// Formats whose files are batches of one continuous stream (CloudTrail delivers every five
-/// minutes), so a deleted file shows only as silence across files. Every other file is a stream
-/// of its own (one EVTX channel, one host's audit.log) and is judged alone, so that unrelated
-/// logs side by side are not read as one source with holes.
-const BATCHED: [&str; 1] = ["cloudtrail"];
+/// CloudTrail writes one continuous stream per account and region, cut into delivery files
+/// (`<account>_CloudTrail_<region>_<time>_<unique>.json.gz`) every few minutes, so a deleted file
+/// shows only as silence across files. Every other file, CloudTrail files not named as deliveries
+/// (console or Athena exports, samples) included, is a stream of its own (one EVTX channel, one
+/// host's audit.log) and is judged alone, so that unrelated logs side by side are not read as
+/// one source with holes.
+fn source_of(format: &str, file: &str) -> Source {
+    if format == "cloudtrail" {
+        let name = super::digest::file_name(file.rsplit('!').next().unwrap_or(file));
+        if let Some((account, region, _)) = super::digest::delivery_name(name) {
+            return Source {
+                format: format.to_string(),
+                stream: Some(format!("account {account} in {region}")),
+                file: None,
+            };
+        }
+    }
+    Source {
+        format: format.to_string(),
+        stream: None,
+        file: Some(file.to_string()),
+    }
+}
 
 fn names(column: &tantivy::columnar::StrColumn) -> Result<Vec<String>> {
     let mut names = Vec::new();
@@ -56,7 +82,8 @@ fn times_by_source(searcher: &tantivy::Searcher) -> Result<BTreeMap<Source, Time
         ) else {
             continue;
         };
-        let (formats, files) = (names(&format)?, names(&file)?);
+        // By term ordinals first: names are looked at once per file, not once per event.
+        let mut by_ords: HashMap<(u64, u64), Times> = HashMap::new();
         let alive = segment.alive_bitset();
         for doc in 0..segment.max_doc() {
             if alive.is_some_and(|a| !a.is_alive(doc)) {
@@ -70,15 +97,14 @@ fn times_by_source(searcher: &tantivy::Searcher) -> Result<BTreeMap<Source, Time
             ) else {
                 continue;
             };
+            by_ords.entry((fo, fi)).or_default().push((t, s));
+        }
+        let (formats, files) = (names(&format)?, names(&file)?);
+        for ((fo, fi), mut times) in by_ords {
             let (Some(fo), Some(fi)) = (formats.get(fo as usize), files.get(fi as usize)) else {
                 continue;
             };
-            let source = if BATCHED.contains(&fo.as_str()) {
-                (fo.clone(), None)
-            } else {
-                (String::new(), Some(fi.clone()))
-            };
-            out.entry(source).or_default().push((t, s));
+            out.entry(source_of(fo, fi)).or_default().append(&mut times);
         }
     }
     Ok(out)
@@ -106,13 +132,14 @@ fn id_of(seq: u64) -> String {
 }
 
 /// One source's silences, longest first.
-fn silences((format, file): &Source, mut times: Times) -> Vec<Finding> {
-    let source = if file.is_some() {
-        "events".to_string()
-    } else {
-        format!("{format} events")
+fn silences(src: &Source, mut times: Times) -> Vec<Finding> {
+    let source = match &src.stream {
+        Some(stream) => format!("{} events from {stream}", src.format),
+        None if src.file.is_some() => "events".to_string(),
+        None => format!("{} events", src.format),
     };
-    let source_format = file.is_none().then(|| format.clone());
+    let file = &src.file;
+    let source_format = file.is_none().then(|| src.format.clone());
     if times.len() < MIN_EVENTS {
         return Vec::new();
     }
@@ -209,15 +236,49 @@ mod tests {
 
     const SEC: i64 = 1_000_000_000;
 
+    fn x() -> Source {
+        Source {
+            format: "x".to_string(),
+            stream: None,
+            file: None,
+        }
+    }
+
+    #[test]
+    fn cloudtrail_deliveries_are_one_stream_per_account_and_region_and_other_files_their_own() {
+        let delivery = |name: &str| source_of("cloudtrail", name);
+        let a = delivery("b/AWSLogs/111/CloudTrail/eu-west-1/2024/05/01/111_CloudTrail_eu-west-1_20240501T0005Z_x.json.gz");
+        let b = delivery("b.zip!AWSLogs/111/CloudTrail/eu-west-1/2024/05/01/111_CloudTrail_eu-west-1_20240501T0010Z_y.json.gz");
+        assert_eq!(a, b);
+        assert_eq!(a.stream.as_deref(), Some("account 111 in eu-west-1"));
+        assert_ne!(
+            a,
+            delivery("222_CloudTrail_eu-west-1_20240501T0010Z_y.json.gz")
+        );
+        assert_ne!(
+            a,
+            delivery("111_CloudTrail_us-east-1_20240501T0010Z_y.json.gz")
+        );
+        let sample = delivery("samples/aws.defense-evasion.cloudtrail-stop.json");
+        assert_eq!(
+            sample.file.as_deref(),
+            Some("samples/aws.defense-evasion.cloudtrail-stop.json")
+        );
+        assert_eq!(
+            source_of("evtx", "Security.evtx").file.as_deref(),
+            Some("Security.evtx")
+        );
+    }
+
     #[test]
     fn a_steady_source_has_no_silence_until_an_hour_is_cut_out() {
         let steady: Times = (0..1000).map(|i| (i * 10 * SEC, i as u64)).collect();
-        assert!(silences(&("x".to_string(), None), steady.clone()).is_empty());
+        assert!(silences(&x(), steady.clone()).is_empty());
         let cut: Times = steady
             .into_iter()
             .filter(|(t, _)| !(2000 * SEC..5600 * SEC).contains(t))
             .collect();
-        let found = silences(&("x".to_string(), None), cut);
+        let found = silences(&x(), cut);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].from, Some(1990 * SEC));
         assert_eq!(found[0].to, Some(5600 * SEC));
@@ -243,6 +304,6 @@ mod tests {
                 times.push((t + i * SEC, times.len() as u64));
             }
         }
-        assert!(silences(&("x".to_string(), None), times).is_empty());
+        assert!(silences(&x(), times).is_empty());
     }
 }

@@ -389,3 +389,71 @@ fn a_later_import_is_compared_with_the_records_of_earlier_ones() {
         .collect();
     assert_eq!(kinds, vec!["duplicate_check_incomplete"]);
 }
+
+/// CloudTrail deliveries of one account and region, one file per five minutes, an event every
+/// ten seconds from 2024-05-01T00:00Z; `skip` leaves files out as if deleted.
+fn deliveries(root: &std::path::Path, account: &str, region: &str, files: u32, skip: &[u32]) {
+    let dir = root.join(format!("AWSLogs/{account}/CloudTrail/{region}/2024/05/01"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for f in (0..files).filter(|f| !skip.contains(f)) {
+        let records: Vec<String> = (0..30)
+            .map(|i| {
+                let t = f * 300 + i * 10;
+                format!(
+                    r#"{{"eventVersion":"1.08","eventTime":"2024-05-01T{:02}:{:02}:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"{region}","userIdentity":{{"type":"IAMUser","userName":"u"}},"eventID":"{account}-{region}-{f}-{i}"}}"#,
+                    t / 3600,
+                    t / 60 % 60,
+                    t % 60
+                )
+            })
+            .collect();
+        let name = format!(
+            "{account}_CloudTrail_{region}_20240501T{:02}{:02}Z_f{f}.json",
+            (f * 5) / 60,
+            (f * 5) % 60
+        );
+        std::fs::write(
+            dir.join(name),
+            format!(r#"{{"Records":[{}]}}"#, records.join(",")),
+        )
+        .expect("write");
+    }
+}
+
+#[test]
+fn a_deleted_cloudtrail_delivery_is_a_silence_in_its_own_account_and_region_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("bundle");
+    // 12 hours of deliveries in one region, with the files of 06:00–06:30 deleted; a second
+    // region of the same account that ends at 02:00; another account's complete trail over the
+    // same 12 hours, whose events must not fill the hole; and the sample files (2013 to 2024),
+    // none named as deliveries, whose years between must not read as silence.
+    deliveries(
+        &bundle,
+        "111122223333",
+        "us-east-1",
+        144,
+        &[72, 73, 74, 75, 76, 77],
+    );
+    deliveries(&bundle, "111122223333", "eu-west-1", 24, &[]);
+    deliveries(&bundle, "444455556666", "us-east-1", 144, &[]);
+    let case = new_case(dir.path());
+    import(&case, &[bundle, fixtures().join("cloudtrail")]);
+    let gaps: Vec<_> = case
+        .verify()
+        .expect("verify")
+        .findings
+        .into_iter()
+        .filter(|f| f.kind == "time_gap")
+        .collect();
+    assert_eq!(gaps.len(), 1, "{gaps:#?}");
+    assert!(
+        gaps[0]
+            .detail
+            .starts_with("no cloudtrail events from account 111122223333 in us-east-1 for 30m 10s"),
+        "{}",
+        gaps[0].detail
+    );
+    assert_eq!(gaps[0].source.as_deref(), Some("cloudtrail"));
+    assert_eq!(gaps[0].file, None);
+}

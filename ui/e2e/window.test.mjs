@@ -431,6 +431,25 @@ async function walk() {
   await shot("21-export-done");
   await (await $("[data-testid=close-export]")).click();
 
+  // Redacted for sharing: no name left, and keyed by the case's own key, so the CLI's redacted
+  // export of the same search is the same file byte for byte.
+  await (await $("[data-testid=open-export]")).click();
+  const shared = join(work, "shared.csv");
+  await typeInto("[data-testid=export-path]", shared);
+  await (await $("[data-testid=export-redact]")).click();
+  await (await $("[data-testid=start-export]")).click();
+  await driver.wait(until.elementLocated(By.css("[data-testid=export-summary]")), 30_000);
+  const sharedCsv = readFileSync(shared, "utf8");
+  assert.ok(!sharedCsv.includes("digest-user"), "the actor is pseudonymized");
+  const sharedManifest = JSON.parse(readFileSync(`${shared}.manifest.json`, "utf8"));
+  assert.match(await text("[data-testid=export-summary]"), new RegExp(`redacted with the case's key ${sharedManifest.redaction.key_id}`));
+  const cliShared = join(work, "cli-shared.csv");
+  const cliRun = spawnSync(cli, ["export", "--case", demoCase, "--out", cliShared, "--redact", "--newest-first", "actor:digest-user"], { encoding: "utf8" });
+  assert.equal(cliRun.status, 0, cliRun.stderr);
+  assert.equal(sha256(readFileSync(cliShared, "utf8")), sharedManifest.sha256, "window and CLI redact alike");
+  await shot("21b-export-redacted");
+  await (await $("[data-testid=close-export]")).click();
+
   // The HTML incident report of the same search: offline, the marked event and its note in it.
   await (await $("[data-testid=open-export]")).click();
   const reportFile = join(work, "report.html");
