@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 BENCH_EVENTS ?= 1000000
-BENCH_DATA ?= target/bench-data-$(BENCH_EVENTS)
+# v2: trails stopped or deleted rarely, as in a real account.
+BENCH_DATA ?= target/bench-data-v2-$(BENCH_EVENTS)
 APP := target/debug/sightline-desktop
 BINDINGS := ui/src/lib/bindings
 

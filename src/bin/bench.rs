@@ -184,8 +184,15 @@ fn generate(out: &Path, events: usize) -> Result<()> {
 
 fn record(out: &mut String, rng: &mut Rng, actors: &Zipf, actions: &Zipf, ips: &Zipf, t: i64) {
     let actor = actors.sample(rng);
-    let (action, source, read_only) = ACTIONS[actions.sample(rng)];
+    let (mut action, source, mut read_only) = ACTIONS[actions.sample(rng)];
     let ip_rank = ips.sample(rng) as u32;
+    // A trail is stopped or deleted a handful of times in a real account, not in 3% of its events:
+    // most of those draws become CloudTrail reads, so verify on the bench case finds what a real
+    // case would (a few dozen), while the random sequence, and every other count, stays the same.
+    if source == "cloudtrail.amazonaws.com" && t % 1000 != 0 {
+        action = "LookupEvents";
+        read_only = true;
+    }
     let ip = format!(
         "{}.{}.{}.{}",
         11 + (ip_rank >> 16) % 200,
