@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 
 use sightline::formats::FieldMapping;
 use sightline::import::ImportProgress;
-use sightline::integrity::VerifyOptions;
+use sightline::integrity::{Relocation, VerifyOptions};
 use sightline::search::SearchRequest;
 use sightline::{Case, ImportOptions, SystemClock};
 
@@ -99,6 +99,10 @@ enum Command {
         /// the digests (`<digest>.sig`).
         #[arg(long, value_name = "FILE")]
         public_keys: Option<PathBuf>,
+        /// Evidence moved since the import: read files imported under OLD from NEW (repeatable).
+        /// Findings still name files as imported.
+        #[arg(long, value_name = "OLD=NEW")]
+        moved: Vec<String>,
     },
     /// Write the events a query selects to a CSV or JSON-lines file, with provenance per row and
     /// a manifest of hashes beside it (FILE.manifest.json).
@@ -398,7 +402,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             case,
             json,
             public_keys,
+            moved,
         } => {
+            let moved = moved
+                .iter()
+                .map(|m| Relocation::parse(m))
+                .collect::<Result<Vec<_>, _>>()?;
             if !case.join("case.sqlite").is_file() {
                 anyhow::bail!(
                     "{} is not a case folder (it has no case.sqlite)",
@@ -408,7 +417,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // Writable when no import is running, so the check is recorded in the journal.
             let opened =
                 Case::open_or_create(&case, clock.clone()).or_else(|_| Case::open(&case, clock))?;
-            let report = opened.verify_with(&VerifyOptions { public_keys })?;
+            let report = opened.verify_with(&VerifyOptions { public_keys, moved })?;
             if json {
                 print_json(&report)?;
             } else {

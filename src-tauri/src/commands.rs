@@ -11,7 +11,7 @@ use sightline::case::saved::SavedSearch;
 use sightline::export::report::ReportSummary;
 use sightline::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
 use sightline::import::ImportProgress;
-use sightline::integrity::{IntegrityReport, VerifyOptions, VerifyProgress};
+use sightline::integrity::{IntegrityReport, Relocation, VerifyOptions, VerifyProgress};
 use sightline::search::stats::FieldStats;
 use sightline::search::{EventDetail, SearchRequest, SearchResult};
 use sightline::{ImportOptions, ImportReport};
@@ -109,11 +109,13 @@ pub async fn search(app: AppHandle, request: SearchRequest) -> AppResult<SearchR
     .await
 }
 
-/// Runs every integrity check; `public_keys` is the `aws cloudtrail list-public-keys` output.
+/// Runs every integrity check; `public_keys` is the `aws cloudtrail list-public-keys` output,
+/// `moved` where evidence is read from now.
 #[tauri::command]
 pub async fn verify_case(
     app: AppHandle,
     public_keys: Option<String>,
+    moved: Vec<Relocation>,
     progress: Channel<VerifyProgress>,
 ) -> AppResult<IntegrityReport> {
     blocking(move || {
@@ -122,6 +124,7 @@ pub async fn verify_case(
         state.cancel.store(false, Ordering::Relaxed);
         let options = VerifyOptions {
             public_keys: public_keys.filter(|p| !p.is_empty()).map(PathBuf::from),
+            moved,
         };
         let report = case.verify_watched(
             &options,

@@ -85,6 +85,49 @@ pub struct IntegrityReport {
     /// When the check ran (the case clock), RFC 3339.
     #[serde(default)]
     pub checked_at: String,
+    /// Where evidence was read from instead of where it was imported from.
+    #[serde(default)]
+    pub moved: Vec<Relocation>,
+}
+
+/// Evidence that has moved since the import (copied to a vault, another machine): files imported
+/// under `from` are read under `to`. Findings still name files as they were imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Relocation {
+    pub from: String,
+    pub to: String,
+}
+
+impl Relocation {
+    /// `OLD=NEW`, as given on the command line.
+    pub fn parse(text: &str) -> Result<Relocation> {
+        let (from, to) = text
+            .split_once('=')
+            .filter(|(f, t)| !f.is_empty() && !t.is_empty())
+            .ok_or_else(|| Error::Invalid(format!("{text:?} is not OLD=NEW")))?;
+        Ok(Relocation {
+            from: from.trim_end_matches(['/', '\\']).to_string(),
+            to: to.trim_end_matches(['/', '\\']).to_string(),
+        })
+    }
+
+    /// `path` with `from` swapped for `to` (or back), when it lies under it.
+    fn swap(list: &[Relocation], path: &str, back: bool) -> String {
+        for r in list {
+            let (old, new) = if back {
+                (&r.to, &r.from)
+            } else {
+                (&r.from, &r.to)
+            };
+            if let Some(rest) = path.strip_prefix(old.as_str()) {
+                if rest.is_empty() || rest.starts_with(['/', '\\', '!']) {
+                    return format!("{new}{rest}");
+                }
+            }
+        }
+        path.to_string()
+    }
 }
 
 /// What `verify` is given besides the case.
@@ -92,6 +135,8 @@ pub struct IntegrityReport {
 pub struct VerifyOptions {
     /// `aws cloudtrail list-public-keys` output, to verify digest signatures.
     pub public_keys: Option<PathBuf>,
+    /// Where moved evidence is now.
+    pub moved: Vec<Relocation>,
 }
 
 /// How far a `verify` run has got: sources re-read of all.
@@ -180,14 +225,18 @@ impl Case {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
-            let path = PathBuf::from(source);
+            let path = PathBuf::from(Relocation::swap(&options.moved, source, false));
             if !path.is_file() {
+                let detail = if path.as_os_str() == source.as_str() {
+                    format!("{source} is no longer where it was imported from")
+                } else {
+                    format!(
+                        "{} does not exist (moved there from {source})",
+                        path.display()
+                    )
+                };
                 for (file, _) in expected {
-                    findings.push(critical(
-                        "file_missing",
-                        file,
-                        format!("{source} is no longer where it was imported from"),
-                    ));
+                    findings.push(critical("file_missing", file, detail.clone()));
                 }
                 continue;
             }
@@ -201,9 +250,11 @@ impl Case {
                 temp_counter: AtomicU64::new(0),
             };
             walk.run(std::slice::from_ref(&path), &mut |entry| {
-                let Entry::Leaf(leaf) = entry else {
+                let Entry::Leaf(mut leaf) = entry else {
                     return Ok(());
                 };
+                // Named as imported, wherever it is read from now.
+                leaf.path = Relocation::swap(&options.moved, &leaf.path, true);
                 let format = formats.get(&leaf.path).cloned().flatten();
                 if DigestEvidence::wants(&leaf.path, format.as_deref()) {
                     evidence.read(&leaf, format.as_deref(), &limits);
@@ -262,6 +313,7 @@ impl Case {
             notes,
             digest_covered,
             checked_at: self.now_text(),
+            moved: options.moved.clone(),
         };
         if self.is_writable() {
             let counts = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
@@ -272,6 +324,7 @@ impl Case {
                     "findings": report.findings.len(),
                     "critical": counts(Severity::Critical),
                     "warning": counts(Severity::Warning),
+                    "moved": report.moved,
                 }),
             )?;
             self.save_integrity_report(&report)?;

@@ -47,7 +47,7 @@ fn tar_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
     builder.into_inner().expect("tar")
 }
 
-fn zip_with(entries: &[(&str, &[u8])], symlink: Option<(&str, &str)>) -> Vec<u8> {
+pub(crate) fn zip_with(entries: &[(&str, &[u8])], symlink: Option<(&str, &str)>) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);

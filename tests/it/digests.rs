@@ -138,6 +138,7 @@ fn verify(dir: &Path, b: &Bundle) -> IntegrityReport {
     import(&case, std::slice::from_ref(&b.root));
     case.verify_with(&VerifyOptions {
         public_keys: Some(b.keys.clone()),
+        ..VerifyOptions::default()
     })
     .expect("verify")
 }

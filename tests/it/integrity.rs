@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sightline::integrity::Severity;
+use sightline::integrity::{Relocation, Severity, VerifyOptions};
 
 use crate::support::{fixtures, import, new_case};
 
@@ -456,4 +456,88 @@ fn a_deleted_cloudtrail_delivery_is_a_silence_in_its_own_account_and_region_only
     );
     assert_eq!(gaps[0].source.as_deref(), Some("cloudtrail"));
     assert_eq!(gaps[0].file, None);
+}
+
+#[test]
+fn moved_evidence_is_verified_where_it_is_now_and_named_as_imported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = bundle(dir.path());
+    let line = std::fs::read(bundle.join("app.jsonl")).expect("read");
+    std::fs::write(
+        bundle.join("more.zip"),
+        crate::archives::zip_with(&[("inner/app.jsonl", &line)], None),
+    )
+    .expect("zip");
+    let case = new_case(dir.path());
+    import(&case, std::slice::from_ref(&bundle));
+    let vault = dir.path().join("vault");
+    std::fs::create_dir_all(&vault).expect("mkdir");
+    std::fs::rename(&bundle, vault.join("bundle")).expect("move");
+
+    let missing = case.verify().expect("verify");
+    assert_eq!(missing.findings.len(), 3, "{:#?}", missing.findings);
+    assert!(missing.findings.iter().all(|f| f.kind == "file_missing"));
+
+    let moved = Relocation::parse(&format!(
+        "{}={}/",
+        bundle.display(),
+        vault.join("bundle").display()
+    ))
+    .expect("parse");
+    let options = VerifyOptions {
+        moved: vec![moved.clone()],
+        ..VerifyOptions::default()
+    };
+    let report = case.verify_with(&options).expect("verify");
+    assert_eq!(report.findings, vec![], "whole where it is now");
+    assert_eq!(report.files_checked, 3);
+    assert_eq!(report.moved, vec![moved.clone()]);
+    let last = case
+        .journal()
+        .expect("journal")
+        .entries
+        .pop()
+        .expect("entry");
+    assert_eq!(last.action, "verify");
+    assert!(last.detail.contains("vault"), "{}", last.detail);
+
+    // An altered archive member is named as imported, not as read.
+    let altered = line
+        .iter()
+        .map(|b| if *b == b'a' { b'b' } else { *b })
+        .collect::<Vec<_>>();
+    std::fs::write(
+        vault.join("bundle/more.zip"),
+        crate::archives::zip_with(&[("inner/app.jsonl", &altered)], None),
+    )
+    .expect("zip");
+    let report = case.verify_with(&options).expect("verify");
+    let named: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.kind.as_str(), f.file.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        named,
+        vec![(
+            "file_modified",
+            format!("{}!/inner/app.jsonl", bundle.join("more.zip").display())
+        )]
+    );
+
+    // Moved to a place that does not hold it: missing, saying where it was looked for.
+    let wrong = VerifyOptions {
+        moved: vec![Relocation {
+            from: bundle.display().to_string(),
+            to: dir.path().join("elsewhere").display().to_string(),
+        }],
+        ..VerifyOptions::default()
+    };
+    let report = case.verify_with(&wrong).expect("verify");
+    assert_eq!(report.findings.len(), 3);
+    assert!(report.findings[0].detail.contains("elsewhere"));
+    assert!(report.findings[0]
+        .detail
+        .contains("does not exist (moved there from"));
+    assert!(Relocation::parse("no-equals-sign").is_err());
 }

@@ -4,7 +4,7 @@
 
 import { spawn, execFileSync, spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -305,6 +305,21 @@ async function walk() {
   assert.match(await text("[data-testid=journal-state]"), /^chain intact · \d+ entries$/);
   assert.match(await text("[data-testid=journal]"), /search/, "searches run in the window are journaled");
   await shot("12-integrity");
+  // The evidence moves to a vault: missing where it was imported, whole where it is now once
+  // verify is told so (the window offers the folder the missing files were imported under).
+  const verdictBefore = await text("[data-testid=integrity-verdict]");
+  const vault = `${trail}-vault`;
+  renameSync(trail, vault);
+  await (await $("[data-testid=run-verify]")).click();
+  await driver.wait(async () => /file_missing/.test(await text("[data-testid=integrity-findings]")), 60_000, "moved files read as missing");
+  const root = join("AWSLogs", "111122223333");
+  assert.equal(await (await $("[data-testid=moved-from]")).getAttribute("value"), join(trail, root));
+  await typeInto("[data-testid=moved-to]", join(vault, root));
+  await (await $("[data-testid=run-verify]")).click();
+  await driver.wait(async () => !/file_missing/.test(await text("[data-testid=integrity-findings]")), 60_000, "verified where it is now");
+  assert.equal(await text("[data-testid=integrity-verdict]"), verdictBefore);
+  assert.match(await text("[data-testid=integrity] header"), /read from .*-vault/);
+  await shot("12b-integrity-moved");
   // The cleared-log finding opens its events: the time around it, its file, the first event.
   // Found and clicked in one script so that a re-rendered list cannot leave a stale reference.
   const opened = await driver.executeScript(`

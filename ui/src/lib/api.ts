@@ -16,6 +16,7 @@ import type { FieldStats } from "./bindings/FieldStats";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
+import type { Relocation } from "./bindings/Relocation";
 import type { JournalCheck } from "./bindings/JournalCheck";
 import type { Marks } from "./bindings/Marks";
 import type { Tag } from "./bindings/Tag";
@@ -81,11 +82,12 @@ export async function pickSavePath(defaultPath: string): Promise<string | null> 
   return saveDialog({ defaultPath });
 }
 
-/** Runs every integrity check; `publicKeys` is a path to `aws cloudtrail list-public-keys` output. */
-export function verifyCase(onProgress: (p: VerifyProgress) => void, publicKeys: string | null = null): Promise<IntegrityReport> {
+/** Runs every integrity check; `publicKeys` is a path to `aws cloudtrail list-public-keys` output,
+ * `moved` where evidence imported elsewhere is read from now. */
+export function verifyCase(onProgress: (p: VerifyProgress) => void, publicKeys: string | null = null, moved: Relocation[] = []): Promise<IntegrityReport> {
   const progress = new Channel<VerifyProgress>();
   progress.onmessage = onProgress;
-  return call<IntegrityReport>("verify_case", { publicKeys, progress });
+  return call<IntegrityReport>("verify_case", { publicKeys, moved, progress });
 }
 
 export const formatNames = () => call<string[]>("format_names");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { Finding } from "./bindings/Finding";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
-import { around, bands, overall, verdictCounts } from "./integrity";
+import { around, bands, missingRoot, overall, verdictCounts } from "./integrity";
 
 const finding = (over: Partial<Finding>): Finding => ({ kind: "time_gap", severity: "warning", file: null, source: null, detail: "", events: [], from: null, to: null, ...over });
 
@@ -18,6 +18,7 @@ const report = (findings: Finding[]): IntegrityReport => ({
   ],
   digest_covered: [],
   checked_at: "2026-01-02T03:04:05Z",
+  moved: [],
 });
 
 describe("integrity report in the window", () => {
@@ -52,5 +53,13 @@ describe("integrity report in the window", () => {
     const hour = 3600e9;
     expect(around(finding({ from: t, to: t + hour }))).toEqual({ from: t - hour / 2, to: t + hour * 1.5 });
     expect(around(finding({}))).toBeNull();
+  });
+
+  it("offers the common folder of missing files as where the evidence moved from", () => {
+    const missing = (file: string) => finding({ kind: "file_missing", severity: "critical", file });
+    expect(missingRoot(report([]))).toBeNull();
+    expect(missingRoot(report([missing("/cases/x/bundle/a/app.jsonl"), missing("/cases/x/bundle/b.zip!/in/c.json"), finding({ file: "/other/z" })]))).toBe("/cases/x/bundle");
+    expect(missingRoot(report([missing("/cases/x/bundle/a/app.jsonl")]))).toBe("/cases/x/bundle/a");
+    expect(missingRoot(report([missing("C:\\evidence\\case1\\Security.evtx"), missing("C:\\evidence\\case1\\sub\\System.evtx")]))).toBe("C:\\evidence\\case1");
   });
 });

@@ -54,3 +54,21 @@ export function around(f: Finding): { from: number; to: number } | null {
   const pad = Math.max((f.to - f.from) / 2, 5 * MINUTE);
   return { from: Math.floor(f.from - pad), to: Math.ceil(f.to + pad) };
 }
+
+/** The folder all missing files were imported under (their deepest common folder), to offer as
+ * the "from" of a move: evidence copied elsewhere reads as missing until verify is told where. */
+export function missingRoot(report: IntegrityReport | null): string | null {
+  const dirs = (report?.findings ?? [])
+    .filter((f) => f.kind === "file_missing" && f.file)
+    .map((f) => f.file!.split("!/")[0].split(/[\\/]/).slice(0, -1));
+  if (!dirs.length) return null;
+  let common = dirs[0];
+  for (const d of dirs.slice(1)) {
+    let n = 0;
+    while (n < common.length && n < d.length && common[n] === d[n]) n++;
+    common = common.slice(0, n);
+  }
+  const sep = report!.findings.find((f) => f.kind === "file_missing")!.file!.includes("\\") ? "\\" : "/";
+  const root = common.join(sep);
+  return root || null;
+}
