@@ -292,7 +292,7 @@ impl Case {
             _ => time_bounds(&searcher)?
                 .map(|(lo, hi)| (req.from.unwrap_or(lo), req.to.map_or(hi, |t| t - 1))),
         };
-        let layout = range
+        let mut layout = range
             .filter(|(lo, hi)| hi >= lo && req.histogram_buckets > 0)
             .map(|(lo, hi)| layout(lo, hi, req.histogram_buckets));
         // Scrolling deep into a long result asks for pages far from its start. The first such
@@ -309,6 +309,25 @@ impl Case {
             page,
         };
         let mut counts = searcher.search(&query, &counter)?;
+        // Without a range the axis spans the whole case; hits that fill a small part of it (one
+        // afternoon in a case of years) get an axis of their own, counted in a second pass over
+        // the time and outcome columns only.
+        if let (Some(wide), Some((lo, hi)), None, None) = (layout, counts.span, req.from, req.to) {
+            let axis = wide.width.saturating_mul(wide.buckets as i64);
+            if hi.saturating_sub(lo) < axis / 4 {
+                let fitted = self::layout(lo, hi, req.histogram_buckets);
+                let again = searcher.search(
+                    &query,
+                    &CountCollector {
+                        layout: Some(fitted),
+                        facets: false,
+                        page: None,
+                    },
+                )?;
+                counts.histogram = again.histogram;
+                layout = Some(fitted);
+            }
+        }
         let page = if deep {
             let listing = self.listing(&searcher, &query, req)?;
             listing

@@ -218,6 +218,64 @@ fn histogram_buckets_add_up_and_split_by_outcome() {
 }
 
 #[test]
+fn without_a_range_the_timeline_fits_hits_that_fill_a_small_part_of_the_case() {
+    let (_dir, case) = case();
+    let request = |query: &str| SearchRequest {
+        query: query.to_string(),
+        limit: 1000,
+        order: SortOrder::OldestFirst,
+        ..SearchRequest::default()
+    };
+    let whole = case.search(&request("")).expect("search");
+    let case_span = whole.histogram.bucket_seconds * whole.histogram.buckets.len() as f64;
+    assert!(
+        case_span > 10.0 * 365.0 * 86_400.0,
+        "the samples span a decade"
+    );
+
+    // One actor's two days in that decade: the axis is theirs, and every hit is in a bucket.
+    let result = case.search(&request("actor:christophe")).expect("search");
+    let h = &result.histogram;
+    let times: Vec<i64> = result
+        .events
+        .iter()
+        .filter_map(|e| e.time.as_deref())
+        .map(|t| parse_user_time(t).expect("time"))
+        .collect();
+    let (first, last) = (times[0], times[times.len() - 1]);
+    let start = h.buckets[0].start_nanos;
+    let end = h.buckets[h.buckets.len() - 1].start_nanos + (h.bucket_seconds * 1e9) as i64;
+    assert!(
+        start <= first && last < end,
+        "{start} ≤ {first}, {last} < {end}"
+    );
+    assert!(
+        (end - start) as f64 / 1e9 < 4.0 * (last - first) as f64 / 1e9 + 2.0 * h.bucket_seconds,
+        "the axis hugs the hits"
+    );
+    assert!(h.buckets.len() >= 10, "finer buckets than the case's");
+    let counted: u64 = h
+        .buckets
+        .iter()
+        .map(|b| b.success + b.failure + b.unknown)
+        .sum();
+    assert_eq!(counted + h.untimed, result.total);
+
+    // A range given by the user is kept as given.
+    let ranged = case
+        .search(&SearchRequest {
+            from: whole.histogram.buckets.first().map(|b| b.start_nanos),
+            to: Some(end),
+            ..request("actor:christophe")
+        })
+        .expect("search");
+    assert_eq!(
+        ranged.histogram.buckets[0].start_nanos,
+        whole.histogram.buckets[0].start_nanos
+    );
+}
+
+#[test]
 fn page_only_requests_skip_facets_and_histogram_but_not_the_page() {
     let (_dir, case) = case();
     let full = case
