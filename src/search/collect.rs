@@ -56,8 +56,6 @@ pub struct Counts {
     pub histogram: Vec<BucketCounts>,
     /// Hits without a time, so outside the histogram.
     pub untimed: u64,
-    /// The earliest and latest time of the hits (when a histogram was asked for).
-    pub span: Option<(i64, i64)>,
     pub top: Option<Top>,
 }
 
@@ -86,7 +84,6 @@ pub struct SegmentCounts {
     outcome_slot: Vec<usize>,
     histogram: Vec<BucketCounts>,
     untimed: u64,
-    span: Option<(i64, i64)>,
     /// Scratch buffers for block collection.
     ords: Vec<Option<u64>>,
     times: Vec<Option<i64>>,
@@ -140,7 +137,6 @@ impl Collector for CountCollector {
             outcome_slot,
             histogram,
             untimed: 0,
-            span: None,
             ords: Vec::new(),
             times: Vec::new(),
             outcomes: Vec::new(),
@@ -170,10 +166,6 @@ impl Collector for CountCollector {
         for fruit in fruits {
             merged.total += fruit.total;
             merged.untimed += fruit.untimed;
-            merged.span = match (merged.span, fruit.span) {
-                (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-                (a, b) => a.or(b),
-            };
             if let (Some(into), Some(from)) = (merged.top.as_mut(), fruit.top) {
                 into.merge(from);
             }
@@ -240,7 +232,6 @@ impl SegmentCollector for SegmentCounts {
                 self.untimed += 1;
                 continue;
             };
-            self.span = Some(self.span.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
             if t < layout.start {
                 continue;
             }
@@ -287,7 +278,6 @@ impl SegmentCollector for SegmentCounts {
             facets,
             histogram: self.histogram,
             untimed: self.untimed,
-            span: self.span,
             top: self.top,
         }
     }

@@ -310,11 +310,32 @@ impl Case {
         };
         let mut counts = searcher.search(&query, &counter)?;
         // Without a range the axis spans the whole case; hits that fill a small part of it (one
-        // afternoon in a case of years) get an axis of their own, counted in a second pass over
-        // the time and outcome columns only.
-        if let (Some(wide), Some((lo, hi)), None, None) = (layout, counts.span, req.from, req.to) {
-            let axis = wide.width.saturating_mul(wide.buckets as i64);
-            if hi.saturating_sub(lo) < axis / 4 {
+        // afternoon in a case of years) get an axis of their own. Each narrowing is a pass over
+        // the time and outcome columns only, and happens only when the hits sit in under a
+        // quarter of the buckets, so a search over most of the case pays nothing.
+        if let (Some(mut current), None, None) = (layout, req.from, req.to) {
+            // When the page holds every hit, their exact span is known without a pass.
+            let exact = match (&counts.top, page) {
+                (Some(top), Some(p)) if counts.total <= p.keep as u64 => top.time_span(p.order),
+                _ => None,
+            };
+            let rounds = if exact.is_some() { 1 } else { 3 };
+            for _ in 0..rounds {
+                let mut used = counts
+                    .histogram
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.iter().any(|n| *n > 0))
+                    .map(|(i, _)| i as i64);
+                let Some(first) = used.next() else { break };
+                let last = used.last().unwrap_or(first);
+                if (last - first + 1) * 4 >= current.buckets as i64 {
+                    break;
+                }
+                let (lo, hi) = exact.unwrap_or((
+                    current.start + first * current.width,
+                    current.start + (last + 1) * current.width - 1,
+                ));
                 let fitted = self::layout(lo, hi, req.histogram_buckets);
                 let again = searcher.search(
                     &query,
@@ -325,8 +346,9 @@ impl Case {
                     },
                 )?;
                 counts.histogram = again.histogram;
-                layout = Some(fitted);
+                current = fitted;
             }
+            layout = Some(current);
         }
         let page = if deep {
             let listing = self.listing(&searcher, &query, req)?;

@@ -29,6 +29,20 @@ pub struct Top {
 }
 
 impl Top {
+    /// The earliest and latest time among the kept hits; all of them while fewer than `keep`.
+    pub fn time_span(&self, order: SortOrder) -> Option<(i64, i64)> {
+        self.items
+            .iter()
+            .filter(|(k, _)| k.0)
+            .map(|(k, _)| match order {
+                SortOrder::NewestFirst => k.1,
+                SortOrder::OldestFirst => !k.1,
+            })
+            .fold(None, |span, t| {
+                Some(span.map_or((t, t), |(lo, hi): (i64, i64)| (lo.min(t), hi.max(t))))
+            })
+    }
+
     pub fn new(keep: usize) -> Top {
         Top {
             keep,
