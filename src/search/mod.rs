@@ -328,7 +328,7 @@ impl Case {
                     .filter(|(_, c)| c.iter().any(|n| *n > 0))
                     .map(|(i, _)| i as i64);
                 let Some(first) = used.next() else { break };
-                let last = used.last().unwrap_or(first);
+                let last = used.next_back().unwrap_or(first);
                 if (last - first + 1) * 4 >= current.buckets as i64 {
                     break;
                 }
