@@ -41,7 +41,8 @@ type Times = Vec<(i64, u64)>;
 /// one source with holes.
 fn source_of(format: &str, file: &str) -> Source {
     if format == "cloudtrail" {
-        let name = super::digest::file_name(file.rsplit('!').next().unwrap_or(file));
+        // The last path part, also of an archive member (`b.zip!/AWSLogs/…/name`).
+        let name = super::digest::file_name(file);
         if let Some((account, region, _)) = super::digest::delivery_name(name) {
             return Source {
                 format: format.to_string(),

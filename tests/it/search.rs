@@ -17,6 +17,14 @@ fn case() -> (tempfile::TempDir, Case) {
     (dir, case)
 }
 
+/// Events the histogram's buckets hold, all outcomes.
+fn in_buckets(h: &sightline::search::Histogram) -> u64 {
+    h.buckets
+        .iter()
+        .map(|b| b.success + b.failure + b.unknown)
+        .sum()
+}
+
 fn total(case: &Case, query: &str) -> u64 {
     search(case, query).total
 }
@@ -205,12 +213,7 @@ fn histogram_buckets_add_up_and_split_by_outcome() {
         })
         .expect("search");
     let h = &result.histogram;
-    let sum: u64 = h
-        .buckets
-        .iter()
-        .map(|b| b.success + b.failure + b.unknown)
-        .sum();
-    assert_eq!(sum + h.untimed, result.total);
+    assert_eq!(in_buckets(h) + h.untimed, result.total);
     assert_eq!(h.untimed, 1);
     assert!(h.buckets.len() <= 1000 && h.bucket_seconds > 0.0);
     let failures: u64 = h.buckets.iter().map(|b| b.failure).sum();
@@ -254,12 +257,7 @@ fn without_a_range_the_timeline_fits_hits_that_fill_a_small_part_of_the_case() {
         "the axis hugs the hits"
     );
     assert!(h.buckets.len() >= 10, "finer buckets than the case's");
-    let counted: u64 = h
-        .buckets
-        .iter()
-        .map(|b| b.success + b.failure + b.unknown)
-        .sum();
-    assert_eq!(counted + h.untimed, result.total);
+    assert_eq!(in_buckets(h) + h.untimed, result.total);
 
     // A range given by the user is kept as given.
     let ranged = case
