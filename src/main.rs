@@ -5,25 +5,18 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 mod cli;
 
-use cli::outln;
-use cli::text::{file_rules, print_import, print_search, progress_bar, update_bar};
+use cli::commands;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use sightline::formats::FieldMapping;
-use sightline::import::ImportProgress;
-use sightline::integrity::{Relocation, VerifyOptions};
-use sightline::search::SearchRequest;
-use sightline::{Case, ImportOptions, SystemClock};
+use sightline::api::{Case, Relocation, SearchRequest, SystemClock, VerifyOptions};
 
 #[derive(Parser)]
 #[command(name = "sightline", version, about = "Offline explorer for audit logs")]
@@ -201,39 +194,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             map,
             paths,
         } => {
-            let (format, zone_minutes, rules) = file_rules(&format, &zone)?;
-            let mapping = match map {
-                Some(spec) => FieldMapping::parse(&spec)
-                    .map_err(anyhow::Error::msg)
-                    .context("--map")?,
-                None => FieldMapping::default(),
-            };
-            let options = ImportOptions {
-                format,
-                zone_minutes,
-                rules,
-                year,
-                mapping,
-                ..ImportOptions::default()
-            };
-            let case = Case::open_or_create(&case, clock)?;
-            let bar = progress_bar(json);
-            let cancel = AtomicBool::new(false);
-            let report = case.import(
-                &paths,
-                &options,
-                &|p: &ImportProgress| update_bar(&bar, p),
-                &cancel,
-            );
-            bar.finish_and_clear();
-            let report = report?;
-            if json {
-                print_json(&report)?;
-            } else {
-                let mut out = String::new();
-                print_import(&mut out, &report);
-                emit(&out)?;
-            }
+            let options = commands::import_options(&format, &zone, year, map.as_deref())?;
+            commands::import(&Case::open_or_create(&case, clock)?, &paths, &options, json)?;
         }
         Command::Search {
             case,
@@ -247,27 +209,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             query,
         } => {
-            let case = Case::open(&case, clock)?;
             let filters = cli::filters(&filter, &exclude)?;
+            let selection = cli::selection(
+                &query,
+                from.as_deref(),
+                to.as_deref(),
+                filters,
+                oldest_first,
+            )?;
             let request = SearchRequest {
                 offset,
                 limit,
-                ..cli::selection(
-                    &query,
-                    from.as_deref(),
-                    to.as_deref(),
-                    filters,
-                    oldest_first,
-                )?
+                ..selection
             };
-            let result = case.search(&request)?;
-            if json {
-                print_json(&result)?;
-            } else {
-                let mut out = String::new();
-                print_search(&mut out, &result);
-                emit(&out)?;
-            }
+            commands::search(&open_shared(&case, clock)?, &request, json)?;
         }
         Command::Export {
             case,
@@ -292,19 +247,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 filters,
                 !newest_first,
             )?;
-            cli::export::run(
-                cli::export::Args {
-                    case,
-                    out,
-                    format,
-                    columns,
-                    redact: redact || redact_key_file.is_some(),
-                    redact_key_file,
-                    request,
-                    json,
-                },
-                clock,
-            )?;
+            let args = cli::export::Args {
+                case,
+                out,
+                format,
+                columns,
+                redact: redact || redact_key_file.is_some(),
+                redact_key_file,
+                request,
+                json,
+            };
+            cli::export::run(args, clock)?;
         }
         Command::Report {
             case,
@@ -317,87 +270,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let filters = cli::filters(&filter, &exclude)?;
             let request = cli::selection(&query, from.as_deref(), to.as_deref(), filters, true)?;
-            let opened =
-                Case::open_or_create(&case, clock.clone()).or_else(|_| Case::open(&case, clock))?;
-            let summary = opened.report(&out, &request)?;
-            println!(
-                "wrote {} ({} events, {} marked; SHA-256 {})",
-                out.display(),
-                summary.events,
-                summary.marked,
-                summary.sha256
-            );
+            commands::report(&open_shared(&case, clock)?, &out, &request)?;
         }
-        Command::Stats { case, json } => {
-            let stats = Case::open(&case, clock)?.stats()?;
-            if json {
-                print_json(&stats)?;
-            } else {
-                let mut out = String::new();
-                outln!(
-                    out,
-                    "case {}: {} events from {} import runs",
-                    stats.case_id,
-                    stats.events,
-                    stats.runs
-                );
-                outln!(
-                    out,
-                    "time range: {} .. {}",
-                    stats.time_from.as_deref().unwrap_or("-"),
-                    stats.time_to.as_deref().unwrap_or("-")
-                );
-                outln!(out, "\nevents per format:");
-                for f in &stats.formats {
-                    outln!(
-                        out,
-                        "  {:<18} {:>8} events in {} files",
-                        f.format,
-                        f.events,
-                        f.files
-                    );
-                }
-                outln!(out, "\nfiles:");
-                for f in &stats.files {
-                    outln!(
-                        out,
-                        "  {:<12} {:>8} {:<18} {}",
-                        f.status,
-                        f.events,
-                        f.format.as_deref().unwrap_or("-"),
-                        f.path
-                    );
-                }
-                emit(&out)?;
-            }
-        }
-        Command::Show { case, json, id } => {
-            let detail = Case::open(&case, clock)?.event(&id)?;
-            if json {
-                print_json(&detail)?;
-            } else {
-                let mut out = String::new();
-                let e = &detail.event;
-                outln!(out, "{}", detail.row.message);
-                outln!(
-                    out,
-                    "time      {} (source wrote {:?})",
-                    detail.row.time.as_deref().unwrap_or("-"),
-                    e.time.original.as_deref().unwrap_or("")
-                );
-                outln!(
-                    out,
-                    "file      {} line {} offset {}",
-                    e.provenance.path,
-                    e.provenance.line.map_or("-".to_string(), |l| l.to_string()),
-                    e.provenance.offset
-                );
-                outln!(out, "file hash {}", e.provenance.sha256);
-                outln!(out, "raw hash  {}", detail.raw_sha256);
-                outln!(out, "\n{}", detail.raw);
-                emit(&out)?;
-            }
-        }
+        Command::Stats { case, json } => commands::stats(&Case::open(&case, clock)?, json)?,
+        Command::Show { case, json, id } => commands::show(&Case::open(&case, clock)?, &id, json)?,
         Command::Verify {
             case,
             json,
@@ -408,22 +284,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .map(|m| Relocation::parse(m))
                 .collect::<Result<Vec<_>, _>>()?;
-            if !case.join("case.sqlite").is_file() {
-                anyhow::bail!(
-                    "{} is not a case folder (it has no case.sqlite)",
-                    case.display()
-                );
-            }
-            // Writable when no import is running, so the check is recorded in the journal.
-            let opened =
-                Case::open_or_create(&case, clock.clone()).or_else(|_| Case::open(&case, clock))?;
-            let report = opened.verify_with(&VerifyOptions { public_keys, moved })?;
-            if json {
-                print_json(&report)?;
-            } else {
-                emit(&cli::verify::text(&report))?;
-            }
-            if !report.findings.is_empty() {
+            let options = VerifyOptions { public_keys, moved };
+            let clean = commands::verify(&open_shared(&case, clock)?, &options, json)?;
+            if !clean {
                 return Ok(ExitCode::from(1));
             }
         }
@@ -431,17 +294,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let mut text = serde_json::to_string(value)?;
-    text.push('\n');
-    emit(&text)
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is a normal end, not an error.
-fn emit(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
+/// Opens a case as the window does: for writing, so what is run is journaled, or read-only
+/// while an import writes it.
+fn open_shared(dir: &std::path::Path, clock: Arc<SystemClock>) -> Result<Case> {
+    Ok(Case::open_writable_or_read_only(dir, clock, false)?)
 }

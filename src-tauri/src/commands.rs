@@ -4,17 +4,12 @@
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
-use sightline::case::actors::ActorProfile;
-use sightline::case::journal::JournalCheck;
-use sightline::case::marks::{Marks, Tag};
-use sightline::case::saved::SavedSearch;
-use sightline::export::report::ReportSummary;
-use sightline::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
-use sightline::import::ImportProgress;
-use sightline::integrity::{IntegrityReport, Relocation, VerifyOptions, VerifyProgress};
-use sightline::search::stats::FieldStats;
-use sightline::search::{EventDetail, SearchRequest, SearchResult};
-use sightline::{ImportOptions, ImportReport};
+use sightline::api::{
+    self, ActorProfile, ErrorCode, EventDetail, ExportFormat, ExportManifest, ExportOptions,
+    ExportProgress, FieldStats, ImportOptions, ImportProgress, ImportReport, IntegrityReport,
+    JournalCheck, Marks, Relocation, ReportSummary, SavedSearch, SearchRequest, SearchResult, Tag,
+    VerifyOptions, VerifyProgress,
+};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
@@ -26,7 +21,7 @@ async fn blocking<T: Send + 'static>(
 ) -> AppResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::new("internal", format!("background task failed: {e}")))?
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("background task failed: {e}")))?
 }
 
 #[tauri::command]
@@ -40,7 +35,7 @@ pub async fn open_demo(app: AppHandle) -> AppResult<CaseInfo> {
     blocking(move || {
         let state = app.state::<AppState>();
         let dir = crate::demo::case_dir(&app)?;
-        let fresh = !dir.join("case.sqlite").exists();
+        let fresh = !api::Case::exists(&dir);
         let info = state.open(&dir, true)?;
         if !fresh {
             return Ok(info);
@@ -89,24 +84,16 @@ pub async fn case_info(app: AppHandle) -> AppResult<CaseInfo> {
     .await
 }
 
-/// Runs a search. A full search (with facets: the user pressed Enter or changed a filter) is
-/// recorded in the case journal after the answer is sent; page loads while scrolling are not.
+/// A search the user ran (Enter, a filter, a range): journaled by the engine.
 #[tauri::command]
 pub async fn search(app: AppHandle, request: SearchRequest) -> AppResult<SearchResult> {
-    blocking(move || {
-        let case = app.state::<AppState>().current()?;
-        let result = case.search(&request)?;
-        if request.offset == 0 && request.facet_limit > 0 {
-            let total = result.total;
-            tauri::async_runtime::spawn_blocking(move || {
-                if let Err(e) = case.journal_search(&request, total) {
-                    eprintln!("sightline: search not journaled: {e}");
-                }
-            });
-        }
-        Ok(result)
-    })
-    .await
+    blocking(move || Ok(app.state::<AppState>().current()?.search(&request)?)).await
+}
+
+/// A page loaded while scrolling, or counts for a panel: not journaled.
+#[tauri::command]
+pub async fn search_page(app: AppHandle, request: SearchRequest) -> AppResult<SearchResult> {
+    blocking(move || Ok(app.state::<AppState>().current()?.page(&request)?)).await
 }
 
 /// Runs every integrity check; `public_keys` is the `aws cloudtrail list-public-keys` output,
@@ -268,10 +255,7 @@ pub async fn write_report(
 /// Column names an export offers, in default order.
 #[tauri::command]
 pub fn export_columns() -> Vec<String> {
-    sightline::export::columns::names()
-        .into_iter()
-        .map(str::to_string)
-        .collect()
+    api::export_columns()
 }
 
 /// Exports the selection `request` describes to `out` with its manifest beside it.
@@ -333,19 +317,13 @@ pub async fn event_detail(app: AppHandle, id: String) -> AppResult<EventDetail> 
 /// Query field names for completion: the normalized ones; original key paths are free-form.
 #[tauri::command]
 pub fn query_fields() -> Vec<String> {
-    sightline::search::FIELD_NAMES
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    api::query_fields()
 }
 
 /// Names of the formats a user may force, in detection order.
 #[tauri::command]
 pub fn format_names() -> Vec<String> {
-    sightline::formats::registry()
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect()
+    api::format_names()
 }
 
 /// Imports `paths`; `format` forces one format for all of them, `zone` (`+02:00`) reads times
@@ -358,15 +336,7 @@ pub async fn import_paths(
     zone: Option<String>,
     progress: Channel<ImportProgress>,
 ) -> AppResult<ImportReport> {
-    let zone_minutes = match zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
-        Some(z) => Some(sightline::time::parse_offset(z).ok_or_else(|| {
-            AppError::new(
-                "invalid",
-                format!("{z:?} is not a zone offset; write it like +02:00, -05:30 or UTC"),
-            )
-        })?),
-        None => None,
-    };
+    let zone_minutes = api::parse_zone(zone.as_deref().unwrap_or(""))?;
     blocking(move || {
         let state = app.state::<AppState>();
         let case = state.current()?;

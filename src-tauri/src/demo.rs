@@ -28,9 +28,11 @@ pub fn case_dir(app: &AppHandle) -> AppResult<PathBuf> {
     if let Ok(dir) = std::env::var("SIGHTLINE_DEMO_CASE") {
         return Ok(PathBuf::from(dir));
     }
-    let data = app
-        .path()
-        .app_data_dir()
-        .map_err(|e| AppError::new("io", format!("no app data directory: {e}")))?;
+    let data = app.path().app_data_dir().map_err(|e| {
+        AppError::new(
+            sightline::api::ErrorCode::Io,
+            format!("no app data directory: {e}"),
+        )
+    })?;
     Ok(data.join("demo-case"))
 }

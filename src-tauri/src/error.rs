@@ -1,12 +1,13 @@
 //! The one error shape the window sees: a stable code to branch on and a message to show.
 
 use serde::Serialize;
+use sightline::api::{Error, ErrorCode};
 
 #[derive(Debug, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct AppError {
-    /// Stable: `not_a_case`, `case_locked`, `query`, `io`, `cancelled`, `no_case`, …
-    pub code: String,
+    /// The engine's code, or `no_case` / `internal` from the shell itself.
+    pub code: ErrorCode,
     pub message: String,
     /// For query errors: the character position the message is about.
     #[ts(type = "number | null")]
@@ -14,25 +15,21 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn new(code: &str, message: impl Into<String>) -> AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
         AppError {
-            code: code.to_string(),
+            code,
             message: message.into(),
             position: None,
         }
     }
 }
 
-impl From<sightline::Error> for AppError {
-    fn from(e: sightline::Error) -> AppError {
-        let position = match &e {
-            sightline::Error::Query { position, .. } => Some(*position),
-            _ => None,
-        };
+impl From<Error> for AppError {
+    fn from(e: Error) -> AppError {
         AppError {
-            code: e.code().to_string(),
+            code: e.code(),
+            position: e.position(),
             message: e.to_string(),
-            position,
         }
     }
 }

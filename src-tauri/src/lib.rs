@@ -30,6 +30,7 @@ pub fn run() {
             commands::recent_cases,
             commands::case_info,
             commands::search,
+            commands::search_page,
             commands::event_detail,
             commands::query_fields,
             commands::import_paths,

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
-use sightline::{Case, SystemClock};
+use sightline::api::{Case, CaseStats, ErrorCode, SystemClock};
 
 use crate::error::{AppError, AppResult};
 
@@ -31,7 +31,7 @@ pub struct CaseInfo {
     pub path: String,
     pub case_id: String,
     pub writable: bool,
-    pub stats: sightline::CaseStats,
+    pub stats: CaseStats,
 }
 
 impl CaseInfo {
@@ -49,32 +49,29 @@ impl AppState {
     pub fn current(&self) -> AppResult<Arc<Case>> {
         self.case
             .lock()
-            .map_err(|_| AppError::new("internal", "case state is unavailable"))?
+            .map_err(|_| AppError::new(ErrorCode::Internal, "case state is unavailable"))?
             .clone()
-            .ok_or_else(|| AppError::new("no_case", "no case is open: open or create one first"))
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NoCase,
+                    "no case is open: open or create one first",
+                )
+            })
     }
 
     /// Opens the case in `dir` for writing (read-only when another process writes it); with
     /// `create`, makes a new case there if the folder is new or empty.
     pub fn open(&self, dir: &Path, create: bool) -> AppResult<CaseInfo> {
-        if !create && !dir.join("case.sqlite").exists() {
-            return Err(sightline::Error::NotACase(dir.to_path_buf()).into());
-        }
         // Let go of the case that is open now, so reopening it can take the write lock.
         if let Ok(mut slot) = self.case.lock() {
             *slot = None;
         }
-        let clock = Arc::new(SystemClock);
-        let case = match Case::open_or_create(dir, clock.clone()) {
-            Ok(case) => case,
-            Err(sightline::Error::CaseLocked(_)) => Case::open(dir, clock)?,
-            Err(e) => return Err(e.into()),
-        };
+        let case = Case::open_writable_or_read_only(dir, Arc::new(SystemClock), create)?;
         let info = CaseInfo::of(&case)?;
         *self
             .case
             .lock()
-            .map_err(|_| AppError::new("internal", "case state is unavailable"))? =
+            .map_err(|_| AppError::new(ErrorCode::Internal, "case state is unavailable"))? =
             Some(Arc::new(case));
         self.remember(dir);
         Ok(info)
@@ -127,5 +124,5 @@ fn chrono_now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as i64)
         .unwrap_or(0);
-    sightline::time::format_rfc3339(now)
+    sightline::api::format_time(now)
 }

@@ -23,8 +23,8 @@ use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use sightline::search::SearchRequest;
-use sightline::{Case, ImportOptions, SystemClock};
+use sightline::api::SearchRequest;
+use sightline::api::{Case, ImportOptions, SystemClock};
 
 const RECORDS_PER_FILE: usize = 1000;
 const START: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
@@ -295,7 +295,7 @@ fn queries(case: &Case) -> Result<()> {
     let from = stats
         .time_from
         .as_deref()
-        .map(sightline::time::parse_user_time)
+        .map(sightline::api::parse_time)
         .transpose()?
         .unwrap_or(0);
     let day = 86_400_000_000_000i64;

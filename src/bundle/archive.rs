@@ -9,7 +9,7 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
-use super::limits::{Bounded, Counting, LIMIT_PREFIX};
+use super::limits::{Bounded, Counting, ReadFault};
 use super::{hex, open_raw, Content, Entry, Leaf, Sink, TempFile, Walk};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,7 @@ impl Budget {
         }
         if self.bytes > l.max_archive_bytes {
             return Some(format!(
-                "{LIMIT_PREFIX}: archive holds more than {} bytes; the rest is refused",
+                "refused as a possible decompression bomb: archive holds more than {} bytes; the rest is refused",
                 l.max_archive_bytes
             ));
         }
@@ -165,7 +165,7 @@ fn expand_tar(
                     sink,
                 )?;
             }
-            Err(e) if e.to_string().starts_with(LIMIT_PREFIX) => {
+            Err(e) if ReadFault::is_bomb(&e) => {
                 return sink(Entry::Refused {
                     path: shown,
                     sha256: None,
@@ -284,7 +284,7 @@ fn zip_members<R: Read + Seek>(
                 }
                 continue;
             }
-            Err(e) if e.to_string().starts_with(LIMIT_PREFIX) => Entry::Refused {
+            Err(e) if ReadFault::is_bomb(&e) => Entry::Refused {
                 path: shown,
                 sha256: None,
                 reason: e.to_string(),
@@ -303,7 +303,7 @@ fn zip_members<R: Read + Seek>(
 }
 
 fn damaged(leaf: &Leaf, e: &io::Error) -> Entry {
-    let reason = if e.to_string().starts_with(LIMIT_PREFIX) {
+    let reason = if ReadFault::is_bomb(e) {
         e.to_string()
     } else {
         format!("damaged or truncated archive, members after this point were not read: {e}")

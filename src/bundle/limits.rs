@@ -90,23 +90,68 @@ impl<R> Bounded<R> {
     }
 }
 
-/// The message of every limit error starts with this, so callers can tell refusals from damage.
-pub const LIMIT_PREFIX: &str = "refused as a possible decompression bomb";
+/// Why reading a compressed stream stopped, carried inside the `io::Error` so that callers tell
+/// a refusal from damage by its type, never by its message.
+#[derive(Debug)]
+pub enum ReadFault {
+    /// A decompression limit was reached: the input looks like a bomb and is refused.
+    Bomb(String),
+    /// The compressed data is damaged or cut short (what the decompressor said).
+    Damaged(String),
+}
+
+impl std::fmt::Display for ReadFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadFault::Bomb(why) => write!(f, "refused as a possible decompression bomb: {why}"),
+            ReadFault::Damaged(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl std::error::Error for ReadFault {}
+
+impl ReadFault {
+    /// The fault an `io::Error` from a [`Bounded`] reader carries, if any.
+    pub fn of(e: &io::Error) -> Option<&ReadFault> {
+        e.get_ref()?.downcast_ref::<ReadFault>()
+    }
+
+    /// Whether `e` is a decompression limit, not damage or an I/O failure.
+    pub fn is_bomb(e: &io::Error) -> bool {
+        matches!(ReadFault::of(e), Some(ReadFault::Bomb(_)))
+    }
+
+    fn bomb(why: String) -> io::Error {
+        io::Error::other(ReadFault::Bomb(why))
+    }
+}
 
 impl<R: Read> Read for Bounded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        // The inner reader is a decompressor: what it says about its input is damage (flate2
+        // reports bad data as invalid input, a cut stream as an unexpected end).
+        let n = self.inner.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidInput
+            | io::ErrorKind::InvalidData
+            | io::ErrorKind::UnexpectedEof
+                if ReadFault::of(&e).is_none() =>
+            {
+                io::Error::new(e.kind(), ReadFault::Damaged(e.to_string()))
+            }
+            _ => e,
+        })?;
         self.produced += n as u64;
         if self.produced > self.max_bytes {
-            return Err(io::Error::other(format!(
-                "{LIMIT_PREFIX}: more than {} bytes when decompressed",
+            return Err(ReadFault::bomb(format!(
+                "more than {} bytes when decompressed",
                 self.max_bytes
             )));
         }
         let consumed = self.consumed.load(Ordering::Relaxed).max(1);
         if self.produced > self.grace && self.produced / consumed > self.max_ratio {
-            return Err(io::Error::other(format!(
-                "{LIMIT_PREFIX}: compression ratio above {}:1 ({} bytes from {})",
+            return Err(ReadFault::bomb(format!(
+                "compression ratio above {}:1 ({} bytes from {})",
                 self.max_ratio, self.produced, consumed
             )));
         }
@@ -157,6 +202,9 @@ mod tests {
         };
         let mut r = Bounded::new(&data[..], consumed, u64::MAX, &limits);
         let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
-        assert!(err.to_string().starts_with(LIMIT_PREFIX));
+        assert!(ReadFault::is_bomb(&err), "{err}");
+        assert!(err
+            .to_string()
+            .starts_with("refused as a possible decompression bomb"));
     }
 }

@@ -158,7 +158,7 @@ pub fn record_run(
     conn: &mut Connection,
     run_id: u64,
     files: &[FileRow],
-    findings: &[(u64, &crate::integrity::Finding)],
+    findings: &[(u64, &crate::model::Finding)],
     report: &str,
 ) -> Result<()> {
     let tx = conn.transaction()?;
@@ -167,7 +167,7 @@ pub fn record_run(
             tx.prepare("INSERT INTO findings (run_id, file_id, finding) VALUES (?1, ?2, ?3)")?;
         for (file_id, f) in findings {
             let json = serde_json::to_string(f)
-                .map_err(|e| crate::Error::Invalid(format!("finding not serializable: {e}")))?;
+                .map_err(|e| crate::Error::Internal(format!("finding not serializable: {e}")))?;
             insert.execute(params![run_id as i64, *file_id as i64, json])?;
         }
     }
@@ -285,7 +285,7 @@ pub fn manifest(conn: &Connection) -> Result<Vec<ManifestFile>> {
 }
 
 /// Findings recorded by complete imports, in the order they were recorded.
-pub fn findings(conn: &Connection) -> Result<Vec<crate::integrity::Finding>> {
+pub fn findings(conn: &Connection) -> Result<Vec<crate::model::Finding>> {
     let mut stmt = conn.prepare(
         "SELECT f.finding FROM findings f JOIN runs r ON r.id = f.run_id
          WHERE r.status = 'complete' ORDER BY f.id",
@@ -295,7 +295,7 @@ pub fn findings(conn: &Connection) -> Result<Vec<crate::integrity::Finding>> {
     for row in rows {
         let text = row?;
         let finding = serde_json::from_str(&text)
-            .map_err(|e| crate::Error::Invalid(format!("stored finding unreadable: {e}")))?;
+            .map_err(|e| crate::Error::Corrupt(format!("stored finding unreadable: {e}")))?;
         out.push(finding);
     }
     Ok(out)

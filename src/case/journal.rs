@@ -8,8 +8,49 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::Case;
-use crate::error::{Error, Result};
+use super::Store;
+use crate::error::Result;
+
+/// What a journal entry records. Stored as its name; the API decides which operations are
+/// journaled (`api.rs`), the store only keeps the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalAction {
+    Import,
+    Verify,
+    Search,
+    Export,
+    Report,
+    Tag,
+    Untag,
+    Star,
+    Unstar,
+    Note,
+    Alias,
+    Unalias,
+    SaveSearch,
+    DeleteSavedSearch,
+}
+
+impl JournalAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalAction::Import => "import",
+            JournalAction::Verify => "verify",
+            JournalAction::Search => "search",
+            JournalAction::Export => "export",
+            JournalAction::Report => "report",
+            JournalAction::Tag => "tag",
+            JournalAction::Untag => "untag",
+            JournalAction::Star => "star",
+            JournalAction::Unstar => "unstar",
+            JournalAction::Note => "note",
+            JournalAction::Alias => "alias",
+            JournalAction::Unalias => "unalias",
+            JournalAction::SaveSearch => "save_search",
+            JournalAction::DeleteSavedSearch => "delete_saved_search",
+        }
+    }
+}
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -47,14 +88,15 @@ fn entry_hash(prev_hash: &str, seq: u64, at: &str, action: &str, detail: &str) -
     crate::bundle::hex(&h.finalize())
 }
 
-impl Case {
+impl Store {
     /// Appends an entry; refused on a case opened read-only.
-    pub fn journal_append(&self, action: &str, detail: &serde_json::Value) -> Result<JournalEntry> {
-        if !self.is_writable() {
-            return Err(Error::Invalid(
-                "the case is open read-only; its journal cannot be written".to_string(),
-            ));
-        }
+    pub fn journal_append(
+        &self,
+        action: JournalAction,
+        detail: &serde_json::Value,
+    ) -> Result<JournalEntry> {
+        self.check_writable_for("writing the journal")?;
+        let action = action.as_str();
         let detail = detail.to_string();
         let at = self.now_text();
         let mut db = self.db();

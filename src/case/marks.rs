@@ -1,5 +1,5 @@
 //! What investigators add to events: tags (with a colour per tag), a star, a markdown note. Kept
-//! in the case database beside the evidence, never in it; every change is journaled. Search
+//! in the case database beside the evidence, never in it (the API journals every change). Search
 //! reaches them through `tag:NAME`, `is:starred` and `has:note`, which resolve here to the
 //! events' sequence keys.
 
@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashSet};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::Case;
+use super::Store;
 use crate::error::{Error, Result};
-use crate::event::{parse_event_id, sequence_key};
+use crate::model::event::{parse_event_id, sequence_key};
 
 /// Colours a new tag gets in turn; the user may pick another.
 const PALETTE: [&str; 8] = [
@@ -56,7 +56,8 @@ fn check_id(id: &str) -> Result<u64> {
     Ok(sequence_key(file, ordinal))
 }
 
-fn clean_tag(tag: &str) -> Result<String> {
+/// A tag name as kept: trimmed, one word, at most [`MAX_TAG`] characters.
+pub fn clean_tag(tag: &str) -> Result<String> {
     let tag = tag.trim();
     if tag.is_empty() || tag.len() > MAX_TAG || tag.contains(char::is_whitespace) {
         return Err(Error::Invalid(format!(
@@ -66,76 +67,52 @@ fn clean_tag(tag: &str) -> Result<String> {
     Ok(tag.to_string())
 }
 
-impl Case {
-    fn writable(&self) -> Result<()> {
-        if self.is_writable() {
-            Ok(())
-        } else {
-            Err(Error::Invalid(
-                "the case is open read-only; marks cannot be changed".to_string(),
-            ))
-        }
-    }
-
-    /// Adds or removes `tag` on the event (it must exist).
-    pub fn set_tag(&self, id: &str, tag: &str, on: bool) -> Result<Marks> {
-        self.writable()?;
+impl Store {
+    /// Adds or removes `tag` on the event `id`; returns the tag as kept (the spelling first used).
+    pub fn set_tag(&self, id: &str, tag: &str, on: bool) -> Result<String> {
+        self.check_writable()?;
         let seq = check_id(id)?;
-        self.event(id)?;
         let tag = clean_tag(tag)?;
-        {
-            let db = self.db();
-            if on {
-                let used: i64 = db.query_row("SELECT COUNT(*) FROM tags", [], |r| r.get(0))?;
-                db.execute(
-                    "INSERT OR IGNORE INTO tags (name, color) VALUES (?1, ?2)",
-                    params![tag, PALETTE[used as usize % PALETTE.len()]],
-                )?;
-                // Tags match case-insensitively; the event gets the spelling first used.
-                let name: String =
-                    db.query_row("SELECT name FROM tags WHERE name = ?1", [&tag], |r| {
-                        r.get(0)
-                    })?;
-                db.execute(
-                    "INSERT OR IGNORE INTO event_tags (event_id, seq, tag) VALUES (?1, ?2, ?3)",
-                    params![id, seq as i64, name],
-                )?;
-            } else {
-                db.execute(
-                    "DELETE FROM event_tags WHERE event_id = ?1 AND tag = ?2 COLLATE NOCASE",
-                    params![id, tag],
-                )?;
-            }
+        let db = self.db();
+        if !on {
+            db.execute(
+                "DELETE FROM event_tags WHERE event_id = ?1 AND tag = ?2 COLLATE NOCASE",
+                params![id, tag],
+            )?;
+            return Ok(tag);
         }
-        self.journal_append(
-            if on { "tag" } else { "untag" },
-            &serde_json::json!({ "event": id, "tag": tag }),
+        let used: i64 = db.query_row("SELECT COUNT(*) FROM tags", [], |r| r.get(0))?;
+        db.execute(
+            "INSERT OR IGNORE INTO tags (name, color) VALUES (?1, ?2)",
+            params![tag, PALETTE[used as usize % PALETTE.len()]],
         )?;
-        self.marks(id)
+        // Tags match case-insensitively; the event gets the spelling first used.
+        let name: String = db.query_row("SELECT name FROM tags WHERE name = ?1", [&tag], |r| {
+            r.get(0)
+        })?;
+        db.execute(
+            "INSERT OR IGNORE INTO event_tags (event_id, seq, tag) VALUES (?1, ?2, ?3)",
+            params![id, seq as i64, name],
+        )?;
+        Ok(name)
     }
 
-    pub fn set_star(&self, id: &str, on: bool) -> Result<Marks> {
-        self.writable()?;
+    pub fn set_star(&self, id: &str, on: bool) -> Result<()> {
+        self.check_writable()?;
         let seq = check_id(id)?;
-        self.event(id)?;
         self.db().execute(
             "INSERT INTO event_marks (event_id, seq, starred) VALUES (?1, ?2, ?3)
              ON CONFLICT(event_id) DO UPDATE SET starred = excluded.starred",
             params![id, seq as i64, on],
         )?;
-        self.journal_append(
-            if on { "star" } else { "unstar" },
-            &serde_json::json!({ "event": id }),
-        )?;
-        self.marks(id)
+        Ok(())
     }
 
-    /// Sets the event's markdown note; empty text removes it. The journal records the note's
-    /// SHA-256 and length, so it proves what was written without repeating it.
-    pub fn set_note(&self, id: &str, note: &str) -> Result<Marks> {
-        self.writable()?;
+    /// Sets the event's markdown note (trailing space trimmed); empty text removes it. Returns
+    /// the note as kept.
+    pub fn set_note(&self, id: &str, note: &str) -> Result<Option<String>> {
+        self.check_writable()?;
         let seq = check_id(id)?;
-        self.event(id)?;
         let note = note.trim_end();
         let value = (!note.is_empty()).then_some(note);
         self.db().execute(
@@ -143,20 +120,12 @@ impl Case {
              ON CONFLICT(event_id) DO UPDATE SET note = excluded.note",
             params![id, seq as i64, value],
         )?;
-        self.journal_append(
-            "note",
-            &serde_json::json!({
-                "event": id,
-                "sha256": value.map(|n| crate::bundle::sha256_hex(n.as_bytes())),
-                "chars": note.chars().count(),
-            }),
-        )?;
-        self.marks(id)
+        Ok(value.map(str::to_string))
     }
 
     /// Sets a tag's colour (`#rrggbb`).
     pub fn set_tag_color(&self, tag: &str, color: &str) -> Result<()> {
-        self.writable()?;
+        self.check_writable()?;
         let ok = color.len() == 7
             && color.starts_with('#')
             && color[1..].chars().all(|c| c.is_ascii_hexdigit());

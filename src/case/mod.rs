@@ -1,8 +1,10 @@
-//! A case: one directory holding the case database (`case.sqlite`) and the event index (`index/`).
+//! The case store: one directory holding the case database (`case.sqlite`) and the event index
+//! (`index/`), and nothing of any feature. Import, search, integrity and export are functions over
+//! a [`Store`]; the API's [`crate::Case`] wraps it.
 //!
 //! Any number of processes may read a case; one at a time may write it. Writers hold `case.lock`.
 
-pub mod actors;
+pub mod aliases;
 pub mod db;
 pub mod journal;
 pub mod marks;
@@ -16,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::SecondsFormat;
 use rusqlite::Connection;
 use serde::Serialize;
-use tantivy::{Index, IndexReader, ReloadPolicy};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -26,12 +28,12 @@ use crate::index::{self, Fields};
 pub use db::ManifestFile;
 pub use journal::{JournalCheck, JournalEntry};
 
-const DB_FILE: &str = "case.sqlite";
+pub(crate) const DB_FILE: &str = "case.sqlite";
 const INDEX_DIR: &str = "index";
 const LOCK_FILE: &str = "case.lock";
 const TMP_DIR: &str = "tmp";
 
-pub struct Case {
+pub struct Store {
     dir: PathBuf,
     db: Mutex<Connection>,
     pub(crate) index: Index,
@@ -40,8 +42,9 @@ pub struct Case {
     pub(crate) clock: Arc<dyn Clock>,
     /// Readers of imported files by id, to rebuild events from raw records.
     files: Mutex<HashMap<u64, Arc<ImportedFile>>>,
-    /// The whole sorted hit list of the last query scrolled deep into; see `search`.
-    pub(crate) listing: Mutex<Option<crate::search::Listing>>,
+    /// The whole sorted hit list of the last query scrolled deep into, under the key its
+    /// feature gave it (see `search::listing`).
+    hit_list: Mutex<Option<(String, Arc<Vec<DocAddress>>)>>,
     /// Held while the case is open for writing; the OS releases it if the process dies.
     _write_lock: Option<File>,
     id: String,
@@ -80,10 +83,15 @@ pub struct FormatCount {
     pub events: u64,
 }
 
-impl Case {
+impl Store {
+    /// Whether `dir` holds a case (its database), without opening it.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_FILE).is_file()
+    }
+
     /// Opens a case for writing, creating it if `dir` has none. Fails with
     /// [`Error::CaseLocked`] while another process writes it.
-    pub fn open_or_create(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
+    pub fn open_or_create(dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
         // A new case goes into a new or empty folder only: pointing at an evidence folder by
         // mistake must not write into it.
         let foreign = |d: std::fs::ReadDir| {
@@ -142,7 +150,7 @@ impl Case {
     }
 
     /// Opens an existing case for reading; works while another process writes it.
-    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
         let db_path = dir.join(DB_FILE);
         if !db_path.is_file() || !dir.join(INDEX_DIR).join("meta.json").is_file() {
             return Err(Error::NotACase(dir.to_path_buf()));
@@ -167,12 +175,12 @@ impl Case {
         clock: Arc<dyn Clock>,
         lock: Option<File>,
         id: String,
-    ) -> Result<Case> {
+    ) -> Result<Store> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(Case {
+        Ok(Store {
             dir: dir.to_path_buf(),
             db: Mutex::new(conn),
             index,
@@ -180,7 +188,7 @@ impl Case {
             reader,
             clock,
             files: Mutex::new(HashMap::new()),
-            listing: Mutex::new(None),
+            hit_list: Mutex::new(None),
             _write_lock: lock,
             id,
         })
@@ -196,6 +204,36 @@ impl Case {
 
     pub fn is_writable(&self) -> bool {
         self._write_lock.is_some()
+    }
+
+    /// Fails with [`Error::ReadOnly`] unless the case is open for writing; `what` names the
+    /// operation for the message.
+    pub(crate) fn check_writable_for(&self, what: &'static str) -> Result<()> {
+        if self.is_writable() {
+            Ok(())
+        } else {
+            Err(Error::ReadOnly(what))
+        }
+    }
+
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        self.check_writable_for("this change")
+    }
+
+    /// A hit list kept for `key` (a feature's description of a query and index state), or one
+    /// made by `build` and kept in its place: one list at a time, the last one asked for.
+    pub(crate) fn hit_list(
+        &self,
+        key: String,
+        build: impl FnOnce() -> Result<Vec<DocAddress>>,
+    ) -> Result<Arc<Vec<DocAddress>>> {
+        let mut cached = self.hit_list.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, docs)) = cached.as_ref().filter(|(k, _)| *k == key) {
+            return Ok(docs.clone());
+        }
+        let docs = Arc::new(build()?);
+        *cached = Some((key, docs.clone()));
+        Ok(docs)
     }
 
     pub(crate) fn now_text(&self) -> String {
@@ -218,9 +256,9 @@ impl Case {
             return Ok(file.clone());
         }
         let (path, sha256, context) = db::file_context(&self.db(), id)?
-            .ok_or_else(|| Error::Invalid(format!("file {id} is not in the case manifest")))?;
+            .ok_or_else(|| Error::Corrupt(format!("file {id} is not in the case manifest")))?;
         let context: FileContext = serde_json::from_str(&context)
-            .map_err(|e| Error::Invalid(format!("file {id} has an unreadable context: {e}")))?;
+            .map_err(|e| Error::Corrupt(format!("file {id} has an unreadable context: {e}")))?;
         let reader = RecordReader::from_context(context.clone())
             .ok_or_else(|| Error::UnknownFormat(context.format.clone(), crate::formats::names()))?;
         let file = Arc::new(ImportedFile {
@@ -270,7 +308,7 @@ impl Case {
                 .cmp(&a.events)
                 .then_with(|| a.format.cmp(&b.format))
         });
-        let range = crate::search::time_bounds(&searcher)?;
+        let range = index::time_bounds(&searcher)?;
         Ok(CaseStats {
             case_id: self.id.clone(),
             events: searcher.num_docs(),

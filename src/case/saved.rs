@@ -5,9 +5,10 @@
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::Case;
+use super::journal::JournalAction;
+use super::Store;
 use crate::error::{Error, Result};
-use crate::search::{FacetFilter, SortOrder};
+use crate::model::{FacetFilter, SortOrder};
 
 /// What a saved search or a history entry brings back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -16,9 +17,11 @@ pub struct SavedSearch {
     pub name: String,
     pub query: String,
     pub filters: Vec<FacetFilter>,
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(default, with = "crate::model::nanos::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub from: Option<i64>,
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(default, with = "crate::model::nanos::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub to: Option<i64>,
     #[serde(default)]
     pub order: SortOrder,
@@ -33,12 +36,10 @@ pub struct SavedSearch {
 /// How many distinct past searches the history keeps.
 const HISTORY: usize = 50;
 
-impl Case {
-    /// Saves (or replaces) a search under its name; recorded in the journal.
-    pub fn save_search(&self, search: &SavedSearch) -> Result<()> {
-        if !self.is_writable() {
-            return Err(Error::Invalid("the case is open read-only".to_string()));
-        }
+impl Store {
+    /// Saves (or replaces) a search under its name; returns it as kept.
+    pub fn save_search(&self, search: &SavedSearch) -> Result<SavedSearch> {
+        self.check_writable()?;
         let name = search.name.trim();
         if name.is_empty() || name.len() > 200 {
             return Err(Error::Invalid(
@@ -49,26 +50,19 @@ impl Case {
         s.name = name.to_string();
         s.at = self.now_text();
         let json = serde_json::to_string(&s)
-            .map_err(|e| Error::Invalid(format!("saved search not serializable: {e}")))?;
+            .map_err(|e| Error::Internal(format!("saved search not serializable: {e}")))?;
         self.db().execute(
             "INSERT INTO saved_searches (name, search) VALUES (?1, ?2)
              ON CONFLICT(name) DO UPDATE SET search = excluded.search",
             params![s.name, json],
         )?;
-        self.journal_append(
-            "save_search",
-            &serde_json::json!({ "name": s.name, "query": s.query }),
-        )?;
-        Ok(())
+        Ok(s)
     }
 
     pub fn delete_saved_search(&self, name: &str) -> Result<()> {
-        if !self.is_writable() {
-            return Err(Error::Invalid("the case is open read-only".to_string()));
-        }
+        self.check_writable()?;
         self.db()
             .execute("DELETE FROM saved_searches WHERE name = ?1", [name])?;
-        self.journal_append("delete_saved_search", &serde_json::json!({ "name": name }))?;
         Ok(())
     }
 
@@ -83,7 +77,7 @@ impl Case {
             let text = row?;
             out.push(
                 serde_json::from_str(&text)
-                    .map_err(|e| Error::Invalid(format!("saved search unreadable: {e}")))?,
+                    .map_err(|e| Error::Corrupt(format!("saved search unreadable: {e}")))?,
             );
         }
         Ok(out)
@@ -97,7 +91,7 @@ impl Case {
             .entries
             .iter()
             .rev()
-            .filter(|e| e.action == "search")
+            .filter(|e| e.action == JournalAction::Search.as_str())
         {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&e.detail) else {
                 continue;

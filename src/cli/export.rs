@@ -6,9 +6,9 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use sightline::export::{ExportFormat, ExportOptions, ExportProgress};
-use sightline::search::SearchRequest;
-use sightline::Case;
+use sightline::api::Case;
+use sightline::api::SearchRequest;
+use sightline::api::{ExportFormat, ExportOptions, ExportProgress};
 
 pub struct Args {
     pub case: PathBuf,
@@ -50,21 +50,14 @@ fn key(case: &Case, redact: bool, file: Option<&Path>) -> Result<Option<Vec<u8>>
     }
 }
 
-pub fn run(args: Args, clock: std::sync::Arc<sightline::SystemClock>) -> Result<()> {
+pub fn run(args: Args, clock: std::sync::Arc<sightline::api::SystemClock>) -> Result<()> {
     let format = match args.format.as_str() {
         "csv" => ExportFormat::Csv,
         "jsonl" => ExportFormat::Jsonl,
         other => bail!("--format is csv or jsonl, not {other:?}"),
     };
-    if !args.case.join("case.sqlite").is_file() {
-        bail!(
-            "{} is not a case folder (it has no case.sqlite)",
-            args.case.display()
-        );
-    }
     // Writable when possible, so the export is recorded in the case journal.
-    let case = Case::open_or_create(&args.case, clock.clone())
-        .or_else(|_| Case::open(&args.case, clock))?;
+    let case = Case::open_writable_or_read_only(&args.case, clock, false)?;
     let options = ExportOptions {
         request: args.request,
         format,
@@ -103,9 +96,10 @@ pub fn run(args: Args, clock: std::sync::Arc<sightline::SystemClock>) -> Result<
                 None => String::new(),
             }
         );
-        let mut name = args.out.file_name().unwrap_or_default().to_os_string();
-        name.push(".manifest.json");
-        println!("manifest: {}", args.out.with_file_name(name).display());
+        println!(
+            "manifest: {}",
+            sightline::api::export_manifest_path(&args.out).display()
+        );
     }
     Ok(())
 }

@@ -8,14 +8,14 @@ macro_rules! outln {
         let _ = writeln!($out, $($arg)*);
     }};
 }
-pub(crate) use outln;
 
+pub mod commands;
 pub mod export;
 pub mod text;
 pub mod verify;
 
 use anyhow::{Context, Result};
-use sightline::search::{FacetFilter, SearchRequest, SortOrder};
+use sightline::api::{FacetFilter, SearchRequest, SortOrder};
 
 /// `--filter FIELD=VALUE` and `--exclude FIELD=VALUE` as facet filters.
 pub fn filters(include: &[String], exclude: &[String]) -> Result<Vec<FacetFilter>> {
@@ -47,8 +47,8 @@ pub fn selection(
 ) -> Result<SearchRequest> {
     Ok(SearchRequest {
         query: query.join(" "),
-        from: from.map(sightline::time::parse_user_time).transpose()?,
-        to: to.map(sightline::time::parse_user_time).transpose()?,
+        from: from.map(sightline::api::parse_time).transpose()?,
+        to: to.map(sightline::api::parse_time).transpose()?,
         filters,
         order: if oldest_first {
             SortOrder::OldestFirst

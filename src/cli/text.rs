@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use sightline::import::{FileRule, FileStatus, ImportProgress};
-use sightline::search::SearchResult;
-use sightline::ImportReport;
+use sightline::api::ImportReport;
+use sightline::api::SearchResult;
+use sightline::api::{FileRule, FileStatus, ImportProgress};
 
 /// Splits `--format` and `--zone` values into global choices and per-pattern rules.
 pub fn file_rules(
@@ -32,9 +32,12 @@ pub fn file_rules(
             Some((p, o)) => (Some(p), o),
             None => (None, spec.as_str()),
         };
-        let minutes = sightline::time::parse_offset(offset).with_context(|| {
-            format!("--zone {spec:?}: expected an offset such as +02:00 or UTC")
-        })?;
+        let minutes = sightline::api::parse_zone(offset)
+            .ok()
+            .flatten()
+            .with_context(|| {
+                format!("--zone {spec:?}: expected an offset such as +02:00 or UTC")
+            })?;
         match pattern {
             Some(p) => rules.push(FileRule {
                 pattern: p.to_string(),

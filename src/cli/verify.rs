@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use sightline::integrity::{IntegrityReport, Severity};
+use sightline::api::{IntegrityReport, Severity};
 
 pub fn text(report: &IntegrityReport) -> String {
     let mut out = String::new();

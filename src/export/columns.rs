@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::event::AuditEvent;
+use crate::model::event::AuditEvent;
 
 /// One exported row's sources.
 pub(crate) struct Row<'a> {
@@ -16,7 +16,7 @@ pub(crate) struct Row<'a> {
 
 type Get = fn(&Row) -> Option<String>;
 
-fn who(i: Option<&crate::event::Identity>) -> Option<String> {
+fn who(i: Option<&crate::model::event::Identity>) -> Option<String> {
     i.and_then(|i| i.label()).map(str::to_string)
 }
 

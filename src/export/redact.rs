@@ -12,8 +12,8 @@ use regex::Regex;
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::event::AuditEvent;
 use crate::formats::value::for_each_leaf;
+use crate::model::event::AuditEvent;
 
 pub const PROFILE: &str = "pseudonymize-identities-mask-secrets-v1";
 const MASK: &str = "[masked]";

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::value::{ip, text};
 use super::{Format, FormatOptions, Normalize, Sample};
-use crate::event::{Actor, AuditEvent, Category, Identity, Outcome};
+use crate::model::event::{Actor, AuditEvent, Category, Identity, Outcome};
 
 pub struct Auditd;
 

@@ -8,7 +8,7 @@ use super::value::{
     decoded, fill_time, first_text, get, get_decoded, identity, ip, scalar_text, text,
 };
 use super::{Format, FormatOptions, Normalize, Sample};
-use crate::event::{Actor, AuditEvent, Category, Identity, Outcome};
+use crate::model::event::{Actor, AuditEvent, Category, Identity, Outcome};
 use crate::record::Shape;
 
 pub struct AzureActivity;

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::value::{get, text};
 use super::{Format, FormatOptions, Normalize, Sample};
-use crate::event::{AuditEvent, Category, Identity, Outcome};
+use crate::model::event::{AuditEvent, Category, Identity, Outcome};
 use crate::record::Shape;
 use crate::time;
 

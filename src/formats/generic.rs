@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::guess::{leaf_keys, outcome_from_text, FieldMapping, MappedField};
 use super::value::{get, scalar_text};
 use super::{Format, FormatOptions, Normalize, Sample};
-use crate::event::{AuditEvent, Category, Identity};
+use crate::model::event::{AuditEvent, Category, Identity};
 use crate::record::Shape;
 use crate::time;
 
@@ -171,7 +171,7 @@ fn message(e: &AuditEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Outcome;
+    use crate::model::event::Outcome;
     use serde_json::json;
 
     #[test]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::value;
-use crate::event::Outcome;
+use crate::model::event::Outcome;
 
 /// The normalized fields a generic source can be mapped onto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

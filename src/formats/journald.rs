@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::value::{fill_time, first_text, get, text};
 use super::{Format, FormatOptions, Normalize, Sample};
-use crate::event::{AuditEvent, Category, Identity};
+use crate::model::event::{AuditEvent, Category, Identity};
 use crate::record::Shape;
 
 pub struct Journald;

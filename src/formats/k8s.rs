@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::value::{fill_time, first_text, get, identity, ip, text};
 use super::{Format, FormatOptions, Normalize, Sample};
-use crate::event::{Actor, AuditEvent, Category, Identity, Outcome};
+use crate::model::event::{Actor, AuditEvent, Category, Identity, Outcome};
 use crate::record::Shape;
 
 pub struct Kubernetes;

@@ -23,7 +23,7 @@ mod windows_ids;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::event::{AuditEvent, Provenance};
+use crate::model::event::{AuditEvent, Provenance};
 use crate::record::{split_csv_row, GroupKey, Shape};
 
 pub use guess::{FieldMapping, MappedField};

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::value::{ip, text};
 use super::{Format, FormatOptions, Normalize, Sample};
-use crate::event::{AuditEvent, Category, Identity, Outcome};
+use crate::model::event::{AuditEvent, Category, Identity, Outcome};
 
 pub struct Syslog;
 

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::event::{AuditEvent, Identity};
+use crate::model::event::{AuditEvent, Identity};
 
 /// Looks up `path` (`a.b.c`) in nested objects; at each level a literal key containing dots is
 /// tried too, so Logstash-flattened records (`"userIdentity.arn": …`) read like nested ones.

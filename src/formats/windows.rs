@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::value::{decoded, fill_time, first_text, get, ip, scalar_text};
 use super::windows_ids::{failure_reason, logon_type, meaning};
 use super::{Format, FormatOptions, Normalize, Sample};
-use crate::event::{Actor, AuditEvent, Category, Identity, Outcome};
+use crate::model::event::{Actor, AuditEvent, Category, Identity, Outcome};
 use crate::record::Shape;
 
 /// One Windows event, whatever carried it.

@@ -1,7 +1,7 @@
 //! What Windows event IDs mean: the actions, categories and outcomes of the IDs investigators
 //! live on, logon type names and failure-reason texts. Used by [`super::windows`].
 
-use crate::event::{Category, Outcome};
+use crate::model::event::{Category, Outcome};
 
 /// What an event ID means: action, category, and whether the ID itself says failure.
 pub fn meaning(id: u32, sysmon: bool) -> Option<(&'static str, Category, Option<Outcome>)> {

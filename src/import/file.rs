@@ -8,12 +8,12 @@ use tantivy::TantivyDocument;
 
 use super::report::{FileReport, FileStatus};
 use super::ImportOptions;
-use crate::bundle::limits::LIMIT_PREFIX;
+use crate::bundle::limits::ReadFault;
 use crate::bundle::{Leaf, Limits};
-use crate::event::Provenance;
 use crate::formats::{self, parse_record, Format, FormatOptions, RecordReader, Sample};
 use crate::index::{self, Fields};
 use crate::integrity::watch::Watch;
+use crate::model::event::Provenance;
 use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, LineFramer, Shape};
 
 const SNIFF_BYTES: u64 = 64 << 10;
@@ -198,19 +198,16 @@ pub(super) fn failed(mut report: FileReport, note: String) -> FileReport {
 }
 
 pub(super) fn read_error(e: &std::io::Error, records: u64) -> String {
-    let text = e.to_string();
-    if text.starts_with(LIMIT_PREFIX) {
-        return text;
+    match ReadFault::of(e) {
+        Some(ReadFault::Bomb(_)) => e.to_string(),
+        Some(ReadFault::Damaged(why)) => {
+            format!("compressed stream is truncated or damaged after {records} records ({why})")
+        }
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            format!("compressed stream is truncated or damaged after {records} records ({e})")
+        }
+        None => format!("read error after {records} records: {e}"),
     }
-    if e.kind() == std::io::ErrorKind::UnexpectedEof
-        || text.contains("corrupt deflate")
-        || text.contains("invalid gzip")
-    {
-        return format!(
-            "compressed stream is truncated or damaged after {records} records ({text})"
-        );
-    }
-    format!("read error after {records} records: {text}")
 }
 
 /// Adds the bytes read through it to the import's byte counter.

@@ -19,9 +19,12 @@ use serde::Serialize;
 use tantivy::{IndexWriter, TantivyDocument};
 
 use crate::bundle::{Entry, Limits, Walk};
-use crate::case::{db, Case};
+use crate::case::{db, Store};
 use crate::error::{Error, Result};
 use crate::formats::FieldMapping;
+use crate::integrity::{ids, watch::IdMark};
+use crate::model::event::sequence_key;
+use crate::model::{Finding, FindingKind, Severity};
 use file::{read_file, FileJob, ReadContext};
 pub use report::{FileReport, FileStatus, ImportReport, RecordError};
 
@@ -139,355 +142,402 @@ pub struct ImportProgress {
     pub current: Option<String>,
 }
 
-impl Case {
-    /// Imports `inputs` (files, directories, archives). Returns the report of the run; on cancel,
-    /// nothing of the run is kept and [`Error::Cancelled`] is returned.
-    pub fn import(
-        &self,
-        inputs: &[PathBuf],
-        options: &ImportOptions,
-        progress: &(dyn Fn(&ImportProgress) + Sync),
-        cancel: &AtomicBool,
-    ) -> Result<ImportReport> {
-        if !self.is_writable() {
-            return Err(Error::Invalid("case is open read-only".to_string()));
+/// Imports `inputs` (files, directories, archives) into the store. Returns the report of the
+/// run; on cancel, nothing of the run is kept and [`Error::Cancelled`] is returned.
+pub fn run(
+    store: &Store,
+    inputs: &[PathBuf],
+    options: &ImportOptions,
+    progress: &(dyn Fn(&ImportProgress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<ImportReport> {
+    store.check_writable_for("an import")?;
+    check_inputs(inputs, options)?;
+    let started = Instant::now();
+    let (run_id, first_file_id, known) = {
+        let db = store.db();
+        (
+            db::begin_run(&db, &store.now_text())?,
+            db::next_file_id(&db)?,
+            db::imported_hashes(&db)?,
+        )
+    };
+    let threads = if options.readers == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        options.readers
+    };
+    let mut writer: IndexWriter<TantivyDocument> = store.index.writer_with_num_threads(
+        threads.clamp(1, 8),
+        options.index_memory.max((threads * 16) << 20),
+    )?;
+    let pipeline = Pipeline {
+        store,
+        writer: &writer,
+        options,
+        threads,
+        first_file_id,
+        progress,
+        cancel,
+        started,
+    };
+    let outcome = pipeline.run(inputs, known);
+    let (mut files, bytes) = match outcome {
+        Ok(files) if !cancel.load(Ordering::Relaxed) => files,
+        Ok(_) => return abort(store, writer, run_id, Error::Cancelled),
+        Err(e) => return abort(store, writer, run_id, e),
+    };
+    let ids = attach_conflicts(store, &mut files, first_file_id)?;
+    let report =
+        ImportReport::from_files(run_id, files, bytes, started.elapsed().as_millis() as u64);
+    commit(store, &mut writer, run_id, &report)?;
+    // After the commit: ids of records that are not in the case would raise false conflicts.
+    ids::save(&ids::path(store.dir()), &ids)?;
+    writer.wait_merging_threads()?;
+    store.reader.reload()?;
+    let mut report = report;
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Refuses an import that cannot start: nothing given, a path that is not there, a format name
+/// that is not one.
+fn check_inputs(inputs: &[PathBuf], options: &ImportOptions) -> Result<()> {
+    if inputs.is_empty() {
+        return Err(Error::Invalid(
+            "nothing to import: give at least one file, folder or archive".to_string(),
+        ));
+    }
+    for input in inputs {
+        std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+    }
+    for name in options
+        .format
+        .iter()
+        .chain(options.rules.iter().filter_map(|r| r.format.as_ref()))
+    {
+        if crate::formats::by_name(name).is_none() {
+            return Err(Error::UnknownFormat(name.clone(), crate::formats::names()));
         }
-        if inputs.is_empty() {
-            return Err(Error::Invalid(
-                "nothing to import: give at least one file, folder or archive".to_string(),
-            ));
-        }
-        for input in inputs {
-            std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
-        }
-        for name in options
-            .format
-            .iter()
-            .chain(options.rules.iter().filter_map(|r| r.format.as_ref()))
-        {
-            if crate::formats::by_name(name).is_none() {
-                return Err(Error::UnknownFormat(name.clone(), crate::formats::names()));
+    }
+    Ok(())
+}
+
+/// Adds to each file's findings the records whose native id an earlier record (of this import
+/// or an earlier one) has with different content. Returns every id, sorted, to keep.
+fn attach_conflicts(
+    store: &Store,
+    files: &mut [FileReport],
+    first_file_id: u64,
+) -> Result<Vec<IdMark>> {
+    let (mut marks, unreadable) = match ids::load(&ids::path(store.dir())) {
+        Ok(marks) => (marks, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    for f in files.iter_mut() {
+        marks.append(&mut f.ids);
+    }
+    let mut paths: HashMap<u64, String> = files
+        .iter()
+        .filter_map(|f| Some((f.file_id?, f.path.clone())))
+        .collect();
+    let earlier: std::collections::BTreeSet<u64> = marks
+        .iter()
+        .map(|m| m.seq >> 32)
+        .filter(|id| *id < first_file_id)
+        .collect();
+    {
+        let db = store.db();
+        for id in earlier {
+            if let Some((path, _, _)) = db::file_context(&db, id)? {
+                paths.insert(id, path);
             }
         }
-        let started = Instant::now();
-        let (run_id, first_file_id, known) = {
-            let db = self.db();
-            (
-                db::begin_run(&db, &self.now_text())?,
-                db::next_file_id(&db)?,
-                db::imported_hashes(&db)?,
-            )
-        };
-        let threads = if options.readers == 0 {
-            std::thread::available_parallelism().map_or(2, |n| n.get())
-        } else {
-            options.readers
-        };
-        let mut writer: IndexWriter<TantivyDocument> = self.index.writer_with_num_threads(
-            threads.clamp(1, 8),
-            options.index_memory.max((threads * 16) << 20),
-        )?;
-        let outcome = self.run_pipeline(
-            &writer,
-            inputs,
-            options,
-            threads,
-            first_file_id,
-            known,
-            progress,
-            cancel,
-            started,
+    }
+    let path_of = |id: u64| {
+        paths
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("file {id}"))
+    };
+    let first_new = sequence_key(first_file_id, 0);
+    let found = ids::conflicts(&mut marks, first_new, &path_of);
+    for (file_id, finding) in found {
+        if let Some(f) = files.iter_mut().find(|f| f.file_id == Some(file_id)) {
+            f.findings.push(finding);
+        }
+    }
+    if let (Some(e), Some(f)) = (unreadable, files.iter_mut().find(|f| f.file_id.is_some())) {
+        let detail = format!(
+            "the record ids of earlier imports could not be read ({e}); this import's duplicates were compared among themselves only"
         );
-        let files = match outcome {
-            Ok(files) if !cancel.load(Ordering::Relaxed) => files,
-            Ok(_) => return self.abort(writer, run_id, Error::Cancelled),
-            Err(e) => return self.abort(writer, run_id, e),
-        };
-        let (mut files, bytes) = files;
-        let ids = self.attach_conflicts(&mut files, first_file_id)?;
-        let report =
-            ImportReport::from_files(run_id, files, bytes, started.elapsed().as_millis() as u64);
-        self.commit(&mut writer, run_id, &report)?;
-        // After the commit: ids of records that are not in the case would raise false conflicts.
-        crate::integrity::ids::save(&crate::integrity::ids::path(self.dir()), &ids)?;
-        writer.wait_merging_threads()?;
-        self.reader.reload()?;
-        let mut report = report;
-        report.elapsed_ms = started.elapsed().as_millis() as u64;
-        let inputs: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        self.journal_append(
-            "import",
-            &serde_json::json!({
-                "run": run_id,
-                "inputs": inputs,
-                "events": report.events,
-                "skipped": report.skipped,
-                "files_imported": report.files_imported,
-                "files_duplicate": report.files_duplicate,
-                "files_refused": report.files_refused,
-                "files_unrecognized": report.files_unrecognized,
-                "files_failed": report.files_failed,
-            }),
-        )?;
-        Ok(report)
+        f.findings.push(Finding::about_file(
+            FindingKind::DuplicateCheckIncomplete,
+            Severity::Info,
+            &f.path,
+            detail,
+        ));
     }
+    Ok(marks)
+}
 
-    /// Adds to each file's findings the records whose native id an earlier record (of this import
-    /// or an earlier one) has with different content. Returns every id, sorted, to keep.
-    fn attach_conflicts(
-        &self,
-        files: &mut [FileReport],
-        first_file_id: u64,
-    ) -> Result<Vec<crate::integrity::watch::IdMark>> {
-        use crate::integrity::ids;
-        let (mut marks, unreadable) = match ids::load(&ids::path(self.dir())) {
-            Ok(marks) => (marks, None),
-            Err(e) => (Vec::new(), Some(e)),
-        };
-        for f in files.iter_mut() {
-            marks.append(&mut f.ids);
-        }
-        let mut paths: HashMap<u64, String> = files
-            .iter()
-            .filter_map(|f| Some((f.file_id?, f.path.clone())))
-            .collect();
-        let earlier: Vec<u64> = marks
-            .iter()
-            .map(|m| m.seq >> 32)
-            .filter(|id| *id < first_file_id)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        {
-            let db = self.db();
-            for id in earlier {
-                if let Some((path, _, _)) = db::file_context(&db, id)? {
-                    paths.insert(id, path);
-                }
-            }
-        }
-        let path_of = |id: u64| {
-            paths
-                .get(&id)
-                .cloned()
-                .unwrap_or_else(|| format!("file {id}"))
-        };
-        let first_new = crate::event::sequence_key(first_file_id, 0);
-        let found = ids::conflicts(&mut marks, first_new, &path_of);
-        for (file_id, finding) in found {
-            if let Some(f) = files.iter_mut().find(|f| f.file_id == Some(file_id)) {
-                f.findings.push(finding);
-            }
-        }
-        if let (Some(e), Some(f)) = (unreadable, files.iter_mut().find(|f| f.file_id.is_some())) {
-            f.findings.push(crate::integrity::Finding {
-                kind: "duplicate_check_incomplete".to_string(),
-                severity: crate::integrity::Severity::Info,
-                file: Some(f.path.clone()),
-                detail: format!(
-                    "the record ids of earlier imports could not be read ({e}); this import's duplicates were compared among themselves only"
-                ),
-                ..crate::integrity::Finding::default()
-            });
-        }
-        Ok(marks)
-    }
+/// One run's reading: a walker thread feeds files to reader threads, which add documents to
+/// the index writer; the calling thread collects reports and tells progress.
+struct Pipeline<'a> {
+    store: &'a Store,
+    writer: &'a IndexWriter<TantivyDocument>,
+    options: &'a ImportOptions,
+    threads: usize,
+    first_file_id: u64,
+    progress: &'a (dyn Fn(&ImportProgress) + Sync),
+    cancel: &'a AtomicBool,
+    started: Instant,
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn run_pipeline(
+/// Counters the pipeline's threads share.
+#[derive(Default)]
+struct Tally {
+    events: AtomicU64,
+    bytes: AtomicU64,
+    seen: AtomicU64,
+    walk_done: AtomicBool,
+}
+
+impl Pipeline<'_> {
+    fn run(
         &self,
-        writer: &IndexWriter<TantivyDocument>,
         inputs: &[PathBuf],
-        options: &ImportOptions,
-        threads: usize,
-        first_file_id: u64,
         known: HashMap<String, String>,
-        progress: &(dyn Fn(&ImportProgress) + Sync),
-        cancel: &AtomicBool,
-        started: Instant,
     ) -> Result<(Vec<FileReport>, u64)> {
-        let events = AtomicU64::new(0);
-        let bytes = AtomicU64::new(0);
-        let seen = AtomicU64::new(0);
-        let walk_done = AtomicBool::new(false);
-        let tmp = self.tmp_dir();
+        let tally = Tally::default();
         let ctx = ReadContext {
-            fields: &self.fields,
-            limits: &options.limits,
-            options,
-            cancel,
-            events: &events,
-            bytes: &bytes,
+            fields: &self.store.fields,
+            limits: &self.options.limits,
+            options: self.options,
+            cancel: self.cancel,
+            events: &tally.events,
+            bytes: &tally.bytes,
             now: {
-                let now = self.clock.now();
+                let now = self.store.clock.now();
                 (chrono::Datelike::year(&now), chrono::Datelike::month(&now))
             },
         };
-        let (job_tx, job_rx) = bounded::<FileJob>(threads * 2);
+        let (job_tx, job_rx) = bounded::<FileJob>(self.threads * 2);
         let (done_tx, done_rx) = unbounded::<Result<FileReport>>();
         std::thread::scope(|scope| {
             let walker_done = done_tx.clone();
-            let walker = scope.spawn(|| {
-                let walker_done = walker_done;
-                let mut known = known;
-                let mut next_id = first_file_id;
-                let walk = Walk { limits: &options.limits, tmp_dir: &tmp, cancel, temp_counter: AtomicU64::new(0) };
-                let result = walk.run(inputs, &mut |entry| {
-                    let order = seen.fetch_add(1, Ordering::Relaxed);
-                    match entry {
-                        Entry::Refused { path, sha256, reason } => {
-                            let mut r = FileReport::new(path, sha256, FileStatus::Refused, order);
-                            r.note = Some(reason);
-                            let _ = walker_done.send(Ok(r));
-                        }
-                        Entry::Leaf(leaf) => {
-                            if let Some(first) = known.get(&leaf.sha256) {
-                                let mut r = FileReport::new(leaf.path, Some(leaf.sha256), FileStatus::Duplicate, order);
-                                r.note = Some(format!("same SHA-256 as {first}, already in the case; not imported again"));
-                                let _ = walker_done.send(Ok(r));
-                                return Ok(());
-                            }
-                            known.insert(leaf.sha256.clone(), leaf.path.clone());
-                            let job = FileJob { leaf, file_id: next_id, order };
-                            next_id += 1;
-                            if job_tx.send(job).is_err() {
-                                return Err(Error::Cancelled);
-                            }
-                        }
-                    }
-                    Ok(())
-                });
-                walk_done.store(true, Ordering::Relaxed);
-                drop(job_tx);
-                result
-            });
-            for _ in 0..threads {
+            let tally = &tally;
+            let walker = scope.spawn(move || self.walk(inputs, known, tally, job_tx, walker_done));
+            for _ in 0..self.threads {
                 let job_rx = job_rx.clone();
                 let done_tx = done_tx.clone();
                 let ctx = &ctx;
                 scope.spawn(move || {
                     for job in job_rx {
                         let mut sink = |doc: TantivyDocument| {
-                            writer.add_document(doc).map(|_| ()).map_err(Error::from)
+                            self.writer
+                                .add_document(doc)
+                                .map(|_| ())
+                                .map_err(Error::from)
                         };
                         let result = read_file(ctx, job, &mut sink);
                         let failed = result.is_err();
                         let _ = done_tx.send(result);
                         if failed {
-                            cancel.store(true, Ordering::Relaxed);
+                            self.cancel.store(true, Ordering::Relaxed);
                         }
                     }
                 });
             }
             drop(done_tx);
             drop(job_rx);
-            let mut reports = Vec::new();
-            let mut first_error = None;
-            let mut last_current = None;
-            loop {
-                match done_rx.recv_timeout(Duration::from_millis(200)) {
-                    Ok(Ok(report)) => {
-                        last_current = Some(report.path.clone());
-                        reports.push(report);
-                    }
-                    Ok(Err(e)) => {
-                        if first_error.is_none() && !matches!(e, Error::Cancelled) {
-                            first_error = Some(e);
-                        }
-                    }
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
-                progress(&ImportProgress {
-                    files_seen: seen.load(Ordering::Relaxed),
-                    files_done: reports.len() as u64,
-                    events: events.load(Ordering::Relaxed),
-                    bytes: bytes.load(Ordering::Relaxed),
-                    elapsed_ms: started.elapsed().as_millis() as u64,
-                    walk_done: walk_done.load(Ordering::Relaxed),
-                    current: last_current.clone(),
-                });
-            }
+            let (reports, first_error) = self.collect(&done_rx, tally);
             let walk_result = walker
                 .join()
-                .unwrap_or_else(|_| Err(Error::Invalid("bundle walk panicked".to_string())));
+                .unwrap_or_else(|_| Err(Error::Internal("bundle walk panicked".to_string())));
             if let Some(e) = first_error {
                 return Err(e);
             }
             walk_result?;
-            Ok((reports, bytes.load(Ordering::Relaxed)))
+            Ok((reports, tally.bytes.load(Ordering::Relaxed)))
         })
     }
 
-    fn commit(
+    /// Walks the inputs, reporting refused files and duplicates of files already in the case at
+    /// once and sending every other file to the readers with its file id.
+    fn walk(
         &self,
-        writer: &mut IndexWriter<TantivyDocument>,
-        run_id: u64,
-        report: &ImportReport,
+        inputs: &[PathBuf],
+        mut known: HashMap<String, String>,
+        tally: &Tally,
+        jobs: crossbeam_channel::Sender<FileJob>,
+        done: crossbeam_channel::Sender<Result<FileReport>>,
     ) -> Result<()> {
-        let rows: Vec<db::FileRow> = report
-            .files
-            .iter()
-            .map(|f| db::FileRow {
-                id: f.file_id.unwrap_or(0),
-                path: &f.path,
-                sha256: f.sha256.as_deref(),
-                size: f.size,
-                format: f.format.as_deref(),
-                status: f.status.as_str(),
-                events: f.events,
-                skipped: f.skipped,
-                detail: f.note.as_deref(),
-                context: f
-                    .context
-                    .as_ref()
-                    .and_then(|c| serde_json::to_string(c).ok()),
-            })
-            .collect();
-        // Files that got no id (refused, duplicate) still need a unique row id.
-        let mut next_free = rows
-            .iter()
-            .map(|r| r.id)
-            .max()
-            .unwrap_or(0)
-            .max(db::next_file_id(&self.db())?.saturating_sub(1))
-            + 1;
-        let rows: Vec<db::FileRow> = rows
-            .into_iter()
-            .map(|mut r| {
-                if r.id == 0 {
-                    r.id = next_free;
-                    next_free += 1;
+        let mut next_id = self.first_file_id;
+        let tmp = self.store.tmp_dir();
+        let walk = Walk {
+            limits: &self.options.limits,
+            tmp_dir: &tmp,
+            cancel: self.cancel,
+            temp_counter: AtomicU64::new(0),
+        };
+        let result = walk.run(inputs, &mut |entry| {
+            let order = tally.seen.fetch_add(1, Ordering::Relaxed);
+            match entry {
+                Entry::Refused {
+                    path,
+                    sha256,
+                    reason,
+                } => {
+                    let mut r = FileReport::new(path, sha256, FileStatus::Refused, order);
+                    r.note = Some(reason);
+                    let _ = done.send(Ok(r));
                 }
-                r
-            })
-            .collect();
-        let findings: Vec<(u64, &crate::integrity::Finding)> = report
-            .files
-            .iter()
-            .flat_map(|f| f.findings.iter().map(|x| (f.file_id.unwrap_or(0), x)))
-            .collect();
-        let json = serde_json::to_string(report)
-            .map_err(|e| Error::Invalid(format!("report not serializable: {e}")))?;
-        db::record_run(&mut self.db(), run_id, &rows, &findings, &json)?;
-        let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(&format!("run:{run_id}"));
-        prepared.commit()?;
-        db::finish_run(&self.db(), run_id, "complete", &self.now_text())?;
-        Ok(())
+                Entry::Leaf(leaf) => {
+                    if let Some(first) = known.get(&leaf.sha256) {
+                        let mut r = FileReport::new(
+                            leaf.path,
+                            Some(leaf.sha256),
+                            FileStatus::Duplicate,
+                            order,
+                        );
+                        r.note = Some(format!(
+                            "same SHA-256 as {first}, already in the case; not imported again"
+                        ));
+                        let _ = done.send(Ok(r));
+                        return Ok(());
+                    }
+                    known.insert(leaf.sha256.clone(), leaf.path.clone());
+                    let job = FileJob {
+                        leaf,
+                        file_id: next_id,
+                        order,
+                    };
+                    next_id += 1;
+                    if jobs.send(job).is_err() {
+                        return Err(Error::Cancelled);
+                    }
+                }
+            }
+            Ok(())
+        });
+        tally.walk_done.store(true, Ordering::Relaxed);
+        result
     }
 
-    fn abort(
+    /// Gathers the file reports as readers finish them, telling progress a few times a second;
+    /// returns them with the first error a reader hit.
+    fn collect(
         &self,
-        mut writer: IndexWriter<TantivyDocument>,
-        run_id: u64,
-        error: Error,
-    ) -> Result<ImportReport> {
-        let _ = writer.rollback();
-        drop(writer);
-        db::finish_run(&self.db(), run_id, "aborted", &self.now_text())?;
-        Err(error)
+        done: &crossbeam_channel::Receiver<Result<FileReport>>,
+        tally: &Tally,
+    ) -> (Vec<FileReport>, Option<Error>) {
+        let mut reports = Vec::new();
+        let mut first_error = None;
+        let mut last_current = None;
+        loop {
+            match done.recv_timeout(Duration::from_millis(200)) {
+                Ok(Ok(report)) => {
+                    last_current = Some(report.path.clone());
+                    reports.push(report);
+                }
+                Ok(Err(e)) => {
+                    if first_error.is_none() && !matches!(e, Error::Cancelled) {
+                        first_error = Some(e);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            (self.progress)(&ImportProgress {
+                files_seen: tally.seen.load(Ordering::Relaxed),
+                files_done: reports.len() as u64,
+                events: tally.events.load(Ordering::Relaxed),
+                bytes: tally.bytes.load(Ordering::Relaxed),
+                elapsed_ms: self.started.elapsed().as_millis() as u64,
+                walk_done: tally.walk_done.load(Ordering::Relaxed),
+                current: last_current.clone(),
+            });
+        }
+        (reports, first_error)
     }
+}
+
+/// Writes the run's manifest and findings, then makes it visible in one index commit whose
+/// payload names the run (see `case::db::reconcile` for a kill between the two).
+fn commit(
+    store: &Store,
+    writer: &mut IndexWriter<TantivyDocument>,
+    run_id: u64,
+    report: &ImportReport,
+) -> Result<()> {
+    let rows = manifest_rows(store, report)?;
+    let findings: Vec<(u64, &Finding)> = report
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter().map(|x| (f.file_id.unwrap_or(0), x)))
+        .collect();
+    let json = serde_json::to_string(report)
+        .map_err(|e| Error::Internal(format!("report not serializable: {e}")))?;
+    db::record_run(&mut store.db(), run_id, &rows, &findings, &json)?;
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&format!("run:{run_id}"));
+    prepared.commit()?;
+    db::finish_run(&store.db(), run_id, "complete", &store.now_text())?;
+    Ok(())
+}
+
+/// The manifest rows of a run's files; files that got no id (refused, duplicate) get a unique
+/// row id after the others.
+fn manifest_rows<'r>(store: &Store, report: &'r ImportReport) -> Result<Vec<db::FileRow<'r>>> {
+    let rows: Vec<db::FileRow> = report
+        .files
+        .iter()
+        .map(|f| db::FileRow {
+            id: f.file_id.unwrap_or(0),
+            path: &f.path,
+            sha256: f.sha256.as_deref(),
+            size: f.size,
+            format: f.format.as_deref(),
+            status: f.status.as_str(),
+            events: f.events,
+            skipped: f.skipped,
+            detail: f.note.as_deref(),
+            context: f
+                .context
+                .as_ref()
+                .and_then(|c| serde_json::to_string(c).ok()),
+        })
+        .collect();
+    let mut next_free = rows
+        .iter()
+        .map(|r| r.id)
+        .max()
+        .unwrap_or(0)
+        .max(db::next_file_id(&store.db())?.saturating_sub(1))
+        + 1;
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            if r.id == 0 {
+                r.id = next_free;
+                next_free += 1;
+            }
+            r
+        })
+        .collect())
+}
+
+fn abort(
+    store: &Store,
+    mut writer: IndexWriter<TantivyDocument>,
+    run_id: u64,
+    error: Error,
+) -> Result<ImportReport> {
+    let _ = writer.rollback();
+    drop(writer);
+    db::finish_run(&store.db(), run_id, "aborted", &store.now_text())?;
+    Err(error)
 }
 
 #[cfg(test)]

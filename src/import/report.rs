@@ -69,7 +69,7 @@ pub struct FileReport {
     /// What the import noticed about the file's integrity: sequence gaps, records out of order,
     /// events that clear or disable the log, conflicting duplicates.
     #[serde(default)]
-    pub findings: Vec<crate::integrity::Finding>,
+    pub findings: Vec<crate::model::Finding>,
     #[serde(skip)]
     pub(crate) ids: Vec<crate::integrity::watch::IdMark>,
     #[serde(skip)]

@@ -19,8 +19,8 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexSettings, TantivyDocument};
 
-use crate::event::{sequence_key, AuditEvent};
 use crate::formats::value::for_each_leaf;
+use crate::model::event::{sequence_key, AuditEvent};
 
 pub const KEYWORD_TOKENIZER: &str = "sl_keyword";
 pub const WORDS_TOKENIZER: &str = "sl_words";
@@ -291,4 +291,20 @@ fn truncate(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// The earliest and latest event time in the index.
+pub fn time_bounds(searcher: &tantivy::Searcher) -> tantivy::Result<Option<(i64, i64)>> {
+    let mut bounds: Option<(i64, i64)> = None;
+    for segment in searcher.segment_readers() {
+        let Some(col) = segment.fast_fields().column_opt::<i64>("time")? else {
+            continue;
+        };
+        if col.num_docs() == 0 || col.values.num_vals() == 0 {
+            continue;
+        }
+        let (lo, hi) = (col.min_value(), col.max_value());
+        bounds = Some(bounds.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+    }
+    Ok(bounds)
 }

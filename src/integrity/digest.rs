@@ -17,7 +17,7 @@ use std::io::Read;
 use sha2::{Digest as _, Sha256};
 
 use super::digest_sig::{signature_ok, PublicKey};
-use super::{Finding, Severity};
+use super::{Finding, FindingKind, Severity};
 use crate::bundle::{Leaf, Limits};
 use crate::formats::value::text;
 
@@ -109,7 +109,7 @@ impl DigestEvidence {
     pub(crate) fn read(&mut self, leaf: &Leaf, format: Option<&str>, limits: &Limits) {
         let path = leaf.path.as_str();
         let unreadable = |detail: String| Finding {
-            kind: "digest_unreadable".to_string(),
+            kind: FindingKind::DigestUnreadable,
             severity: Severity::Critical,
             file: Some(path.to_string()),
             detail,
@@ -165,7 +165,7 @@ impl DigestEvidence {
         match serde_json::from_slice::<Value>(bytes) {
             Ok(v) => self.digests.push(digest_of(path, sha, &v)),
             Err(e) => self.unreadable.push(Finding {
-                kind: "digest_unreadable".to_string(),
+                kind: FindingKind::DigestUnreadable,
                 severity: Severity::Critical,
                 file: Some(path.to_string()),
                 detail: format!("the digest is no longer valid JSON: {e}"),
@@ -241,9 +241,9 @@ pub(super) fn delivery_name(name: &str) -> Option<(String, String, i64)> {
     Some((account.to_string(), region.to_string(), nanos))
 }
 
-fn finding(kind: &str, severity: Severity, file: &str, detail: String) -> Finding {
+fn finding(kind: FindingKind, severity: Severity, file: &str, detail: String) -> Finding {
     Finding {
-        kind: kind.to_string(),
+        kind,
         severity,
         file: Some(file.to_string()),
         detail,
@@ -291,7 +291,7 @@ impl DigestEvidence {
             match (keys, self.signatures.get(&d.name)) {
                 (Some(keys), Some(hex)) if signature_ok(d, hex, keys) => signed[i] = true,
                 (Some(_), Some(_)) => out.push(finding(
-                    "digest_signature_invalid",
+                    FindingKind::DigestSignatureInvalid,
                     Severity::Critical,
                     &d.path,
                     format!(
@@ -323,7 +323,7 @@ impl DigestEvidence {
                 listed.insert(name, ());
                 let Some(copies) = self.logs.get(name) else {
                     absent.push(finding(
-                        "digest_log_missing",
+                        FindingKind::DigestLogMissing,
                         Severity::Warning,
                         &d.path,
                         format!("the digest lists {object}, which is not in the bundle"),
@@ -339,7 +339,7 @@ impl DigestEvidence {
                         });
                     } else {
                         mismatched.push(finding(
-                            "digest_mismatch",
+                            FindingKind::DigestMismatch,
                             Severity::Critical,
                             path,
                             format!(
@@ -381,7 +381,7 @@ impl DigestEvidence {
             }
             for (path, _) in copies {
                 uncovered.push(finding(
-                    "digest_uncovered",
+                    FindingKind::DigestUncovered,
                     Severity::Warning,
                     path,
                     format!(
@@ -428,7 +428,7 @@ impl DigestEvidence {
                 Some(p) if p == a.key => {
                     if b.previous_hash.as_deref().is_some_and(|h| h != a.sha256) {
                         out.push(finding(
-                            "digest_chain_break",
+                            FindingKind::DigestChainBreak,
                             Severity::Critical,
                             &b.path,
                             format!(
@@ -444,7 +444,7 @@ impl DigestEvidence {
                     {
                         if saved != named {
                             out.push(finding(
-                                "digest_chain_break",
+                                FindingKind::DigestChainBreak,
                                 Severity::Critical,
                                 &b.path,
                                 format!("it names a previous signature other than the one saved for {}", a.path),
@@ -453,7 +453,7 @@ impl DigestEvidence {
                     }
                     if hours != 0 {
                         out.push(finding(
-                            "digest_chain_break",
+                            FindingKind::DigestChainBreak,
                             Severity::Warning,
                             &b.path,
                             format!("it follows {} but the hours do not join ({window})", a.path),
@@ -461,7 +461,7 @@ impl DigestEvidence {
                     }
                 }
                 Some(p) if !by_key.contains_key(p) => out.push(finding(
-                    "digest_missing",
+                    FindingKind::DigestMissing,
                     Severity::Critical,
                     &b.path,
                     format!(
@@ -471,13 +471,13 @@ impl DigestEvidence {
                     ),
                 )),
                 Some(p) => out.push(finding(
-                    "digest_chain_break",
+                    FindingKind::DigestChainBreak,
                     Severity::Critical,
                     &b.path,
                     format!("it names {p} as previous, which does not precede it ({window})"),
                 )),
                 None => out.push(finding(
-                    "digest_chain_break",
+                    FindingKind::DigestChainBreak,
                     Severity::Warning,
                     &b.path,
                     format!(

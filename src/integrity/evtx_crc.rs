@@ -6,7 +6,7 @@
 //! 124; then 64 KiB chunks, each with a header CRC32 at 124 over bytes 0..120 and 128..512, and a
 //! CRC32 of the event records (512 up to the free-space offset at 48) at 52.
 
-use super::{Finding, Severity};
+use super::{Finding, FindingKind, Severity};
 
 const FILE_HEADER: usize = 4096;
 const CHUNK: usize = 65_536;
@@ -84,7 +84,7 @@ pub(crate) fn checksum_findings(bytes: &[u8], file: &str) -> Vec<Finding> {
         .into_iter()
         .take(MAX_LISTED)
         .map(|detail| Finding {
-            kind: "checksum_error".to_string(),
+            kind: FindingKind::ChecksumError,
             severity: Severity::Critical,
             file: Some(file.to_string()),
             detail,
@@ -93,7 +93,7 @@ pub(crate) fn checksum_findings(bytes: &[u8], file: &str) -> Vec<Finding> {
         .collect();
     if extra > 0 {
         out.push(Finding {
-            kind: "checksum_error".to_string(),
+            kind: FindingKind::ChecksumError,
             severity: Severity::Critical,
             file: Some(file.to_string()),
             detail: format!("and {extra} more chunks whose checksums do not match"),

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::watch::IdMark;
-use super::{Finding, Severity};
+use super::{Finding, FindingKind, Severity};
 use crate::error::{Error, Result};
 
 /// Conflicts reported per import; beyond this the rest are counted in the last one's detail.
@@ -86,7 +86,7 @@ pub(crate) fn conflicts(
     path_of: &dyn Fn(u64) -> String,
 ) -> Vec<(u64, Finding)> {
     marks.sort_unstable_by_key(|m| (m.key, m.seq));
-    let seq_id = |seq: u64| crate::event::event_id(seq >> 32, seq & 0xffff_ffff);
+    let seq_id = |seq: u64| crate::model::event::event_id(seq >> 32, seq & 0xffff_ffff);
     let mut out: Vec<(u64, Finding)> = Vec::new();
     let mut more = 0u64;
     for group in marks.chunk_by(|a, b| a.key == b.key) {
@@ -108,7 +108,7 @@ pub(crate) fn conflicts(
             out.push((
                 other.seq >> 32,
                 Finding {
-                    kind: "duplicate_conflict".to_string(),
+                    kind: FindingKind::DuplicateConflict,
                     severity: Severity::Warning,
                     file: Some(path_of(other.seq >> 32)),
                     detail: format!(
@@ -138,7 +138,7 @@ mod tests {
         IdMark {
             key,
             content,
-            seq: crate::event::sequence_key(file, ordinal),
+            seq: crate::model::event::sequence_key(file, ordinal),
             time: (ordinal > 0).then_some(ordinal as i64 * 1000),
         }
     }
@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn only_new_records_are_reported_and_against_the_earliest_copy() {
-        let first_new = crate::event::sequence_key(3, 0);
+        let first_new = crate::model::event::sequence_key(3, 0);
         let mut marks = vec![
             mark(7, 1, 1, 1),
             mark(7, 2, 2, 1), // earlier conflict: reported by its own import

@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{Entry, Walk};
-use crate::case::Case;
+use crate::bundle::{Entry, Limits, Walk};
+use crate::case::Store;
 use crate::error::{Error, Result};
-use crate::import::ImportOptions;
+use crate::model::{Finding, FindingKind, Severity};
 pub use digest::DigestCover;
 use digest::DigestEvidence;
 pub use verdict::{SourceVerdict, Verdict};
@@ -29,40 +29,6 @@ pub mod silence;
 mod tamper;
 mod verdict;
 pub(crate) mod watch;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub enum Severity {
-    #[default]
-    Info,
-    Warning,
-    Critical,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Finding {
-    pub kind: String,
-    pub severity: Severity,
-    /// The file as imported (as in the import report), when the finding is about one.
-    pub file: Option<String>,
-    pub detail: String,
-    /// The format a finding is about when it spans files of one format rather than one file
-    /// (silence across CloudTrail deliveries).
-    #[serde(default)]
-    pub source: Option<String>,
-    /// Events the finding is about (the two around a gap, or the event itself), by event id.
-    #[serde(default)]
-    pub events: Vec<String>,
-    /// The time range it covers, UTC nanoseconds: a gap's edges, or the event's time.
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
-    pub from: Option<i64>,
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
-    pub to: Option<i64>,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -155,38 +121,21 @@ fn source_of(path: &str) -> &str {
     path.split("!/").next().unwrap_or(path)
 }
 
-fn critical(kind: &str, file: &str, detail: String) -> Finding {
-    Finding {
-        kind: kind.to_string(),
-        severity: Severity::Critical,
-        file: Some(file.to_string()),
-        detail,
-        ..Finding::default()
-    }
+fn critical(kind: FindingKind, file: &str, detail: String) -> Finding {
+    Finding::about_file(kind, Severity::Critical, file, detail)
 }
 
-impl Case {
-    /// [`Case::verify_with`] without public keys.
-    pub fn verify(&self) -> Result<IntegrityReport> {
-        self.verify_with(&VerifyOptions::default())
-    }
-
-    /// Runs the integrity checks and, on a writable case, records the run in the journal and
-    /// keeps the report for the window. Paths are re-read as they were imported; relative paths
-    /// resolve from the current folder.
-    pub fn verify_with(&self, options: &VerifyOptions) -> Result<IntegrityReport> {
-        self.verify_watched(options, &|_| {}, &AtomicBool::new(false))
-    }
-
-    /// [`Case::verify_with`], reporting progress per source re-read; stops with
-    /// [`Error::Cancelled`] (recording nothing) when `cancel` is set.
-    pub fn verify_watched(
-        &self,
-        options: &VerifyOptions,
-        progress: &(dyn Fn(&VerifyProgress) + Sync),
-        cancel: &AtomicBool,
-    ) -> Result<IntegrityReport> {
-        let keys = match &options.public_keys {
+/// Runs the integrity checks, reporting progress per source re-read; stops with
+/// [`Error::Cancelled`] when `cancel` is set. Paths are re-read as they were imported (or where
+/// `options.moved` says they are now); relative paths resolve from the current folder.
+pub fn verify(
+    store: &Store,
+    options: &VerifyOptions,
+    progress: &(dyn Fn(&VerifyProgress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<IntegrityReport> {
+    let keys =
+        match &options.public_keys {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
                 Some(digest_sig::parse_public_keys(&text).map_err(|e| {
@@ -195,157 +144,179 @@ impl Case {
             }
             None => None,
         };
-        // Refused files were never read (the walk refuses them again); every other file the
-        // import saw is evidence, also the ones no format took (a digest's signature sidecar).
-        let files: Vec<_> = self
-            .manifest()?
-            .into_iter()
-            .filter(|f| f.status != "refused" && f.sha256.is_some())
-            .collect();
-        let mut by_source: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        let mut formats: BTreeMap<String, Option<String>> = BTreeMap::new();
-        for f in &files {
-            let Some(sha) = &f.sha256 else { continue };
-            formats.insert(f.path.clone(), f.format.clone());
-            by_source
-                .entry(source_of(&f.path).to_string())
-                .or_default()
-                .push((f.path.clone(), sha.clone()));
-        }
-        let mut findings = Vec::new();
-        let mut evidence = DigestEvidence::default();
-        let limits = ImportOptions::default().limits;
-        let total = by_source.len() as u64;
-        for (done, (source, expected)) in by_source.iter().enumerate() {
-            progress(&VerifyProgress {
-                sources_done: done as u64,
-                sources_total: total,
-                current: Some(source.clone()),
-            });
-            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-                return Err(Error::Cancelled);
-            }
-            let path = PathBuf::from(Relocation::swap(&options.moved, source, false));
-            if !path.is_file() {
-                let detail = if path.as_os_str() == source.as_str() {
-                    format!("{source} is no longer where it was imported from")
-                } else {
-                    format!(
-                        "{} does not exist (moved there from {source})",
-                        path.display()
-                    )
-                };
-                for (file, _) in expected {
-                    findings.push(critical("file_missing", file, detail.clone()));
-                }
-                continue;
-            }
-            // Re-walk the source exactly as the import did, so archive members are re-hashed too.
-            let mut found: BTreeMap<String, String> = BTreeMap::new();
-            let tmp = self.tmp_dir();
-            let walk = Walk {
-                limits: &limits,
-                tmp_dir: &tmp,
-                cancel,
-                temp_counter: AtomicU64::new(0),
-            };
-            walk.run(std::slice::from_ref(&path), &mut |entry| {
-                let Entry::Leaf(mut leaf) = entry else {
-                    return Ok(());
-                };
-                // Named as imported, wherever it is read from now.
-                leaf.path = Relocation::swap(&options.moved, &leaf.path, true);
-                let format = formats.get(&leaf.path).cloned().flatten();
-                if DigestEvidence::wants(&leaf.path, format.as_deref()) {
-                    evidence.read(&leaf, format.as_deref(), &limits);
-                }
-                found.insert(leaf.path, leaf.sha256);
-                Ok(())
-            })?;
-            for (file, sha) in expected {
-                match found.get(file) {
-                    None => findings.push(critical(
-                        "file_missing",
-                        file,
-                        format!("{source} no longer holds this member"),
-                    )),
-                    Some(now) if now != sha => findings.push(critical(
-                        "file_modified",
-                        file,
-                        format!("SHA-256 was {sha} at import, is {now} now"),
-                    )),
-                    Some(_) => {}
-                }
-            }
-        }
+    // Refused files were never read (the walk refuses them again); every other file the
+    // import saw is evidence, also the ones no format took (a digest's signature sidecar).
+    let files: Vec<_> = store
+        .manifest()?
+        .into_iter()
+        .filter(|f| f.status != "refused" && f.sha256.is_some())
+        .collect();
+    let mut recheck = Recheck {
+        store,
+        options,
+        cancel,
+        formats: files
+            .iter()
+            .map(|f| (f.path.clone(), f.format.clone()))
+            .collect(),
+        limits: Limits::default(),
+        evidence: DigestEvidence::default(),
+        findings: Vec::new(),
+    };
+    let mut by_source: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for f in &files {
+        let Some(sha) = &f.sha256 else { continue };
+        by_source
+            .entry(source_of(&f.path).to_string())
+            .or_default()
+            .push((f.path.clone(), sha.clone()));
+    }
+    let total = by_source.len() as u64;
+    for (done, (source, expected)) in by_source.iter().enumerate() {
+        progress(&VerifyProgress {
+            sources_done: done as u64,
+            sources_total: total,
+            current: Some(source.clone()),
+        });
         if cancel.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
-        progress(&VerifyProgress {
-            sources_done: total,
-            sources_total: total,
-            current: None,
+        recheck.source(source, expected)?;
+    }
+    if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::Cancelled);
+    }
+    progress(&VerifyProgress {
+        sources_done: total,
+        sources_total: total,
+        current: None,
+    });
+    let Recheck {
+        mut findings,
+        evidence,
+        ..
+    } = recheck;
+    let (digest_findings, notes, digest_covered) = evidence.check(keys.as_deref());
+    findings.extend(digest_findings);
+    findings.extend(crate::case::db::findings(&store.db())?);
+    store.reader.reload()?;
+    findings.extend(silence::time_gaps(store, &store.reader.searcher())?);
+    let journal = store.journal()?;
+    if let Some(seq) = journal.first_bad {
+        findings.push(Finding {
+            kind: FindingKind::JournalBroken,
+            severity: Severity::Critical,
+            file: None,
+            detail: format!(
+                "journal entry {seq}: {}",
+                journal.reason.clone().unwrap_or_default()
+            ),
+            ..Finding::default()
         });
-        let (digest_findings, notes, digest_covered) = evidence.check(keys.as_deref());
-        findings.extend(digest_findings);
-        findings.extend(crate::case::db::findings(&self.db())?);
-        self.reader.reload()?;
-        findings.extend(silence::time_gaps(self, &self.reader.searcher())?);
-        let journal = self.journal()?;
-        if let Some(seq) = journal.first_bad {
-            findings.push(Finding {
-                kind: "journal_broken".to_string(),
-                severity: Severity::Critical,
-                file: None,
-                detail: format!(
-                    "journal entry {seq}: {}",
-                    journal.reason.clone().unwrap_or_default()
-                ),
-                ..Finding::default()
-            });
-        }
-        let sources = verdict::verdicts(&files, &findings, &digest_covered);
-        let report = IntegrityReport {
-            sources,
-            findings,
-            files_checked: files.len() as u64,
-            journal_entries: journal.entries.len() as u64,
-            notes,
-            digest_covered,
-            checked_at: self.now_text(),
-            moved: options.moved.clone(),
-        };
-        if self.is_writable() {
-            let counts = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
-            self.journal_append(
-                "verify",
-                &serde_json::json!({
-                    "files_checked": report.files_checked,
-                    "findings": report.findings.len(),
-                    "critical": counts(Severity::Critical),
-                    "warning": counts(Severity::Warning),
-                    "moved": report.moved,
-                }),
-            )?;
-            self.save_integrity_report(&report)?;
-        }
-        Ok(report)
     }
+    Ok(IntegrityReport {
+        sources: verdict::verdicts(&files, &findings, &digest_covered),
+        findings,
+        files_checked: files.len() as u64,
+        journal_entries: journal.entries.len() as u64,
+        notes,
+        digest_covered,
+        checked_at: store.now_text(),
+        moved: options.moved.clone(),
+    })
+}
 
-    /// The report of the last `verify` run on this case, if any.
-    pub fn last_integrity_report(&self) -> Result<Option<IntegrityReport>> {
-        let Some(text) = crate::case::db::meta(&self.db(), "last_verify")? else {
-            return Ok(None);
+/// Re-reading the evidence where it is now, one source (a file or an archive) at a time.
+struct Recheck<'a> {
+    store: &'a Store,
+    options: &'a VerifyOptions,
+    cancel: &'a AtomicBool,
+    /// The format each file was imported as.
+    formats: BTreeMap<String, Option<String>>,
+    limits: Limits,
+    evidence: DigestEvidence,
+    findings: Vec<Finding>,
+}
+
+impl Recheck<'_> {
+    /// Re-walks `source` exactly as the import did (archive members are re-hashed too) and
+    /// compares each file it held with the SHA-256 recorded at import.
+    fn source(&mut self, source: &str, expected: &[(String, String)]) -> Result<()> {
+        let moved = &self.options.moved;
+        let path = PathBuf::from(Relocation::swap(moved, source, false));
+        if !path.is_file() {
+            let detail = if path.as_os_str() == source {
+                format!("{source} is no longer where it was imported from")
+            } else {
+                format!(
+                    "{} does not exist (moved there from {source})",
+                    path.display()
+                )
+            };
+            for (file, _) in expected {
+                self.findings
+                    .push(critical(FindingKind::FileMissing, file, detail.clone()));
+            }
+            return Ok(());
+        }
+        let mut found: BTreeMap<String, String> = BTreeMap::new();
+        let tmp = self.store.tmp_dir();
+        let walk = Walk {
+            limits: &self.limits,
+            tmp_dir: &tmp,
+            cancel: self.cancel,
+            temp_counter: AtomicU64::new(0),
         };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::Invalid(format!("stored integrity report unreadable: {e}")))
-    }
-
-    fn save_integrity_report(&self, report: &IntegrityReport) -> Result<()> {
-        let text = serde_json::to_string(report)
-            .map_err(|e| Error::Invalid(format!("integrity report not serializable: {e}")))?;
-        crate::case::db::set_meta(&self.db(), "last_verify", &text)?;
+        let (formats, evidence, limits) = (&self.formats, &mut self.evidence, &self.limits);
+        walk.run(std::slice::from_ref(&path), &mut |entry| {
+            let Entry::Leaf(mut leaf) = entry else {
+                return Ok(());
+            };
+            // Named as imported, wherever it is read from now.
+            leaf.path = Relocation::swap(moved, &leaf.path, true);
+            let format = formats.get(&leaf.path).cloned().flatten();
+            if DigestEvidence::wants(&leaf.path, format.as_deref()) {
+                evidence.read(&leaf, format.as_deref(), limits);
+            }
+            found.insert(leaf.path, leaf.sha256);
+            Ok(())
+        })?;
+        for (file, sha) in expected {
+            match found.get(file) {
+                None => self.findings.push(critical(
+                    FindingKind::FileMissing,
+                    file,
+                    format!("{source} no longer holds this member"),
+                )),
+                Some(now) if now != sha => self.findings.push(critical(
+                    FindingKind::FileModified,
+                    file,
+                    format!("SHA-256 was {sha} at import, is {now} now"),
+                )),
+                Some(_) => {}
+            }
+        }
         Ok(())
     }
 }
+
+/// The report of the last `verify` run kept in the case, if any.
+pub fn last_report(store: &Store) -> Result<Option<IntegrityReport>> {
+    let Some(text) = crate::case::db::meta(&store.db(), LAST_REPORT)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| Error::Corrupt(format!("stored integrity report unreadable: {e}")))
+}
+
+/// Keeps `report` as the case's last, for the window to show without running the checks again.
+pub fn keep_report(store: &Store, report: &IntegrityReport) -> Result<()> {
+    let text = serde_json::to_string(report)
+        .map_err(|e| Error::Internal(format!("integrity report not serializable: {e}")))?;
+    crate::case::db::set_meta(&store.db(), LAST_REPORT, &text)?;
+    Ok(())
+}
+
+/// The case metadata key the last report is kept under.
+const LAST_REPORT: &str = "last_verify";

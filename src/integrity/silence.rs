@@ -10,9 +10,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Finding, Severity};
+use super::{Finding, FindingKind, Severity};
+use crate::case::Store;
 use crate::error::Result;
-use crate::event::event_id;
+use crate::model::event::event_id;
 
 const MIN_EVENTS: usize = 200;
 const FACTOR: i64 = 20;
@@ -164,7 +165,7 @@ fn silences(src: &Source, mut times: Times) -> Vec<Finding> {
         .map(|(gap, i)| {
             let (a, b) = (times[i], times[i + 1]);
             Finding {
-                kind: "time_gap".to_string(),
+                kind: FindingKind::TimeGap,
                 severity: Severity::Warning,
                 file: file.clone(),
                 source: source_format.clone(),
@@ -189,7 +190,7 @@ fn silences(src: &Source, mut times: Times) -> Vec<Finding> {
         .collect();
     if extra > 0 {
         out.push(Finding {
-            kind: "time_gap".to_string(),
+            kind: FindingKind::TimeGap,
             severity: Severity::Warning,
             file: file.clone(),
             source: source_format.clone(),
@@ -207,7 +208,7 @@ const STARTUP: [&str; 3] = ["system_startup", "DAEMON_START", "event_logging_sta
 /// Silences of every source in the case, sources in name order. A silence that begins with a
 /// shutdown or ends with a start-up is the machine being off, most likely: it stays listed, as
 /// `Info`, with the reason.
-pub(crate) fn time_gaps(case: &crate::Case, searcher: &tantivy::Searcher) -> Result<Vec<Finding>> {
+pub(crate) fn time_gaps(store: &Store, searcher: &tantivy::Searcher) -> Result<Vec<Finding>> {
     let mut out: Vec<Finding> = times_by_source(searcher)?
         .into_iter()
         .flat_map(|(source, times)| silences(&source, times))
@@ -216,7 +217,11 @@ pub(crate) fn time_gaps(case: &crate::Case, searcher: &tantivy::Searcher) -> Res
         let [before, after] = f.events.as_slice() else {
             continue;
         };
-        let action = |id: &str| case.event(id).map(|d| d.event.action).unwrap_or_default();
+        let action = |id: &str| {
+            crate::search::event(store, id)
+                .map(|d| d.event.action)
+                .unwrap_or_default()
+        };
         let (first, last) = (action(before), action(after));
         if SHUTDOWN.contains(&first.as_str()) || STARTUP.contains(&last.as_str()) {
             f.severity = Severity::Info;

@@ -1,13 +1,13 @@
 //! Events that clear a log, stop auditing, or change what is audited: each is a finding whatever
 //! else the events say, because it explains (or hides) every gap after it.
 
-use super::{Finding, Severity};
-use crate::event::{AuditEvent, Outcome};
+use super::{Finding, FindingKind, Severity};
+use crate::model::event::{AuditEvent, Outcome};
 
 /// The finding kind an event is, if it clears or weakens auditing.
 /// Routine stops (a shutdown writes 1100 and DAEMON_END; Windows updates set SACLs) are `Info`
 /// so that they are visible without crying wolf.
-fn kind_of(e: &AuditEvent) -> Option<(&'static str, Severity)> {
+fn kind_of(e: &AuditEvent) -> Option<(FindingKind, Severity)> {
     use Severity::{Critical, Info, Warning};
     let action = e.action.as_str();
     let lower = action.to_ascii_lowercase();
@@ -19,27 +19,27 @@ fn kind_of(e: &AuditEvent) -> Option<(&'static str, Severity)> {
         .to_ascii_lowercase();
     match e.format.as_str() {
         "evtx" | "windows_json" => match action {
-            "security_log_cleared" | "log_cleared" => Some(("log_cleared", Critical)),
-            "event_logging_shut_down" => Some(("audit_disabled", Info)),
-            "audit_policy_changed" => Some(("audit_policy_changed", Warning)),
-            "object_audit_settings_changed" => Some(("audit_policy_changed", Info)),
+            "security_log_cleared" | "log_cleared" => Some((FindingKind::LogCleared, Critical)),
+            "event_logging_shut_down" => Some((FindingKind::AuditDisabled, Info)),
+            "audit_policy_changed" => Some((FindingKind::AuditPolicyChanged, Warning)),
+            "object_audit_settings_changed" => Some((FindingKind::AuditPolicyChanged, Info)),
             _ => None,
         },
         "cloudtrail" => match action {
             "StopLogging"
             | "DeleteTrail"
             | "DeleteEventDataStore"
-            | "StopEventDataStoreIngestion" => Some(("audit_disabled", Critical)),
+            | "StopEventDataStoreIngestion" => Some((FindingKind::AuditDisabled, Critical)),
             "UpdateTrail"
             | "PutEventSelectors"
             | "PutInsightSelectors"
-            | "UpdateEventDataStore" => Some(("audit_policy_changed", Warning)),
+            | "UpdateEventDataStore" => Some((FindingKind::AuditPolicyChanged, Warning)),
             _ => None,
         },
         "auditd" => match action {
-            "DAEMON_END" => Some(("audit_disabled", Info)),
-            "DAEMON_ABORT" => Some(("audit_disabled", Warning)),
-            "CONFIG_CHANGE" => Some(("audit_policy_changed", Warning)),
+            "DAEMON_END" => Some((FindingKind::AuditDisabled, Info)),
+            "DAEMON_ABORT" => Some((FindingKind::AuditDisabled, Warning)),
+            "CONFIG_CHANGE" => Some((FindingKind::AuditPolicyChanged, Warning)),
             _ => None,
         },
         "k8s_audit" => {
@@ -59,19 +59,20 @@ fn kind_of(e: &AuditEvent) -> Option<(&'static str, Severity)> {
                 || target.contains("audit-policy")
                 || target.contains("audit_policy");
             let writes = ["create", "update", "patch", "delete", "deletecollection"];
-            (about_audit && writes.contains(&action)).then_some(("audit_policy_changed", Warning))
+            (about_audit && writes.contains(&action))
+                .then_some((FindingKind::AuditPolicyChanged, Warning))
         }
         "gcp_audit" => {
             if lower.ends_with("deletesink")
                 || (lower.ends_with("deletebucket") && lower.contains("logging"))
             {
-                Some(("audit_disabled", Critical))
+                Some((FindingKind::AuditDisabled, Critical))
             } else if lower.ends_with("updatesink")
                 || lower.ends_with("createexclusion")
                 || lower.ends_with("updateexclusion")
                 || (lower.ends_with("updatesettings") && lower.contains("logging"))
             {
-                Some(("audit_policy_changed", Warning))
+                Some((FindingKind::AuditPolicyChanged, Warning))
             } else {
                 None
             }
@@ -80,16 +81,15 @@ fn kind_of(e: &AuditEvent) -> Option<(&'static str, Severity)> {
             if !lower.contains("microsoft.insights/diagnosticsettings") {
                 None
             } else if lower.ends_with("/delete") {
-                Some(("audit_disabled", Critical))
+                Some((FindingKind::AuditDisabled, Critical))
             } else {
                 lower
                     .ends_with("/write")
-                    .then_some(("audit_policy_changed", Warning))
+                    .then_some((FindingKind::AuditPolicyChanged, Warning))
             }
         }
-        "m365_ual" | "m365_ual_csv" => {
-            (action == "Set-AdminAuditLogConfig").then_some(("audit_policy_changed", Warning))
-        }
+        "m365_ual" | "m365_ual_csv" => (action == "Set-AdminAuditLogConfig")
+            .then_some((FindingKind::AuditPolicyChanged, Warning)),
         _ => None,
     }
 }
@@ -107,7 +107,7 @@ pub(crate) struct Tampering {
 }
 
 struct Group {
-    kind: &'static str,
+    kind: FindingKind,
     severity: Severity,
     actor: String,
     failed: bool,
@@ -203,7 +203,7 @@ impl Tampering {
                 let attempt = if g.failed { " (failed attempts)" } else { "" };
                 let first = g.events.first().cloned().unwrap_or_default();
                 Finding {
-                    kind: g.kind.to_string(),
+                    kind: g.kind,
                     severity,
                     file: Some(file.to_string()),
                     detail: format!(

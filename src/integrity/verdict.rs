@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DigestCover, Finding, Severity};
+use super::{DigestCover, Finding, FindingKind, Severity};
 use crate::case::db::ManifestFile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,15 +34,15 @@ pub struct SourceVerdict {
     pub counts: [u64; 3],
 }
 
-const TAMPERED: [&str; 8] = [
-    "file_modified",
-    "file_missing",
-    "checksum_error",
-    "digest_mismatch",
-    "digest_signature_invalid",
-    "digest_chain_break",
-    "digest_unreadable",
-    "duplicate_conflict",
+const TAMPERED: [FindingKind; 8] = [
+    FindingKind::FileModified,
+    FindingKind::FileMissing,
+    FindingKind::ChecksumError,
+    FindingKind::DigestMismatch,
+    FindingKind::DigestSignatureInvalid,
+    FindingKind::DigestChainBreak,
+    FindingKind::DigestUnreadable,
+    FindingKind::DuplicateConflict,
 ];
 
 /// Formats whose records number themselves, so a clean file is proven complete.
@@ -68,7 +68,7 @@ pub(crate) fn verdicts(
                 count(Severity::Warning),
                 count(Severity::Info),
             ];
-            let verdict = if about.iter().any(|x| TAMPERED.contains(&x.kind.as_str())) {
+            let verdict = if about.iter().any(|x| TAMPERED.contains(&x.kind)) {
                 Verdict::Tampered
             } else if about.iter().any(|x| x.severity > Severity::Info) {
                 Verdict::Gaps

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use super::tamper::Tampering;
-use super::{Finding, Severity};
-use crate::event::AuditEvent;
+use super::{Finding, FindingKind, Severity};
+use crate::model::event::AuditEvent;
 
 /// Findings of one kind kept per file; beyond it one summary finding counts the rest.
 const MAX_PER_KIND: usize = 50;
@@ -54,21 +54,21 @@ struct Stream {
 /// Watches one file's events in file order.
 pub(crate) struct Watch {
     file_id: u64,
-    kind: &'static str,
+    kind: FindingKind,
     streams: BTreeMap<String, Stream>,
     tamper: Tampering,
     pub(crate) ids: Vec<IdMark>,
 }
 
 fn id(file_id: u64, ordinal: u64) -> String {
-    crate::event::event_id(file_id, ordinal)
+    crate::model::event::event_id(file_id, ordinal)
 }
 
 impl Watch {
     pub(crate) fn new(file_id: u64) -> Watch {
         Watch {
             file_id,
-            kind: "",
+            kind: FindingKind::Unspecified,
             streams: BTreeMap::new(),
             tamper: Tampering::default(),
             ids: Vec::new(),
@@ -106,19 +106,19 @@ impl Watch {
         self.ids.push(IdMark {
             key: key.finish(),
             content: content.finish(),
-            seq: crate::event::sequence_key(e.provenance.file_id, e.provenance.ordinal),
+            seq: crate::model::event::sequence_key(e.provenance.file_id, e.provenance.ordinal),
             time: e.time.utc_nanos,
         });
         let (kind, stream) = match e.format.as_str() {
             "evtx" | "windows_json" => (
-                "record_id_gap",
+                FindingKind::RecordIdGap,
                 format!(
                     "{} on {}",
                     e.service.as_deref().unwrap_or("?"),
                     e.host.as_deref().unwrap_or("?")
                 ),
             ),
-            "auditd" => ("sequence_gap", e.host.clone().unwrap_or_default()),
+            "auditd" => (FindingKind::SequenceGap, e.host.clone().unwrap_or_default()),
             _ => return,
         };
         let Ok(n) = native.parse::<u64>() else {
@@ -130,7 +130,10 @@ impl Watch {
         let mut unrolled = n + s.wraps * U32_WRAP;
         match s.max {
             Some((raw_max, _)) if n < raw_max => {
-                if kind == "sequence_gap" && raw_max >= U32_WRAP - WRAP_SLACK && n < WRAP_SLACK {
+                if kind == FindingKind::SequenceGap
+                    && raw_max >= U32_WRAP - WRAP_SLACK
+                    && n < WRAP_SLACK
+                {
                     s.wraps += 1;
                     unrolled = n + s.wraps * U32_WRAP;
                 } else if n < RESTART_BELOW || e.action == "DAEMON_START" {
@@ -170,7 +173,7 @@ impl Watch {
     /// The file's findings, gaps first by stream, then restarts, disorder and tampering events.
     pub(crate) fn finish(self, file: &str) -> (Vec<Finding>, Vec<IdMark>) {
         let mut out = Vec::new();
-        let label = if self.kind == "sequence_gap" {
+        let label = if self.kind == FindingKind::SequenceGap {
             "serials"
         } else {
             "EventRecordIDs"
@@ -195,7 +198,7 @@ impl Watch {
             for (a, b) in gaps.iter().take(MAX_PER_KIND) {
                 let missing = b.n - a.n - 1;
                 out.push(Finding {
-                    kind: self.kind.to_string(),
+                    kind: self.kind,
                     severity: Severity::Warning,
                     file: Some(file.to_string()),
                     detail: format!(
@@ -216,7 +219,7 @@ impl Watch {
                 let rest = &gaps[MAX_PER_KIND..];
                 let missing: u64 = rest.iter().map(|(a, b)| b.n - a.n - 1).sum();
                 out.push(Finding {
-                    kind: self.kind.to_string(),
+                    kind: self.kind,
                     severity: Severity::Warning,
                     file: Some(file.to_string()),
                     detail: format!("and {} more gaps ({missing} records){on}", rest.len()),
@@ -225,7 +228,7 @@ impl Watch {
             }
             for restart in &stream.restarts {
                 out.push(Finding {
-                    kind: "sequence_restart".to_string(),
+                    kind: FindingKind::SequenceRestart,
                     severity: Severity::Info,
                     file: Some(file.to_string()),
                     detail: format!("{restart}{on} (log recreated or cleared, or a restart)"),
@@ -234,7 +237,7 @@ impl Watch {
             }
             if stream.backwards > 0 {
                 out.push(Finding {
-                    kind: "out_of_order".to_string(),
+                    kind: FindingKind::OutOfOrder,
                     severity: Severity::Warning,
                     file: Some(file.to_string()),
                     detail: format!(

@@ -14,8 +14,8 @@ use super::query::{Comparison, Node, Term, Value};
 use super::seqset::SeqSetQuery;
 use crate::case::marks::MarkQuery;
 use crate::error::{Error, Result};
-use crate::event::{parse_event_id, sequence_key};
 use crate::index::{Fields, WORDS_TOKENIZER};
+use crate::model::event::{parse_event_id, sequence_key};
 use std::collections::HashSet;
 
 /// Query field names with a normalized meaning; any other name is an original key path.

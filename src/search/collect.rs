@@ -9,8 +9,8 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::top::{sort_key, Top};
-use super::SortOrder;
 use crate::index::FACETS;
+use crate::model::SortOrder;
 
 /// Histogram layout: `buckets` buckets of `width` nanoseconds from `start`.
 #[derive(Debug, Clone, Copy)]

@@ -4,6 +4,7 @@
 //! `-term`, parentheses, `time:>=2024-05-01`; bare words match the words of every field. Any
 //! field name outside [`build::FIELD_NAMES`] is an original key path (`userIdentity.type:Root`).
 
+pub mod actors;
 mod build;
 mod collect;
 mod listing;
@@ -22,77 +23,19 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{Searcher, Term};
 
 pub use build::FIELD_NAMES;
-use collect::{CountCollector, Layout, Page};
-pub use listing::Listing;
+use collect::{CountCollector, Counts, Layout, Page};
+pub use listing::position;
+pub(crate) use stored::{event, for_each_hit};
 
 /// Offsets from which pages come from the query's whole sorted hit list.
 const DEEP_PAGE: usize = 10_000;
 
-use crate::case::Case;
+use crate::case::marks::{MarkQuery, Marks};
+use crate::case::Store;
 use crate::error::{Error, Result};
-use crate::event::{AuditEvent, Identity};
 use crate::index::FACETS;
-
-/// Newest first or oldest first. Ties keep import order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub enum SortOrder {
-    #[default]
-    NewestFirst,
-    OldestFirst,
-}
-
-/// Keep or drop events whose facet `field` equals `value`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct FacetFilter {
-    pub field: String,
-    pub value: String,
-    #[serde(default)]
-    pub exclude: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct SearchRequest {
-    pub query: String,
-    /// Inclusive lower bound, UTC nanoseconds.
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
-    pub from: Option<i64>,
-    /// Exclusive upper bound, UTC nanoseconds.
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
-    pub to: Option<i64>,
-    pub filters: Vec<FacetFilter>,
-    pub order: SortOrder,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub offset: usize,
-    /// Events per page; 0 returns counts only.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub limit: usize,
-    /// Values returned per facet; 0 skips facet counting (no facets returned).
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub facet_limit: usize,
-    /// Buckets the histogram aims for; 0 skips the histogram.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub histogram_buckets: usize,
-}
-
-impl Default for SearchRequest {
-    fn default() -> Self {
-        SearchRequest {
-            query: String::new(),
-            from: None,
-            to: None,
-            filters: Vec::new(),
-            order: SortOrder::NewestFirst,
-            offset: 0,
-            limit: 50,
-            facet_limit: 10,
-            histogram_buckets: 100,
-        }
-    }
-}
+use crate::model::event::{AuditEvent, Identity};
+use crate::model::SearchRequest;
 
 /// One event as a result row. `actor` and `target` are objects.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,7 +45,7 @@ pub struct EventRow {
     /// RFC 3339 UTC, or `None` when the record had no readable time.
     pub time: Option<String>,
     pub time_original: Option<String>,
-    pub actor: crate::event::Actor,
+    pub actor: crate::model::event::Actor,
     pub action: String,
     pub target: Option<Identity>,
     pub outcome: String,
@@ -124,7 +67,7 @@ pub struct EventRow {
     pub flags: Vec<String>,
     /// Tags, star and note the investigator added, if any.
     #[serde(default)]
-    pub marks: Option<crate::case::marks::Marks>,
+    pub marks: Option<Marks>,
 }
 
 impl From<&AuditEvent> for EventRow {
@@ -179,7 +122,8 @@ pub struct Facet {
 pub struct Bucket {
     /// RFC 3339 UTC start of the bucket.
     pub start: String,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(with = "crate::model::nanos")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub start_nanos: i64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub success: u64,
@@ -222,7 +166,7 @@ pub struct EventDetail {
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub record: serde_json::Value,
     /// Tags, star and note the investigator added.
-    pub marks: crate::case::marks::Marks,
+    pub marks: Marks,
 }
 
 /// Bucket widths the histogram chooses from, in seconds.
@@ -266,221 +210,231 @@ fn layout(lo: i64, hi: i64, target: usize) -> Layout {
     }
 }
 
-/// The earliest and latest event time in the index.
-pub fn time_bounds(searcher: &Searcher) -> Result<Option<(i64, i64)>> {
-    let mut bounds: Option<(i64, i64)> = None;
-    for segment in searcher.segment_readers() {
-        let Some(col) = segment.fast_fields().column_opt::<i64>("time")? else {
-            continue;
-        };
-        if col.num_docs() == 0 || col.values.num_vals() == 0 {
-            continue;
+/// Runs a search: the total, the page of rows, facet counts and the histogram `req` asks for.
+pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
+    store.reader.reload()?;
+    let searcher = store.reader.searcher();
+    let query = compile(store, req)?;
+    let range = match (req.from, req.to) {
+        (Some(lo), Some(hi)) => Some((lo, hi - 1)),
+        _ => crate::index::time_bounds(&searcher)?
+            .map(|(lo, hi)| (req.from.unwrap_or(lo), req.to.map_or(hi, |t| t - 1))),
+    };
+    let layout = range
+        .filter(|(lo, hi)| hi >= lo && req.histogram_buckets > 0)
+        .map(|(lo, hi)| layout(lo, hi, req.histogram_buckets));
+    // Scrolling deep into a long result asks for pages far from its start. The first such
+    // page sorts the whole hit list once and keeps it for this query and index state, so
+    // every further page costs only its own rows.
+    let deep = req.limit > 0 && req.offset >= DEEP_PAGE;
+    let page = (req.limit > 0 && !deep).then(|| Page {
+        order: req.order,
+        keep: req.offset.saturating_add(req.limit),
+    });
+    let counter = CountCollector {
+        layout,
+        facets: req.facet_limit > 0,
+        page,
+    };
+    let mut counts = searcher.search(&query, &counter)?;
+    let layout = match (layout, req.from, req.to) {
+        (Some(current), None, None) => Some(fit_timeline(
+            &searcher,
+            &query,
+            req,
+            &mut counts,
+            current,
+            page,
+        )?),
+        _ => layout,
+    };
+    let page = if deep {
+        let listing = listing::sorted_hits(store, &searcher, &query, req)?;
+        listing
+            .iter()
+            .skip(req.offset)
+            .take(req.limit)
+            .copied()
+            .collect()
+    } else {
+        counts
+            .top
+            .take()
+            .map(|top| top.into_page(req.offset))
+            .unwrap_or_default()
+    };
+    let mut events: Vec<EventRow> = page
+        .into_iter()
+        .map(|addr| stored::load(store, &searcher, addr).map(|e| EventRow::from(&e)))
+        .collect::<Result<_>>()?;
+    if store.has_marks()? {
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        let mut marks = store.marks_of(&ids)?;
+        for e in &mut events {
+            e.marks = marks.remove(&e.id);
         }
-        let (lo, hi) = (col.min_value(), col.max_value());
-        bounds = Some(bounds.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
     }
-    Ok(bounds)
+    let mut facets = facets(std::mem::take(&mut counts.facets), req.facet_limit);
+    if req.facet_limit > 0 {
+        if let Some(tags) = marked::tag_facet(store, &searcher, query.as_ref(), req.facet_limit)? {
+            facets.push(tags);
+        }
+    }
+    Ok(SearchResult {
+        total: counts.total,
+        events,
+        facets,
+        histogram: histogram(layout, &counts),
+    })
 }
 
-impl Case {
-    pub fn search(&self, req: &SearchRequest) -> Result<SearchResult> {
-        self.reader.reload()?;
-        let searcher = self.reader.searcher();
-        let query = self.compile(req)?;
-        let range = match (req.from, req.to) {
-            (Some(lo), Some(hi)) => Some((lo, hi - 1)),
-            _ => time_bounds(&searcher)?
-                .map(|(lo, hi)| (req.from.unwrap_or(lo), req.to.map_or(hi, |t| t - 1))),
-        };
-        let mut layout = range
-            .filter(|(lo, hi)| hi >= lo && req.histogram_buckets > 0)
-            .map(|(lo, hi)| layout(lo, hi, req.histogram_buckets));
-        // Scrolling deep into a long result asks for pages far from its start. The first such
-        // page sorts the whole hit list once and keeps it for this query and index state, so
-        // every further page costs only its own rows.
-        let deep = req.limit > 0 && req.offset >= DEEP_PAGE;
-        let page = (req.limit > 0 && !deep).then(|| Page {
-            order: req.order,
-            keep: req.offset.saturating_add(req.limit),
-        });
-        let counter = CountCollector {
-            layout,
-            facets: req.facet_limit > 0,
-            page,
-        };
-        let mut counts = searcher.search(&query, &counter)?;
-        // Without a range the axis spans the whole case; hits that fill a small part of it (one
-        // afternoon in a case of years) get an axis of their own. Each narrowing is a pass over
-        // the time and outcome columns only, and happens only when the hits sit in under a
-        // quarter of the buckets, so a search over most of the case pays nothing.
-        if let (Some(mut current), None, None) = (layout, req.from, req.to) {
-            // When the page holds every hit, their exact span is known without a pass.
-            let exact = match (&counts.top, page) {
-                (Some(top), Some(p)) if counts.total <= p.keep as u64 => top.time_span(p.order),
-                _ => None,
-            };
-            let rounds = if exact.is_some() { 1 } else { 3 };
-            for _ in 0..rounds {
-                let mut used = counts
+/// Without a range the axis spans the whole case; hits that fill a small part of it (one
+/// afternoon in a case of years) get an axis of their own. Each narrowing is a pass over the
+/// time and outcome columns only, and happens only when the hits sit in under a quarter of the
+/// buckets, so a search over most of the case pays nothing. Returns the layout the histogram in
+/// `counts` now has.
+fn fit_timeline(
+    searcher: &Searcher,
+    query: &dyn Query,
+    req: &SearchRequest,
+    counts: &mut Counts,
+    mut current: Layout,
+    page: Option<Page>,
+) -> Result<Layout> {
+    // When the page holds every hit, their exact span is known without a pass.
+    let exact = match (&counts.top, page) {
+        (Some(top), Some(p)) if counts.total <= p.keep as u64 => top.time_span(p.order),
+        _ => None,
+    };
+    let rounds = if exact.is_some() { 1 } else { 3 };
+    for _ in 0..rounds {
+        let mut used = counts
+            .histogram
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.iter().any(|n| *n > 0))
+            .map(|(i, _)| i as i64);
+        let Some(first) = used.next() else { break };
+        let last = used.next_back().unwrap_or(first);
+        if (last - first + 1) * 4 >= current.buckets as i64 {
+            break;
+        }
+        let (lo, hi) = exact.unwrap_or((
+            current.start + first * current.width,
+            current.start + (last + 1) * current.width - 1,
+        ));
+        let fitted = layout(lo, hi, req.histogram_buckets);
+        let again = searcher.search(
+            query,
+            &CountCollector {
+                layout: Some(fitted),
+                facets: false,
+                page: None,
+            },
+        )?;
+        counts.histogram = again.histogram;
+        current = fitted;
+    }
+    Ok(current)
+}
+
+/// The facets of the index's facet fields, most frequent values first, `limit` of each.
+fn facets(counted: Vec<collect::ValueCounts>, limit: usize) -> Vec<Facet> {
+    FACETS
+        .iter()
+        .zip(counted)
+        .map(|(name, values)| {
+            let distinct = values.len() as u64;
+            let mut values: Vec<FacetValue> = values
+                .into_iter()
+                .map(|(value, count)| FacetValue { value, count })
+                .collect();
+            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            values.truncate(limit);
+            Facet {
+                field: name.to_string(),
+                values,
+                distinct,
+            }
+        })
+        .collect()
+}
+
+fn histogram(layout: Option<Layout>, counts: &Counts) -> Histogram {
+    Histogram {
+        bucket_seconds: layout.map_or(0.0, |l| l.width as f64 / 1e9),
+        untimed: counts.untimed,
+        buckets: layout
+            .map(|l| {
+                counts
                     .histogram
                     .iter()
                     .enumerate()
-                    .filter(|(_, c)| c.iter().any(|n| *n > 0))
-                    .map(|(i, _)| i as i64);
-                let Some(first) = used.next() else { break };
-                let last = used.next_back().unwrap_or(first);
-                if (last - first + 1) * 4 >= current.buckets as i64 {
-                    break;
-                }
-                let (lo, hi) = exact.unwrap_or((
-                    current.start + first * current.width,
-                    current.start + (last + 1) * current.width - 1,
-                ));
-                let fitted = self::layout(lo, hi, req.histogram_buckets);
-                let again = searcher.search(
-                    &query,
-                    &CountCollector {
-                        layout: Some(fitted),
-                        facets: false,
-                        page: None,
-                    },
-                )?;
-                counts.histogram = again.histogram;
-                current = fitted;
-            }
-            layout = Some(current);
-        }
-        let page = if deep {
-            let listing = self.listing(&searcher, &query, req)?;
-            listing
-                .iter()
-                .skip(req.offset)
-                .take(req.limit)
-                .copied()
-                .collect()
-        } else {
-            counts
-                .top
-                .take()
-                .map(|top| top.into_page(req.offset))
-                .unwrap_or_default()
-        };
-        let mut events: Vec<EventRow> = page
-            .into_iter()
-            .map(|addr| self.load(&searcher, addr).map(|e| EventRow::from(&e)))
-            .collect::<Result<_>>()?;
-        if self.has_marks()? {
-            let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
-            let mut marks = self.marks_of(&ids)?;
-            for e in &mut events {
-                e.marks = marks.remove(&e.id);
-            }
-        }
-        let facets = FACETS
-            .iter()
-            .zip(counts.facets)
-            .map(|(name, values)| {
-                let distinct = values.len() as u64;
-                let mut values: Vec<FacetValue> = values
-                    .into_iter()
-                    .map(|(value, count)| FacetValue { value, count })
-                    .collect();
-                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-                values.truncate(req.facet_limit);
-                Facet {
-                    field: name.to_string(),
-                    values,
-                    distinct,
-                }
+                    .map(|(i, c)| {
+                        let start_nanos = l.start + i as i64 * l.width;
+                        Bucket {
+                            start: crate::time::format_rfc3339(start_nanos),
+                            start_nanos,
+                            success: c[0],
+                            failure: c[1],
+                            unknown: c[2],
+                        }
+                    })
+                    .collect()
             })
-            .collect();
-        let mut facets: Vec<Facet> = facets;
-        if req.facet_limit > 0 {
-            if let Some(tags) = self.tag_facet(&searcher, query.as_ref(), req.facet_limit)? {
-                facets.push(tags);
-            }
-        }
-        let histogram = Histogram {
-            bucket_seconds: layout.map_or(0.0, |l| l.width as f64 / 1e9),
-            untimed: counts.untimed,
-            buckets: layout
-                .map(|l| {
-                    counts
-                        .histogram
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| {
-                            let start_nanos = l.start + i as i64 * l.width;
-                            Bucket {
-                                start: crate::time::format_rfc3339(start_nanos),
-                                start_nanos,
-                                success: c[0],
-                                failure: c[1],
-                                unknown: c[2],
-                            }
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
-        Ok(SearchResult {
-            total: counts.total,
-            events,
-            facets,
-            histogram,
-        })
+            .unwrap_or_default(),
     }
+}
 
-    fn compile(&self, req: &SearchRequest) -> Result<Box<dyn Query>> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(node) = query::parse(&req.query)? {
-            let builder = build::Builder {
-                index: &self.index,
-                fields: &self.fields,
-                marks: &|q| self.marked(q),
-            };
-            clauses.push((Occur::Must, builder.build(&node)?));
-        }
-        if req.from.is_some() || req.to.is_some() {
-            let bound = |t: Option<i64>, inclusive: bool| match t {
-                Some(n) if inclusive => Bound::Included(Term::from_field_i64(self.fields.time, n)),
-                Some(n) => Bound::Excluded(Term::from_field_i64(self.fields.time, n)),
-                None => Bound::Unbounded,
-            };
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(bound(req.from, true), bound(req.to, false))),
-            ));
-        }
-        for filter in &req.filters {
-            let occur = if filter.exclude {
-                Occur::MustNot
-            } else {
-                Occur::Must
-            };
-            if filter.field == "tag" {
-                let seqs =
-                    self.marked(&crate::case::marks::MarkQuery::Tag(filter.value.clone()))?;
-                clauses.push((occur, Box::new(seqset::SeqSetQuery::new(seqs))));
-                continue;
-            }
-            if !FACETS.contains(&filter.field.as_str()) {
-                return Err(Error::Invalid(format!(
-                    "cannot filter on {:?}; facets are {}",
-                    filter.field,
-                    FACETS.join(", ")
-                )));
-            }
-            let field = self.index.schema().get_field(&filter.field)?;
-            let term = Term::from_field_text(field, &filter.value.to_lowercase());
-            clauses.push((
-                occur,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-            ));
-        }
-        if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+/// The tantivy query for `req`: its query text, time range and facet filters.
+pub(crate) fn compile(store: &Store, req: &SearchRequest) -> Result<Box<dyn Query>> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(node) = query::parse(&req.query)? {
+        let builder = build::Builder {
+            index: &store.index,
+            fields: &store.fields,
+            marks: &|q| store.marked(q),
+        };
+        clauses.push((Occur::Must, builder.build(&node)?));
     }
+    if req.from.is_some() || req.to.is_some() {
+        let bound = |t: Option<i64>, inclusive: bool| match t {
+            Some(n) if inclusive => Bound::Included(Term::from_field_i64(store.fields.time, n)),
+            Some(n) => Bound::Excluded(Term::from_field_i64(store.fields.time, n)),
+            None => Bound::Unbounded,
+        };
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(bound(req.from, true), bound(req.to, false))),
+        ));
+    }
+    for filter in &req.filters {
+        let occur = if filter.exclude {
+            Occur::MustNot
+        } else {
+            Occur::Must
+        };
+        if filter.field == "tag" {
+            let seqs = store.marked(&MarkQuery::Tag(filter.value.clone()))?;
+            clauses.push((occur, Box::new(seqset::SeqSetQuery::new(seqs))));
+            continue;
+        }
+        if !FACETS.contains(&filter.field.as_str()) {
+            return Err(Error::Invalid(format!(
+                "cannot filter on {:?}; facets are {}",
+                filter.field,
+                FACETS.join(", ")
+            )));
+        }
+        let field = store.index.schema().get_field(&filter.field)?;
+        let term = Term::from_field_text(field, &filter.value.to_lowercase());
+        clauses.push((
+            occur,
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        ));
+    }
+    if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
 }

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::TantivyDocument;
 
-use super::{FacetValue, Histogram, SearchRequest, FACETS};
-use crate::case::Case;
+use super::{FacetValue, Histogram, FACETS};
+use crate::case::Store;
 use crate::error::Result;
-use crate::event::AuditEvent;
 use crate::formats::value::{get, scalar_text};
+use crate::model::event::AuditEvent;
+use crate::model::SearchRequest;
 
 /// Events read for a field the index does not count: the most recent ones.
 const SAMPLE: usize = 20_000;
@@ -41,7 +42,8 @@ pub struct FieldStats {
 
 /// The text of `field` in an event: a normalized name or an original key path.
 fn values_of(field: &str, e: &AuditEvent, record: &serde_json::Value) -> Vec<String> {
-    let label = |i: Option<&crate::event::Identity>| i.and_then(|i| i.label()).map(str::to_string);
+    let label =
+        |i: Option<&crate::model::event::Identity>| i.and_then(|i| i.label()).map(str::to_string);
     let one = match field {
         "target" => label(e.target.as_ref()),
         "user_agent" => e.user_agent.clone(),
@@ -71,90 +73,91 @@ fn ranked(counts: HashMap<String, u64>) -> (u64, Vec<FacetValue>, Vec<FacetValue
     (distinct, all, rare)
 }
 
-impl Case {
-    /// Statistics of `field` over the events `req` selects.
-    pub fn field_stats(&self, req: &SearchRequest, field: &str) -> Result<FieldStats> {
-        let base = SearchRequest {
-            offset: 0,
-            limit: 0,
-            facet_limit: 0,
-            histogram_buckets: 120,
-            ..req.clone()
-        };
-        // The histogram of events that have the field, where the query language can say so.
-        let has = SearchRequest {
-            query: format!(
-                "({}) {field}:*",
-                if req.query.trim().is_empty() {
-                    "*"
-                } else {
-                    &req.query
-                }
-            ),
-            ..base.clone()
-        };
-        let histogram = match self.search(&has) {
-            Ok(r) => r.histogram,
-            Err(_) => self.search(&base)?.histogram,
-        };
-        if FACETS.contains(&field) {
-            let all = self.search(&SearchRequest {
+/// Statistics of `field` over the events `req` selects.
+pub fn field_stats(store: &Store, req: &SearchRequest, field: &str) -> Result<FieldStats> {
+    let base = SearchRequest {
+        offset: 0,
+        limit: 0,
+        facet_limit: 0,
+        histogram_buckets: 120,
+        ..req.clone()
+    };
+    // The histogram of events that have the field, where the query language can say so.
+    let has = SearchRequest {
+        query: format!(
+            "({}) {field}:*",
+            if req.query.trim().is_empty() {
+                "*"
+            } else {
+                &req.query
+            }
+        ),
+        ..base.clone()
+    };
+    let histogram = match super::run(store, &has) {
+        Ok(r) => r.histogram,
+        Err(_) => super::run(store, &base)?.histogram,
+    };
+    if FACETS.contains(&field) {
+        let all = super::run(
+            store,
+            &SearchRequest {
                 facet_limit: usize::MAX,
                 histogram_buckets: 0,
                 ..base.clone()
-            })?;
-            let values = all
-                .facets
-                .into_iter()
-                .find(|f| f.field == field)
-                .map(|f| f.values)
-                .unwrap_or_default();
-            let counts: HashMap<String, u64> = values
-                .into_iter()
-                .filter(|v| !v.value.is_empty())
-                .map(|v| (v.value, v.count))
-                .collect();
-            let with_value = counts.values().sum();
-            let (distinct, top, rare) = ranked(counts);
-            return Ok(FieldStats {
-                field: field.to_string(),
-                events: all.total,
-                with_value,
-                distinct,
-                top,
-                rare,
-                read: all.total,
-                histogram,
-            });
-        }
-        self.reader.reload()?;
-        let searcher = self.reader.searcher();
-        let query = self.compile(req)?;
-        let docs = self.listing(&searcher, query.as_ref(), req)?;
-        let mut counts: HashMap<String, u64> = HashMap::new();
-        let mut with_value = 0;
-        let read = docs.len().min(SAMPLE);
-        for addr in docs.iter().take(SAMPLE) {
-            let doc: TantivyDocument = searcher.doc(*addr)?;
-            let (event, _, record) = self.rebuild(&doc)?;
-            let values = values_of(field, &event, &record);
-            if !values.is_empty() {
-                with_value += 1;
-            }
-            for v in values {
-                *counts.entry(v).or_insert(0) += 1;
-            }
-        }
+            },
+        )?;
+        let values = all
+            .facets
+            .into_iter()
+            .find(|f| f.field == field)
+            .map(|f| f.values)
+            .unwrap_or_default();
+        let counts: HashMap<String, u64> = values
+            .into_iter()
+            .filter(|v| !v.value.is_empty())
+            .map(|v| (v.value, v.count))
+            .collect();
+        let with_value = counts.values().sum();
         let (distinct, top, rare) = ranked(counts);
-        Ok(FieldStats {
+        return Ok(FieldStats {
             field: field.to_string(),
-            events: docs.len() as u64,
+            events: all.total,
             with_value,
             distinct,
             top,
             rare,
-            read: read as u64,
+            read: all.total,
             histogram,
-        })
+        });
     }
+    store.reader.reload()?;
+    let searcher = store.reader.searcher();
+    let query = super::compile(store, req)?;
+    let docs = super::listing::sorted_hits(store, &searcher, query.as_ref(), req)?;
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut with_value = 0;
+    let read = docs.len().min(SAMPLE);
+    for addr in docs.iter().take(SAMPLE) {
+        let doc: TantivyDocument = searcher.doc(*addr)?;
+        let (event, _, record) = super::stored::rebuild(store, &doc)?;
+        let values = values_of(field, &event, &record);
+        if !values.is_empty() {
+            with_value += 1;
+        }
+        for v in values {
+            *counts.entry(v).or_insert(0) += 1;
+        }
+    }
+    let (distinct, top, rare) = ranked(counts);
+    Ok(FieldStats {
+        field: field.to_string(),
+        events: docs.len() as u64,
+        with_value,
+        distinct,
+        top,
+        rare,
+        read: read as u64,
+        histogram,
+    })
 }

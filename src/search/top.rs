@@ -3,7 +3,7 @@
 
 use tantivy::DocAddress;
 
-use super::SortOrder;
+use crate::model::SortOrder;
 
 /// Sort key, greatest first: events with a time before those without, then by time and import
 /// order, flipped bitwise for oldest-first so one key type serves both orders. Import order

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use sightline::bundle::Limits;
-use sightline::import::FileStatus;
-use sightline::ImportOptions;
+use sightline::api::FileStatus;
+use sightline::api::ImportOptions;
+use sightline::api::Limits;
 
 use crate::support::{file, fixtures, import, import_with, new_case, search};
 
@@ -91,7 +91,7 @@ fn nested_archives_are_read_and_named_with_their_inner_paths() {
     assert_eq!(file(&report, "delivery.tgz!/bundle/c.json").events, 4);
     assert_eq!(
         a.sha256.as_deref(),
-        Some(sightline::bundle::sha256_hex(&records_file(3)).as_str())
+        Some(sightline::api::sha256_hex(&records_file(3)).as_str())
     );
     // The bundle is never written to.
     assert_eq!(fs::read(&input).expect("input"), tgz);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use sightline::{Case, Error};
+use sightline::api::{Case, Error};
 
 use crate::support::{clock, fixtures, import, new_case, search};
 
@@ -58,7 +58,7 @@ fn a_new_case_is_never_made_inside_a_folder_holding_other_files() {
 fn opening_something_that_is_not_a_case_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     match Case::open(dir.path(), clock()) {
-        Err(e @ Error::NotACase(_)) => assert_eq!(e.code(), "not_a_case"),
+        Err(e @ Error::NotACase(_)) => assert_eq!(e.code().as_str(), "not_a_case"),
         other => panic!(
             "expected NotACase, got {:?}",
             other.map(|c| c.dir().to_path_buf())

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sightline::import::FileStatus;
+use sightline::api::FileStatus;
 
 use crate::support::{file, import, new_case, shared_datasets};
 
@@ -62,7 +62,7 @@ fn datasets_or_skip() -> Option<PathBuf> {
 }
 
 /// Imports `path` into a fresh case; the temp dir must outlive the report's use.
-fn import_fresh(path: &Path) -> (tempfile::TempDir, sightline::ImportReport) {
+fn import_fresh(path: &Path) -> (tempfile::TempDir, sightline::api::ImportReport) {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
     let report = import(&case, &[path.to_path_buf()]);
@@ -263,7 +263,7 @@ fn verify_on_the_whole_development_set_raises_only_the_known_critical_findings()
     let mut critical: Vec<(String, &str)> = report
         .findings
         .iter()
-        .filter(|f| f.severity == sightline::integrity::Severity::Critical)
+        .filter(|f| f.severity == sightline::api::Severity::Critical)
         .map(|f| {
             let file = f.file.as_deref().unwrap_or("");
             (

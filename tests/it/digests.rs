@@ -11,7 +11,7 @@ use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding, Signer};
 use sha2::{Digest as _, Sha256};
-use sightline::integrity::{IntegrityReport, VerifyOptions};
+use sightline::api::{IntegrityReport, VerifyOptions};
 
 use crate::support::{import, new_case};
 
@@ -213,7 +213,7 @@ fn removed_digests_are_counted_and_an_edited_digest_breaks_its_signature_and_the
     let gaps: Vec<_> = one
         .findings
         .iter()
-        .filter(|f| f.kind == "digest_missing")
+        .filter(|f| f.kind.as_str() == "digest_missing")
         .collect();
     assert_eq!(gaps.len(), 1, "{:#?}", one.findings);
     assert!(
@@ -228,7 +228,7 @@ fn removed_digests_are_counted_and_an_edited_digest_breaks_its_signature_and_the
     let gaps: Vec<_> = two
         .findings
         .iter()
-        .filter(|f| f.kind == "digest_missing")
+        .filter(|f| f.kind.as_str() == "digest_missing")
         .collect();
     assert_eq!(gaps.len(), 1, "{:#?}", two.findings);
     assert!(
@@ -240,7 +240,7 @@ fn removed_digests_are_counted_and_an_edited_digest_breaks_its_signature_and_the
     assert_eq!(
         two.findings
             .iter()
-            .filter(|f| f.kind == "digest_uncovered")
+            .filter(|f| f.kind.as_str() == "digest_uncovered")
             .count(),
         4,
         "{:#?}",

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use sightline::export::{ExportFormat, ExportManifest, ExportOptions};
-use sightline::search::{SearchRequest, SortOrder};
-use sightline::Case;
+use sightline::api::Case;
+use sightline::api::{ExportFormat, ExportManifest, ExportOptions};
+use sightline::api::{SearchRequest, SortOrder};
 
 use crate::support::{fixtures, import, new_case, search};
 
@@ -84,7 +84,7 @@ fn a_csv_export_holds_the_search_with_provenance_and_a_manifest_that_proves_it()
         "one row per event the search finds"
     );
     assert_eq!(manifest.rows, all.total);
-    assert_eq!(header, sightline::export::columns::names());
+    assert_eq!(header, sightline::api::export_columns());
     assert!(
         std::fs::read(&out)
             .expect("read")
@@ -94,7 +94,7 @@ fn a_csv_export_holds_the_search_with_provenance_and_a_manifest_that_proves_it()
     );
 
     // Values round-trip: every row matches the event the engine shows for its id.
-    let by_id: BTreeMap<&str, &sightline::search::EventRow> =
+    let by_id: BTreeMap<&str, &sightline::api::EventRow> =
         all.events.iter().map(|e| (e.id.as_str(), e)).collect();
     for row in &rows {
         let e = by_id[row["event_id"].as_str()];
@@ -254,7 +254,7 @@ fn the_case_keeps_one_redaction_key_so_a_redacted_export_is_reproducible() {
     assert_eq!(id(&m1), id(&m2));
     assert_eq!(
         id(&m1),
-        serde_json::json!(sightline::export::redact::key_id(&key))
+        serde_json::json!(sightline::api::redaction_key_id(&key))
     );
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     let manifest = std::fs::read_to_string(dir.path().join("one.csv.manifest.json")).expect("read");
@@ -433,7 +433,7 @@ fn the_html_report_is_self_contained_and_shows_hostile_text_as_text() {
     );
     // An open-ended range still says which time the events cover.
     let oldest = case
-        .search(&SearchRequest {
+        .page(&SearchRequest {
             limit: 1,
             order: SortOrder::OldestFirst,
             ..SearchRequest::default()

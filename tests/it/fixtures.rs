@@ -1,12 +1,16 @@
 //! Normalization of real records (tests/fixtures, see PROVENANCE.md): counts, times, actors,
 //! actions, outcomes and targets of named records.
 
-use sightline::event::{Category, Outcome};
-use sightline::import::FileStatus;
+use sightline::api::FileStatus;
+use sightline::api::{Category, Outcome};
 
 use crate::support::{file, fixtures, import, new_case, search};
 
-fn fixture_case() -> (tempfile::TempDir, sightline::Case, sightline::ImportReport) {
+fn fixture_case() -> (
+    tempfile::TempDir,
+    sightline::api::Case,
+    sightline::api::ImportReport,
+) {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
     let report = import(
@@ -127,7 +131,7 @@ fn failed_calls_carry_their_error_code() {
     assert!(detail.raw.contains("\"DeleteLoginProfile\""));
     assert_eq!(
         detail.raw_sha256,
-        sightline::bundle::sha256_hex(detail.raw.as_bytes())
+        sightline::api::sha256_hex(detail.raw.as_bytes())
     );
 }
 
@@ -175,7 +179,7 @@ fn the_same_events_read_alike_from_an_array_and_from_json_lines() {
     let lines = search(&case, "file:*ssm-start-session.jsonl");
     assert_eq!(array.total, 29);
     assert_eq!(lines.total, 29);
-    let key = |r: &sightline::search::SearchResult| {
+    let key = |r: &sightline::api::SearchResult| {
         let mut v: Vec<_> = r
             .events
             .iter()

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use sightline::search::EventRow;
-use sightline::{Case, ImportOptions, ImportReport};
+use sightline::api::EventRow;
+use sightline::api::{Case, ImportOptions, ImportReport};
 
 use crate::support::{file, fixtures, import, import_with, new_case, search};
 
@@ -356,12 +356,12 @@ fn a_chosen_zone_and_a_forced_format_apply_to_matching_files_only() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let case = new_case(tmp.path());
     let rules = vec![
-        sightline::import::FileRule {
+        sightline::api::FileRule {
             pattern: "mordor-*".to_string(),
             format: None,
             zone_minutes: Some(120),
         },
-        sightline::import::FileRule {
+        sightline::api::FileRule {
             pattern: "WindowsEvents.json".to_string(),
             format: Some("json".to_string()),
             zone_minutes: None,

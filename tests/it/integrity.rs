@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sightline::integrity::{Relocation, Severity, VerifyOptions};
+use sightline::api::{Relocation, Severity, VerifyOptions};
 
 use crate::support::{fixtures, import, new_case};
 
@@ -85,7 +85,7 @@ fn clean_evidence_has_no_finding_and_each_alteration_is_named() {
     let broken: Vec<_> = report
         .findings
         .iter()
-        .filter(|f| f.kind == "journal_broken")
+        .filter(|f| f.kind.as_str() == "journal_broken")
         .collect();
     assert_eq!(broken.len(), 1);
     assert!(
@@ -137,14 +137,16 @@ fn the_cli_exits_1_with_findings_and_prints_them_as_json() {
 
 /// The findings of `kind` about the file whose path ends with `suffix`.
 fn about<'r>(
-    report: &'r sightline::integrity::IntegrityReport,
+    report: &'r sightline::api::IntegrityReport,
     kind: &str,
     suffix: &str,
-) -> Vec<&'r sightline::integrity::Finding> {
+) -> Vec<&'r sightline::api::Finding> {
     report
         .findings
         .iter()
-        .filter(|f| f.kind == kind && f.file.as_deref().is_some_and(|p| p.ends_with(suffix)))
+        .filter(|f| {
+            f.kind.as_str() == kind && f.file.as_deref().is_some_and(|p| p.ends_with(suffix))
+        })
         .collect()
 }
 
@@ -187,7 +189,7 @@ fn real_samples_show_cleared_logs_bad_checksums_and_lost_serials_and_nothing_els
         report
             .findings
             .iter()
-            .filter(|f| f.kind == "checksum_error")
+            .filter(|f| f.kind.as_str() == "checksum_error")
             .count(),
         2,
         "intact EVTX files pass their checksums"
@@ -210,7 +212,7 @@ fn real_samples_show_cleared_logs_bad_checksums_and_lost_serials_and_nothing_els
             .collect();
         assert_eq!(
             noted,
-            Vec::<&sightline::integrity::Finding>::new(),
+            Vec::<&sightline::api::Finding>::new(),
             "{clean}: wrap past 2^32 and late-arriving lines are normal"
         );
     }
@@ -333,7 +335,7 @@ fn a_later_import_is_compared_with_the_records_of_earlier_ones() {
         .files
         .iter()
         .flat_map(|f| &f.findings)
-        .filter(|f| f.kind == "duplicate_conflict")
+        .filter(|f| f.kind.as_str() == "duplicate_conflict")
         .collect();
     assert_eq!(conflicts.len(), 1, "{conflicts:#?}");
     assert_eq!(
@@ -351,7 +353,7 @@ fn a_later_import_is_compared_with_the_records_of_earlier_ones() {
         verified
             .findings
             .iter()
-            .filter(|f| f.kind == "duplicate_conflict")
+            .filter(|f| f.kind.as_str() == "duplicate_conflict")
             .map(|f| f.file.clone().unwrap_or_default())
             .collect::<Vec<_>>(),
         vec![dir.path().join("b.jsonl").display().to_string()]
@@ -367,7 +369,7 @@ fn a_later_import_is_compared_with_the_records_of_earlier_ones() {
             .files
             .iter()
             .flat_map(|f| &f.findings)
-            .all(|f| f.kind != "duplicate_conflict"),
+            .all(|f| f.kind.as_str() != "duplicate_conflict"),
         "the third copy agrees with the first"
     );
     // Damaged id file: the import still runs and says what it could not compare.
@@ -444,7 +446,7 @@ fn a_deleted_cloudtrail_delivery_is_a_silence_in_its_own_account_and_region_only
         .expect("verify")
         .findings
         .into_iter()
-        .filter(|f| f.kind == "time_gap")
+        .filter(|f| f.kind.as_str() == "time_gap")
         .collect();
     assert_eq!(gaps.len(), 1, "{gaps:#?}");
     assert!(
@@ -476,7 +478,10 @@ fn moved_evidence_is_verified_where_it_is_now_and_named_as_imported() {
 
     let missing = case.verify().expect("verify");
     assert_eq!(missing.findings.len(), 3, "{:#?}", missing.findings);
-    assert!(missing.findings.iter().all(|f| f.kind == "file_missing"));
+    assert!(missing
+        .findings
+        .iter()
+        .all(|f| f.kind.as_str() == "file_missing"));
 
     let moved = Relocation::parse(&format!(
         "{}={}/",

@@ -9,6 +9,7 @@ mod export;
 mod fixtures;
 mod formats;
 mod integrity;
+mod layers;
 mod marks;
 mod search;
 mod support;

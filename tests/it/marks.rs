@@ -2,8 +2,8 @@
 
 use std::sync::atomic::AtomicBool;
 
-use sightline::export::ExportOptions;
-use sightline::search::{FacetFilter, SearchRequest};
+use sightline::api::ExportOptions;
+use sightline::api::{FacetFilter, SearchRequest};
 
 use crate::support::{fixtures, import, new_case, search};
 
@@ -53,7 +53,7 @@ fn marks_are_kept_searched_counted_exported_and_journaled() {
         search(&case, "").total - 2
     );
     assert!(case
-        .search(&SearchRequest {
+        .page(&SearchRequest {
             query: "is:purple".into(),
             ..SearchRequest::default()
         })
@@ -61,7 +61,7 @@ fn marks_are_kept_searched_counted_exported_and_journaled() {
 
     // A tag is a facet and a filter like the others.
     let all = case
-        .search(&SearchRequest {
+        .page(&SearchRequest {
             facet_limit: 10,
             ..SearchRequest::default()
         })
@@ -78,7 +78,7 @@ fn marks_are_kept_searched_counted_exported_and_journaled() {
         .collect();
     assert_eq!(counts, vec![("exfil", 2), ("triage", 1)]);
     let filtered = case
-        .search(&SearchRequest {
+        .page(&SearchRequest {
             filters: vec![FacetFilter {
                 field: "tag".into(),
                 value: "exfil".into(),
@@ -157,7 +157,7 @@ fn marks_are_kept_searched_counted_exported_and_journaled() {
 
 #[test]
 fn saved_searches_history_and_the_position_of_an_event_among_its_neighbours() {
-    use sightline::case::saved::SavedSearch;
+    use sightline::api::SavedSearch;
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
     import(&case, &[fixtures().join("cloudtrail")]);
@@ -200,8 +200,7 @@ fn saved_searches_history_and_the_position_of_an_event_among_its_neighbours() {
             query: q.into(),
             ..SearchRequest::default()
         };
-        let total = case.search(&req).expect("search").total;
-        case.journal_search(&req, total).expect("journal");
+        case.search(&req).expect("search");
     }
     let history = case.search_history().expect("history");
     assert_eq!(
@@ -243,7 +242,7 @@ fn an_actor_page_joins_aliases_and_counts_across_sources() {
         ],
     );
     let facets = case
-        .search(&SearchRequest {
+        .page(&SearchRequest {
             facet_limit: 20,
             ..SearchRequest::default()
         })

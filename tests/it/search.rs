@@ -1,9 +1,9 @@
 //! The query language and the search call: fields, booleans, phrases, wildcards, negation, time,
 //! facets, histogram, paging and stable order, and errors with positions.
 
-use sightline::search::{FacetFilter, SearchRequest, SortOrder};
-use sightline::time::parse_user_time;
-use sightline::{Case, Error};
+use sightline::api::parse_time;
+use sightline::api::{Case, Error};
+use sightline::api::{FacetFilter, SearchRequest, SortOrder};
 
 use crate::support::{fixtures, import, new_case, search};
 
@@ -18,7 +18,7 @@ fn case() -> (tempfile::TempDir, Case) {
 }
 
 /// Events the histogram's buckets hold, all outcomes.
-fn in_buckets(h: &sightline::search::Histogram) -> u64 {
+fn in_buckets(h: &sightline::api::Histogram) -> u64 {
     h.buckets
         .iter()
         .map(|b| b.success + b.failure + b.unknown)
@@ -113,7 +113,7 @@ fn ids_match_whole_values_in_every_form() {
 #[test]
 fn time_ranges_are_inclusive_then_exclusive() {
     let (_dir, case) = case();
-    let at = |t: &str| parse_user_time(t).expect("time");
+    let at = |t: &str| parse_time(t).expect("time");
     let request = |from: &str, to: &str| SearchRequest {
         from: Some(at(from)),
         to: Some(at(to)),
@@ -243,7 +243,7 @@ fn without_a_range_the_timeline_fits_hits_that_fill_a_small_part_of_the_case() {
         .events
         .iter()
         .filter_map(|e| e.time.as_deref())
-        .map(|t| parse_user_time(t).expect("time"))
+        .map(|t| parse_time(t).expect("time"))
         .collect();
     let (first, last) = (times[0], times[times.len() - 1]);
     let start = h.buckets[0].start_nanos;
@@ -295,7 +295,7 @@ fn page_only_requests_skip_facets_and_histogram_but_not_the_page() {
     assert!(page.facets.is_empty() && page.histogram.buckets.is_empty());
     assert!(!full.facets.is_empty() && !full.histogram.buckets.is_empty());
     assert_eq!(page.total, full.total);
-    let ids = |r: &sightline::search::SearchResult| {
+    let ids = |r: &sightline::api::SearchResult| {
         r.events.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
     };
     assert_eq!(ids(&page), ids(&full));
@@ -384,8 +384,9 @@ fn deep_pages_from_the_cached_listing_match_the_full_listing() {
         }
     }
     std::fs::write(&data, text).expect("write");
-    let case = sightline::Case::open_or_create(&dir.path().join("case"), crate::support::clock())
-        .expect("case");
+    let case =
+        sightline::api::Case::open_or_create(&dir.path().join("case"), crate::support::clock())
+            .expect("case");
     crate::support::import(&case, &[data]);
     for order in [SortOrder::NewestFirst, SortOrder::OldestFirst] {
         let ids = |offset: usize, limit: usize, facet_limit: usize| {

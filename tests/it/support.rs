@@ -5,8 +5,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use chrono::TimeZone;
-use sightline::search::{SearchRequest, SearchResult};
-use sightline::{Case, FileReport, FixedClock, ImportOptions, ImportReport};
+use sightline::api::{Case, FileReport, FixedClock, ImportOptions, ImportReport};
+use sightline::api::{SearchRequest, SearchResult};
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -40,8 +40,9 @@ pub fn import_with(case: &Case, paths: &[PathBuf], options: &ImportOptions) -> I
         .expect("import succeeds")
 }
 
+/// The events `query` finds, as a page the API does not journal: tests count journal entries.
 pub fn search(case: &Case, query: &str) -> SearchResult {
-    case.search(&SearchRequest {
+    case.page(&SearchRequest {
         query: query.to_string(),
         limit: 1000,
         ..SearchRequest::default()

@@ -35,6 +35,13 @@ function engineTotal(query, extra = []) {
   return sightline("search", "--case", demoCase, "--limit", "0", ...extra, ...(query ? [query] : [])).total;
 }
 
+/** RFC 3339 UTC with nine fraction digits, from nanoseconds as bigint. */
+function rfc3339(nanos) {
+  const seconds = nanos / 1_000_000_000n;
+  const fraction = String(nanos % 1_000_000_000n).padStart(9, "0");
+  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, `.${fraction}Z`);
+}
+
 async function waitForPort(port, ms) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -363,6 +370,26 @@ async function walk() {
   await driver.wait(async () => (await driver.findElements(By.css("[data-testid=row].anchor"))).length === 1, 10_000, "the anchor row is outlined");
   assert.match(await text("[data-testid=row].anchor"), /exfil/);
   await shot("16-around");
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+  await (await $("[data-testid=reset-range]")).click();
+
+  // EVTX times have 100 ns digits, above 2^53 as nanoseconds: the window shows every digit, and
+  // Around ±1 s lands on the event (a time rounded to 256 ns would miss the range's edges).
+  const evtx = sightline("search", "--case", demoCase, "--limit", "100", "format:evtx").events.find((e) => /\.\d{7}Z$/.test(e.time ?? ""));
+  assert.ok(evtx, "the demo case has an EVTX event with 100 ns digits");
+  const evtxNanos = BigInt(sightline("show", "--case", demoCase, evtx.id).event.time.utc_nanos);
+  const fraction = /\.(\d{7})Z$/.exec(evtx.time)[1];
+  await runQuery(`id:${evtx.id}`);
+  await totalBecomes(1);
+  await driver.actions().doubleClick(await $("[data-testid=row]")).perform();
+  await driver.wait(async () => (await text("[data-testid=field-time]").catch(() => "")).includes(`.${fraction} `), 10_000, `the detail shows .${fraction}`);
+  assert.ok((await text("[data-testid=row]")).includes(`.${fraction} `), "the row shows every digit too");
+  await (await $("[data-testid=around-1]")).click();
+  const second = 1_000_000_000n;
+  await totalBecomes(engineTotal("", ["--from", rfc3339(evtxNanos - second), "--to", rfc3339(evtxNanos + second + 1n)]));
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=row].anchor"))).length === 1, 10_000, "Around lands on the EVTX event");
+  assert.ok((await text("[data-testid=row].anchor")).includes(`.${fraction} `));
+  await shot("16b-evtx-exact-time");
   await driver.actions().sendKeys(Key.ESCAPE).perform();
   await (await $("[data-testid=reset-range]")).click();
 

@@ -47,7 +47,10 @@ export const openDemo = () => call<CaseInfo>("open_demo");
 export const startup = () => call<CaseInfo | null>("startup");
 export const caseInfo = () => call<CaseInfo>("case_info");
 export const recentCases = () => call<RecentCase[]>("recent_cases");
+/** A search the user ran (Enter, a filter, a range): the engine journals it. */
 export const search = (request: SearchRequest) => call<SearchResult>("search", { request });
+/** A page loaded while scrolling, or counts for a panel: not journaled. */
+export const searchPage = (request: SearchRequest) => call<SearchResult>("search_page", { request });
 export const eventDetail = (id: string) => call<EventDetail>("event_detail", { id });
 export const queryFields = () => call<string[]>("query_fields");
 export const cancelWork = () => call<void>("cancel_work");

@@ -32,26 +32,27 @@ describe("integrity report in the window", () => {
 
   it("shades timed gaps of warning or worse, not notes or untimed findings", () => {
     const r = report([
-      finding({ from: 1, to: 2 }),
-      finding({ from: 3, to: 4, severity: "info" }),
-      finding({ kind: "file_modified", severity: "critical", from: 5, to: 6 }),
+      finding({ from: "1", to: "2" }),
+      finding({ from: "3", to: "4", severity: "info" }),
+      finding({ kind: "file_modified", severity: "critical", from: "5", to: "6" }),
       finding({ kind: "sequence_gap" }),
     ]);
-    expect(bands(r)).toEqual([{ from: 1, to: 2, severity: "warning", kind: "time_gap" }]);
+    expect(bands(r)).toEqual([{ from: 1n, to: 2n, severity: "warning", kind: "time_gap" }]);
     expect(bands(null)).toEqual([]);
   });
 
   it("shades only gaps of sources in the current result", () => {
-    const r = report([finding({ file: "a.evtx", from: 1, to: 2 }), finding({ source: "cloudtrail", from: 3, to: 4 })]);
-    expect(bands(r, { files: new Set(["a.evtx"]), formats: new Set(["evtx"]) }).map((b) => b.from)).toEqual([1]);
-    expect(bands(r, { files: new Set(), formats: new Set(["cloudtrail"]) }).map((b) => b.from)).toEqual([3]);
+    const r = report([finding({ file: "a.evtx", from: "1", to: "2" }), finding({ source: "cloudtrail", from: "3", to: "4" })]);
+    expect(bands(r, { files: new Set(["a.evtx"]), formats: new Set(["evtx"]) }).map((b) => b.from)).toEqual([1n]);
+    expect(bands(r, { files: new Set(), formats: new Set(["cloudtrail"]) }).map((b) => b.from)).toEqual([3n]);
   });
 
   it("opens at least five minutes around a finding, more for long gaps", () => {
-    const t = 1_700_000_000e9;
-    expect(around(finding({ from: t, to: t }))).toEqual({ from: t - 300e9, to: t + 300e9 });
-    const hour = 3600e9;
-    expect(around(finding({ from: t, to: t + hour }))).toEqual({ from: t - hour / 2, to: t + hour * 1.5 });
+    // 100 ns digits above 2^53 survive: the range is exact, not rounded to 256 ns.
+    const t = 1_553_038_465_676_738_500n;
+    expect(around(finding({ from: String(t), to: String(t) }))).toEqual({ from: t - 300_000_000_000n, to: t + 300_000_000_000n });
+    const hour = 3_600_000_000_000n;
+    expect(around(finding({ from: String(t), to: String(t + hour) }))).toEqual({ from: t - hour / 2n, to: t + hour + hour / 2n });
     expect(around(finding({}))).toBeNull();
   });
 

@@ -3,7 +3,9 @@
 
 import type { Finding } from "./bindings/Finding";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
+import type { FindingKind } from "./bindings/FindingKind";
 import type { Verdict } from "./bindings/Verdict";
+import { fromWire, type Nanos } from "./nanos";
 
 export const VERDICT_LABEL: Record<Verdict, string> = {
   verified: "verified",
@@ -28,9 +30,9 @@ export function overall(report: IntegrityReport): { level: "ok" | "warn" | "bad"
 }
 
 /** Kinds that mark a stretch of time where records are missing or logging stopped. */
-const GAP_KINDS = new Set(["time_gap", "sequence_gap", "record_id_gap", "digest_missing", "log_cleared", "audit_disabled"]);
+const GAP_KINDS = new Set<FindingKind>(["time_gap", "sequence_gap", "record_id_gap", "digest_missing", "log_cleared", "audit_disabled"]);
 
-export type Band = { from: number; to: number; severity: Finding["severity"]; kind: string };
+export type Band = { from: Nanos; to: Nanos; severity: Finding["severity"]; kind: FindingKind };
 
 /** What the current result holds, to shade only gaps of the sources on screen. */
 export type Shown = { files: Set<string>; formats: Set<string> };
@@ -42,17 +44,20 @@ export function bands(report: IntegrityReport | null, shown: Shown | null = null
   return report.findings
     .filter((f) => GAP_KINDS.has(f.kind) && f.severity !== "info" && f.from !== null && f.to !== null)
     .filter((f) => !shown || (f.file !== null && shown.files.has(f.file)) || (f.source !== null && shown.formats.has(f.source)))
-    .map((f) => ({ from: f.from!, to: f.to!, severity: f.severity, kind: f.kind }));
+    .map((f) => ({ from: fromWire(f.from)!, to: fromWire(f.to)!, severity: f.severity, kind: f.kind }));
 }
 
-const MINUTE = 60e9;
+const MINUTE = 60_000_000_000n;
 
 /** The time range that shows a finding with some context: its span plus half again either side,
  * and at least five minutes each way. Null when the finding has no time. */
-export function around(f: Finding): { from: number; to: number } | null {
-  if (f.from === null || f.to === null) return null;
-  const pad = Math.max((f.to - f.from) / 2, 5 * MINUTE);
-  return { from: Math.floor(f.from - pad), to: Math.ceil(f.to + pad) };
+export function around(f: Finding): { from: Nanos; to: Nanos } | null {
+  const from = fromWire(f.from);
+  const to = fromWire(f.to);
+  if (from === null || to === null) return null;
+  const half = (to - from) / 2n;
+  const pad = half > 5n * MINUTE ? half : 5n * MINUTE;
+  return { from: from - pad, to: to + pad };
 }
 
 /** The folder all missing files were imported under (their deepest common folder), to offer as

@@ -1,10 +1,11 @@
-// Time zones and time formatting for the window. Every timestamp shown carries its offset.
+// Time zones and time formatting for the window. Every timestamp shown carries its offset and
+// every digit the engine has (EVTX times have 100 ns digits): nanoseconds are bigint here.
+
+import { NANOS_PER_MS, toMs, type Nanos } from "./nanos";
 
 export type Zone = { kind: "utc" } | { kind: "local" } | { kind: "fixed"; minutes: number };
 
 export const UTC: Zone = { kind: "utc" };
-
-const NANOS_PER_MS = 1_000_000;
 
 /** Minutes east of UTC that `zone` has at the instant `epochMs`. */
 export function offsetMinutes(zone: Zone, epochMs: number): number {
@@ -54,10 +55,16 @@ export function parseZone(text: string): Zone | null {
   return { kind: "fixed", minutes: m[1] === "-" ? -total : total };
 }
 
-/** `2024-08-01 13:33:28.000 +00:00` for UTC nanoseconds, in `zone`. */
-export function formatNanos(nanos: number, zone: Zone): string {
-  const ms = Math.floor(nanos / NANOS_PER_MS);
-  return formatMs(ms, zone);
+/** `2024-08-01 13:33:28.676 +00:00` for UTC nanoseconds, in `zone`; digits below the
+ * millisecond are shown when the time has them (`…28.6767385 +00:00`). */
+export function formatNanos(nanos: Nanos, zone: Zone): string {
+  const ms = toMs(nanos);
+  const text = formatMs(ms, zone);
+  const below = Number(nanos - BigInt(ms) * NANOS_PER_MS);
+  if (below === 0) return text;
+  const digits = String(below).padStart(6, "0").replace(/0+$/, "");
+  // Insert after the milliseconds: "YYYY-MM-DD HH:MM:SS.mmm" is 23 characters.
+  return `${text.slice(0, 23)}${digits}${text.slice(23)}`;
 }
 
 export function formatMs(ms: number, zone: Zone): string {
@@ -68,13 +75,14 @@ export function formatMs(ms: number, zone: Zone): string {
   return `${date} ${time} ${formatOffset(offset)}`;
 }
 
-/** An RFC 3339 UTC string (as the engine sends) to nanoseconds. */
-export function rfc3339ToNanos(text: string): number | null {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) return null;
-  const frac = /\.(\d+)Z$/.exec(text)?.[1] ?? "";
-  const subMs = frac.length > 3 ? Number(frac.slice(3, 9).padEnd(6, "0")) : 0;
-  return ms * NANOS_PER_MS + subMs;
+/** An RFC 3339 UTC string (as the engine sends) to nanoseconds, every fraction digit kept. */
+export function rfc3339ToNanos(text: string): Nanos | null {
+  const m = /^(.*?)(?:\.(\d{1,9}))?Z$/.exec(text);
+  if (!m) return null;
+  const seconds = Date.parse(`${m[1]}Z`);
+  if (Number.isNaN(seconds)) return null;
+  const fraction = BigInt((m[2] ?? "").padEnd(9, "0"));
+  return BigInt(seconds) * NANOS_PER_MS + fraction;
 }
 
 export function formatRfc3339(text: string | null | undefined, zone: Zone): string {
@@ -83,8 +91,8 @@ export function formatRfc3339(text: string | null | undefined, zone: Zone): stri
   return nanos === null ? text : formatNanos(nanos, zone);
 }
 
-/** Reads `YYYY-MM-DD[ HH:MM[:SS]]` as a wall time in `zone`; returns UTC nanoseconds. */
-export function parseWallTime(text: string, zone: Zone): number | null {
+/** Reads `YYYY-MM-DD[ HH:MM[:SS[.fff]]]` as a wall time in `zone`; returns UTC nanoseconds. */
+export function parseWallTime(text: string, zone: Zone): Nanos | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/.exec(text.trim());
   if (!m) return null;
   const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), +(m[7] ?? "0").padEnd(3, "0"));
@@ -92,7 +100,7 @@ export function parseWallTime(text: string, zone: Zone): number | null {
   // The offset at the wall time itself; one correction covers DST edges for local time.
   let ms = asUtc - offsetMinutes(zone, asUtc) * 60_000;
   ms = asUtc - offsetMinutes(zone, ms) * 60_000;
-  return ms * NANOS_PER_MS;
+  return BigInt(ms) * NANOS_PER_MS;
 }
 
 export type Preset = "hour" | "day" | "week" | "all";
@@ -105,9 +113,9 @@ export const PRESETS: { id: Preset; label: string }[] = [
 ];
 
 /** The range a preset means, relative to the case's last event (not to now: logs are old). */
-export function presetRange(preset: Preset, lastEventNanos: number | null): { from: number | null; to: number | null } {
+export function presetRange(preset: Preset, lastEventNanos: Nanos | null): { from: Nanos | null; to: Nanos | null } {
   if (preset === "all" || lastEventNanos === null) return { from: null, to: null };
-  const span = { hour: 3600, day: 86_400, week: 7 * 86_400 }[preset] * 1e9;
-  const to = lastEventNanos + 1;
+  const span = BigInt({ hour: 3600, day: 86_400, week: 7 * 86_400 }[preset]) * 1_000_000_000n;
+  const to = lastEventNanos + 1n;
   return { from: to - span, to };
 }

@@ -4,4 +4,4 @@ export type Bucket = {
 /**
  * RFC 3339 UTC start of the bucket.
  */
-start: string, start_nanos: number, success: number, failure: number, unknown: number, };
+start: string, start_nanos: string, success: number, failure: number, unknown: number, };

@@ -7,7 +7,7 @@ export type EventTime = {
 /**
  * Nanoseconds since the Unix epoch, UTC; `None` when the source time could not be read.
  */
-utc_nanos: number | null, 
+utc_nanos: string | null, 
 /**
  * The time exactly as the source wrote it.
  */

@@ -5,7 +5,7 @@ import type { SortOrder } from "./SortOrder";
 /**
  * What a saved search or a history entry brings back.
  */
-export type SavedSearch = { name: string, query: string, filters: Array<FacetFilter>, from: number | null, to: number | null, order: SortOrder, 
+export type SavedSearch = { name: string, query: string, filters: Array<FacetFilter>, from: string | null, to: string | null, order: SortOrder, 
 /**
  * Result-table columns shown, in order (empty: the window's default).
  */

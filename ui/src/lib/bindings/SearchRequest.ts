@@ -6,11 +6,11 @@ export type SearchRequest = { query: string,
 /**
  * Inclusive lower bound, UTC nanoseconds.
  */
-from: number | null, 
+from: string | null, 
 /**
  * Exclusive upper bound, UTC nanoseconds.
  */
-to: number | null, filters: Array<FacetFilter>, order: SortOrder, offset: number, 
+to: string | null, filters: Array<FacetFilter>, order: SortOrder, offset: number, 
 /**
  * Events per page; 0 returns counts only.
  */

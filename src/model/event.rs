@@ -120,7 +120,8 @@ pub struct Actor {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct EventTime {
     /// Nanoseconds since the Unix epoch, UTC; `None` when the source time could not be read.
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    #[serde(default, with = "crate::model::nanos::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub utc_nanos: Option<i64>,
     /// The time exactly as the source wrote it.
     pub original: Option<String>,

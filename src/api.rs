@@ -1,0 +1,452 @@
+//! The engine's API: every operation the CLI, the desktop window and the tests use, in one place.
+//!
+//! A [`Case`] is an open case store ([`crate::case::Store`]) with the features over it. Each
+//! method here names the feature function it calls, so a method leads to its file by its name
+//! (`Case::verify` → `integrity::verify`). What the case journal records is decided here and only
+//! here, so the CLI and the window journal alike:
+//!
+//! | journaled | not journaled |
+//! |---|---|
+//! | `import`, `verify` (when writable), `search`, `export`, `report` | `page`, `event`, `position`, `field_stats`, `actor_profile`, reads |
+//! | tags, stars, notes, aliases, saved searches | tag colours |
+//!
+//! The shells reach the engine only through this module: its methods, the stateless helpers at
+//! the end, and the types re-exported below (a test keeps it so; docs/architecture.md).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::case::journal::JournalAction;
+use crate::case::{Store, DB_FILE};
+
+pub use crate::bundle::{sha256_hex, Limits};
+pub use crate::case::journal::{JournalCheck, JournalEntry};
+pub use crate::case::marks::{Marks, Tag};
+pub use crate::case::saved::SavedSearch;
+pub use crate::case::{CaseStats, FormatCount, ManifestFile};
+pub use crate::clock::{Clock, FixedClock, SystemClock};
+pub use crate::error::{Error, ErrorCode, Result};
+pub use crate::export::redact::key_id as redaction_key_id;
+pub use crate::export::report::ReportSummary;
+pub use crate::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
+pub use crate::formats::FieldMapping;
+pub use crate::import::{
+    FileReport, FileRule, FileStatus, ImportOptions, ImportProgress, ImportReport, RecordError,
+};
+pub use crate::integrity::{
+    DigestCover, IntegrityReport, Relocation, SourceVerdict, Verdict, VerifyOptions, VerifyProgress,
+};
+pub use crate::model::{
+    Actor, AuditEvent, Category, FacetFilter, Finding, FindingKind, Identity, Outcome,
+    SearchRequest, Severity, SortOrder,
+};
+pub use crate::search::actors::ActorProfile;
+pub use crate::search::stats::FieldStats;
+pub use crate::search::{EventDetail, EventRow, Facet, FacetValue, Histogram, SearchResult};
+
+/// An open case: the store and every operation on it.
+pub struct Case {
+    store: Store,
+}
+
+impl Case {
+    /// Whether `dir` holds a case, without opening it.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_FILE).is_file()
+    }
+
+    /// Opens a case for writing, creating it if `dir` is new or empty. Fails with
+    /// [`Error::CaseLocked`] while another process writes it.
+    pub fn open_or_create(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
+        Ok(Case {
+            store: Store::open_or_create(dir, clock)?,
+        })
+    }
+
+    /// Opens an existing case for reading; works while another process writes it.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
+        Ok(Case {
+            store: Store::open(dir, clock)?,
+        })
+    }
+
+    /// Opens the case in `dir` for writing, or read-only while another process writes it (the
+    /// window's way). Without `create`, a folder that holds no case is an error.
+    pub fn open_writable_or_read_only(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        create: bool,
+    ) -> Result<Case> {
+        if !create && !Case::exists(dir) {
+            return Err(Error::NotACase(dir.to_path_buf()));
+        }
+        match Case::open_or_create(dir, clock.clone()) {
+            // Another writer, or a case on media this process cannot write: read it as it is.
+            Err(Error::CaseLocked(_) | Error::Io { .. } | Error::Database(_)) => {
+                Case::open(dir, clock)
+            }
+            other => other,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.store.dir()
+    }
+
+    pub fn id(&self) -> &str {
+        self.store.id()
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.store.is_writable()
+    }
+
+    /// Events per format and per file, and the time they cover.
+    pub fn stats(&self) -> Result<CaseStats> {
+        self.store.stats()
+    }
+
+    /// The files of every completed import, in import order.
+    pub fn manifest(&self) -> Result<Vec<ManifestFile>> {
+        self.store.manifest()
+    }
+
+    /// Where the index's bytes go, per segment, component and field (for the benchmark).
+    pub fn space_usage(&self) -> Result<tantivy::space_usage::SearcherSpaceUsage> {
+        self.store.space_usage()
+    }
+
+    /// Imports `inputs` (files, folders, archives): `import::run`. Journaled.
+    pub fn import(
+        &self,
+        inputs: &[PathBuf],
+        options: &ImportOptions,
+        progress: &(dyn Fn(&ImportProgress) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport> {
+        let report = crate::import::run(&self.store, inputs, options, progress, cancel)?;
+        let inputs: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        self.store.journal_append(
+            JournalAction::Import,
+            &json!({
+                "run": report.run_id,
+                "inputs": inputs,
+                "events": report.events,
+                "skipped": report.skipped,
+                "files_imported": report.files_imported,
+                "files_duplicate": report.files_duplicate,
+                "files_refused": report.files_refused,
+                "files_unrecognized": report.files_unrecognized,
+                "files_failed": report.files_failed,
+            }),
+        )?;
+        Ok(report)
+    }
+
+    /// A search a person ran: `search::run`. Journaled (query, filters, range and total) when
+    /// the case is writable, so the journal shows what was looked at.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResult> {
+        let result = crate::search::run(&self.store, req)?;
+        if self.is_writable() {
+            let rfc = |t: Option<i64>| t.map(crate::time::format_rfc3339);
+            self.store.journal_append(
+                JournalAction::Search,
+                &json!({
+                    "query": req.query,
+                    "filters": req.filters,
+                    "from": rfc(req.from),
+                    "to": rfc(req.to),
+                    "total": result.total,
+                }),
+            )?;
+        }
+        Ok(result)
+    }
+
+    /// A page of a search already run (scrolling), or counts for a panel: `search::run`, not
+    /// journaled.
+    pub fn page(&self, req: &SearchRequest) -> Result<SearchResult> {
+        crate::search::run(&self.store, req)
+    }
+
+    /// One event with its raw record, by id: `search::event`.
+    pub fn event(&self, id: &str) -> Result<EventDetail> {
+        crate::search::event(&self.store, id)
+    }
+
+    /// Where event `id` stands in `req`'s result: `search::position`.
+    pub fn position(&self, req: &SearchRequest, id: &str) -> Result<Option<u64>> {
+        crate::search::position(&self.store, req, id)
+    }
+
+    /// Statistics of `field` over the events `req` selects: `search::stats::field_stats`.
+    pub fn field_stats(&self, req: &SearchRequest, field: &str) -> Result<FieldStats> {
+        crate::search::stats::field_stats(&self.store, req, field)
+    }
+
+    /// The actor's page across sources and aliases: `search::actors::profile`.
+    pub fn actor_profile(&self, actor: &str) -> Result<ActorProfile> {
+        crate::search::actors::profile(&self.store, actor)
+    }
+
+    /// Adds (`on`) or removes a tag on an existing event. Journaled.
+    pub fn set_tag(&self, id: &str, tag: &str, on: bool) -> Result<Marks> {
+        self.event(id)?;
+        let tag = self.store.set_tag(id, tag, on)?;
+        let action = if on {
+            JournalAction::Tag
+        } else {
+            JournalAction::Untag
+        };
+        self.store
+            .journal_append(action, &json!({ "event": id, "tag": tag }))?;
+        self.store.marks(id)
+    }
+
+    /// Stars or unstars an existing event. Journaled.
+    pub fn set_star(&self, id: &str, on: bool) -> Result<Marks> {
+        self.event(id)?;
+        self.store.set_star(id, on)?;
+        let action = if on {
+            JournalAction::Star
+        } else {
+            JournalAction::Unstar
+        };
+        self.store.journal_append(action, &json!({ "event": id }))?;
+        self.store.marks(id)
+    }
+
+    /// Sets an existing event's markdown note (empty text removes it). Journaled as the note's
+    /// SHA-256 and length, which prove what was written without repeating it.
+    pub fn set_note(&self, id: &str, note: &str) -> Result<Marks> {
+        self.event(id)?;
+        let kept = self.store.set_note(id, note)?;
+        self.store.journal_append(
+            JournalAction::Note,
+            &json!({
+                "event": id,
+                "sha256": kept.as_deref().map(|n| crate::bundle::sha256_hex(n.as_bytes())),
+                "chars": kept.as_deref().map_or(0, |n| n.chars().count()),
+            }),
+        )?;
+        self.store.marks(id)
+    }
+
+    /// Sets a tag's colour (`#rrggbb`). Not journaled: it changes how, not what, is marked.
+    pub fn set_tag_color(&self, tag: &str, color: &str) -> Result<()> {
+        self.store.set_tag_color(tag, color)
+    }
+
+    /// Tags in use, with colours and counts.
+    pub fn tags(&self) -> Result<Vec<Tag>> {
+        self.store.tags()
+    }
+
+    pub fn marks(&self, id: &str) -> Result<Marks> {
+        self.store.marks(id)
+    }
+
+    /// Joins `alias` to `actor`; returns the group. Journaled.
+    pub fn add_alias(&self, actor: &str, alias: &str) -> Result<Vec<String>> {
+        let canonical = self.store.add_alias(actor, alias)?;
+        self.store.journal_append(
+            JournalAction::Alias,
+            &json!({ "actor": canonical, "alias": alias.trim() }),
+        )?;
+        self.store.alias_group(&canonical)
+    }
+
+    /// Takes `alias` out of its group. Journaled.
+    pub fn remove_alias(&self, alias: &str) -> Result<()> {
+        self.store.remove_alias(alias)?;
+        self.store
+            .journal_append(JournalAction::Unalias, &json!({ "alias": alias }))?;
+        Ok(())
+    }
+
+    /// `actor` and every name joined to it.
+    pub fn alias_group(&self, actor: &str) -> Result<Vec<String>> {
+        self.store.alias_group(actor)
+    }
+
+    /// Saves (or replaces) a search under its name. Journaled.
+    pub fn save_search(&self, search: &SavedSearch) -> Result<()> {
+        let kept = self.store.save_search(search)?;
+        self.store.journal_append(
+            JournalAction::SaveSearch,
+            &json!({ "name": kept.name, "query": kept.query }),
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a saved search. Journaled.
+    pub fn delete_saved_search(&self, name: &str) -> Result<()> {
+        self.store.delete_saved_search(name)?;
+        self.store
+            .journal_append(JournalAction::DeleteSavedSearch, &json!({ "name": name }))?;
+        Ok(())
+    }
+
+    /// Saved searches by name.
+    pub fn saved_searches(&self) -> Result<Vec<SavedSearch>> {
+        self.store.saved_searches()
+    }
+
+    /// The latest distinct searches run, newest first, read from the journal.
+    pub fn search_history(&self) -> Result<Vec<SavedSearch>> {
+        self.store.search_history()
+    }
+
+    /// [`Case::verify_watched`] without public keys, progress or cancel.
+    pub fn verify(&self) -> Result<IntegrityReport> {
+        self.verify_with(&VerifyOptions::default())
+    }
+
+    /// [`Case::verify_watched`] without progress or cancel.
+    pub fn verify_with(&self, options: &VerifyOptions) -> Result<IntegrityReport> {
+        self.verify_watched(options, &|_| {}, &AtomicBool::new(false))
+    }
+
+    /// Runs every integrity check: `integrity::verify`. On a writable case the run is journaled
+    /// and its report kept for the window; a cancelled run records nothing.
+    pub fn verify_watched(
+        &self,
+        options: &VerifyOptions,
+        progress: &(dyn Fn(&VerifyProgress) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<IntegrityReport> {
+        let report = crate::integrity::verify(&self.store, options, progress, cancel)?;
+        if self.is_writable() {
+            let counts = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+            self.store.journal_append(
+                JournalAction::Verify,
+                &json!({
+                    "files_checked": report.files_checked,
+                    "findings": report.findings.len(),
+                    "critical": counts(Severity::Critical),
+                    "warning": counts(Severity::Warning),
+                    "moved": report.moved,
+                }),
+            )?;
+            crate::integrity::keep_report(&self.store, &report)?;
+        }
+        Ok(report)
+    }
+
+    /// The report of the last verify run, if any.
+    pub fn last_integrity_report(&self) -> Result<Option<IntegrityReport>> {
+        crate::integrity::last_report(&self.store)
+    }
+
+    /// The case journal and whether its chain holds.
+    pub fn journal(&self) -> Result<JournalCheck> {
+        self.store.journal()
+    }
+
+    /// The case's own redaction key, made on first use: `export::redaction_key`.
+    pub fn redaction_key(&self) -> Result<Vec<u8>> {
+        crate::export::redaction_key(&self.store)
+    }
+
+    /// Writes the selection to `out` with a manifest beside it: `export::export`. Journaled
+    /// when the case is writable.
+    pub fn export(
+        &self,
+        out: &Path,
+        options: &ExportOptions,
+        progress: &(dyn Fn(&ExportProgress) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<ExportManifest> {
+        let done = crate::export::export(&self.store, out, options, progress, cancel)?;
+        let manifest = done.manifest;
+        if self.is_writable() {
+            self.store.journal_append(
+                JournalAction::Export,
+                &json!({
+                    "file": out.display().to_string(),
+                    "rows": manifest.rows,
+                    "sha256": manifest.sha256,
+                    "manifest_sha256": done.manifest_sha256,
+                    "query": manifest.query,
+                    "format": manifest.format,
+                    "redaction": manifest.redaction.as_ref().map(|r| r["profile"].clone()),
+                }),
+            )?;
+        }
+        Ok(manifest)
+    }
+
+    /// Writes the HTML incident report of `req`'s selection: `export::report::report`.
+    /// Journaled when the case is writable.
+    pub fn report(&self, out: &Path, req: &SearchRequest) -> Result<ReportSummary> {
+        let summary = crate::export::report::report(&self.store, out, req)?;
+        if self.is_writable() {
+            self.store.journal_append(
+                JournalAction::Report,
+                &json!({
+                    "file": out.display().to_string(),
+                    "sha256": summary.sha256,
+                    "query": req.query,
+                    "events": summary.events,
+                }),
+            )?;
+        }
+        Ok(summary)
+    }
+}
+
+/// Names of the formats a user may force, in detection order.
+pub fn format_names() -> Vec<String> {
+    crate::formats::registry()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect()
+}
+
+/// Normalized query field names, for completion; original key paths are free-form.
+pub fn query_fields() -> Vec<String> {
+    crate::search::FIELD_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Column names an export offers, in default order.
+pub fn export_columns() -> Vec<String> {
+    crate::export::columns::names()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Where the manifest of an export written to `out` goes (`FILE.manifest.json`).
+pub fn export_manifest_path(out: &Path) -> PathBuf {
+    crate::export::manifest_path(out)
+}
+
+/// A zone offset as a person types it (`+02:00`, `-05:30`, `UTC`; blank: none), in minutes east
+/// of UTC, for [`ImportOptions::zone_minutes`].
+pub fn parse_zone(text: &str) -> Result<Option<i32>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    crate::time::parse_offset(text).map(Some).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{text:?} is not a zone offset; write it like +02:00, -05:30 or UTC"
+        ))
+    })
+}
+
+/// A time as the CLI and the window accept it (RFC 3339 or a bare date), in UTC nanoseconds.
+pub fn parse_time(text: &str) -> Result<i64> {
+    crate::time::parse_user_time(text)
+}
+
+/// UTC nanoseconds as RFC 3339 with as many fraction digits as the time has.
+pub fn format_time(nanos: i64) -> String {
+    crate::time::format_rfc3339(nanos)
+}
