@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
+use serde::Deserialize;
 use sightline::api::{
     self, ActorProfile, ErrorCode, EventDetail, ExportFormat, ExportManifest, ExportOptions,
     ExportProgress, FieldStats, ImportOptions, ImportProgress, ImportReport, IntegrityReport,
@@ -258,34 +259,42 @@ pub fn export_columns() -> Vec<String> {
     api::export_columns()
 }
 
-/// Exports the selection `request` describes to `out` with its manifest beside it.
+/// What the window asks to export: the selection, where, how, and whether to redact with the
+/// case's key.
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ExportRequest {
+    pub out: String,
+    pub request: SearchRequest,
+    pub format: ExportFormat,
+    pub columns: Vec<String>,
+    pub redact: bool,
+}
+
+/// Exports the selection to `out` with its manifest beside it.
 #[tauri::command]
 pub async fn export_events(
     app: AppHandle,
-    out: String,
-    request: SearchRequest,
-    format: ExportFormat,
-    columns: Vec<String>,
-    redact: bool,
+    export: ExportRequest,
     progress: Channel<ExportProgress>,
 ) -> AppResult<ExportManifest> {
     blocking(move || {
         let state = app.state::<AppState>();
         let case = state.current()?;
         state.cancel.store(false, Ordering::Relaxed);
-        let redact_key = if redact {
+        let redact_key = if export.redact {
             Some(case.redaction_key()?)
         } else {
             None
         };
         let options = ExportOptions {
-            request,
-            format,
-            columns,
+            request: export.request,
+            format: export.format,
+            columns: export.columns,
             redact_key,
         };
         let manifest = case.export(
-            &PathBuf::from(out),
+            &PathBuf::from(export.out),
             &options,
             &|p| {
                 let _ = progress.send(p.clone());

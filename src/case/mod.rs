@@ -146,7 +146,7 @@ impl Store {
         let tmp = dir.join(TMP_DIR);
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        Self::assemble(dir, conn, index, fields, clock, Some(lock), id)
+        Self::assemble(dir, conn, (index, fields), clock, Some(lock), id)
     }
 
     /// Opens an existing case for reading; works while another process writes it.
@@ -164,14 +164,13 @@ impl Store {
         }
         let id = db::meta(&conn, "case_id")?.unwrap_or_default();
         let (index, fields) = index::open_or_create(&dir.join(INDEX_DIR))?;
-        Self::assemble(dir, conn, index, fields, clock, None, id)
+        Self::assemble(dir, conn, (index, fields), clock, None, id)
     }
 
     fn assemble(
         dir: &Path,
         conn: Connection,
-        index: Index,
-        fields: Fields,
+        (index, fields): (Index, Fields),
         clock: Arc<dyn Clock>,
         lock: Option<File>,
         id: String,

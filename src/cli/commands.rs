@@ -2,25 +2,30 @@
 //! print the answer as text or JSON.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use sightline::api::{
-    Case, FieldMapping, ImportOptions, ImportProgress, SearchRequest, VerifyOptions,
+    Case, FieldMapping, ImportOptions, ImportProgress, Relocation, SearchRequest, SystemClock,
+    VerifyOptions,
 };
 
+use super::args::{ImportArgs, ReportArgs, SearchArgs, VerifyArgs};
 use super::text::{file_rules, print_import, print_search, progress_bar, update_bar};
 
+/// Opens a case as the window does: for writing, so what is run is journaled, or read-only
+/// while an import writes it.
+pub fn open_shared(dir: &Path, clock: Arc<SystemClock>) -> Result<Case> {
+    Ok(Case::open_writable_or_read_only(dir, clock, false)?)
+}
+
 /// The import's options from `--format`, `--zone`, `--year` and `--map`.
-pub fn import_options(
-    format: &[String],
-    zone: &[String],
-    year: Option<i32>,
-    map: Option<&str>,
-) -> Result<ImportOptions> {
-    let (format, zone_minutes, rules) = file_rules(format, zone)?;
-    let mapping = match map {
+fn import_options(args: &ImportArgs) -> Result<ImportOptions> {
+    let (format, zone_minutes, rules) = file_rules(&args.format, &args.zone)?;
+    let year = args.year;
+    let mapping = match args.map.as_deref() {
         Some(spec) => FieldMapping::parse(spec)
             .map_err(anyhow::Error::msg)
             .context("--map")?,
@@ -36,12 +41,15 @@ pub fn import_options(
     })
 }
 
-pub fn import(case: &Case, paths: &[PathBuf], options: &ImportOptions, json: bool) -> Result<()> {
+pub fn import(args: ImportArgs, clock: Arc<SystemClock>) -> Result<()> {
+    let options = import_options(&args)?;
+    let case = Case::open_or_create(&args.case, clock)?;
+    let json = args.json;
     let bar = progress_bar(json);
     let cancel = AtomicBool::new(false);
     let report = case.import(
-        paths,
-        options,
+        &args.paths,
+        &options,
         &|p: &ImportProgress| update_bar(&bar, p),
         &cancel,
     );
@@ -56,9 +64,22 @@ pub fn import(case: &Case, paths: &[PathBuf], options: &ImportOptions, json: boo
 }
 
 /// A search a person ran: journaled by the API when the case is writable.
-pub fn search(case: &Case, request: &SearchRequest, json: bool) -> Result<()> {
-    let result = case.search(request)?;
-    if json {
+pub fn search(args: SearchArgs, clock: Arc<SystemClock>) -> Result<()> {
+    let filters = super::filters(&args.filter, &args.exclude)?;
+    let selection = super::selection(
+        &args.query,
+        args.from.as_deref(),
+        args.to.as_deref(),
+        filters,
+        args.oldest_first,
+    )?;
+    let request = SearchRequest {
+        offset: args.offset,
+        limit: args.limit,
+        ..selection
+    };
+    let result = open_shared(&args.case, clock)?.search(&request)?;
+    if args.json {
         return print_json(&result);
     }
     let mut out = String::new();
@@ -66,8 +87,17 @@ pub fn search(case: &Case, request: &SearchRequest, json: bool) -> Result<()> {
     emit(&out)
 }
 
-pub fn report(case: &Case, out: &Path, request: &SearchRequest) -> Result<()> {
-    let summary = case.report(out, request)?;
+pub fn report(args: ReportArgs, clock: Arc<SystemClock>) -> Result<()> {
+    let filters = super::filters(&args.filter, &args.exclude)?;
+    let request = super::selection(
+        &args.query,
+        args.from.as_deref(),
+        args.to.as_deref(),
+        filters,
+        true,
+    )?;
+    let out = &args.out;
+    let summary = open_shared(&args.case, clock)?.report(out, &request)?;
     println!(
         "wrote {} ({} events, {} marked; SHA-256 {})",
         out.display(),
@@ -149,9 +179,18 @@ pub fn show(case: &Case, id: &str, json: bool) -> Result<()> {
 }
 
 /// Runs verify and prints its report; returns whether it found nothing.
-pub fn verify(case: &Case, options: &VerifyOptions, json: bool) -> Result<bool> {
-    let report = case.verify_with(options)?;
-    if json {
+pub fn verify(args: VerifyArgs, clock: Arc<SystemClock>) -> Result<bool> {
+    let moved = args
+        .moved
+        .iter()
+        .map(|m| Relocation::parse(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = VerifyOptions {
+        public_keys: args.public_keys,
+        moved,
+    };
+    let report = open_shared(&args.case, clock)?.verify_with(&options)?;
+    if args.json {
         print_json(&report)?;
     } else {
         emit(&super::verify::text(&report))?;

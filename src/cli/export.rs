@@ -1,25 +1,14 @@
 //! `sightline export`: the selection as CSV or JSON lines with a manifest beside it.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use sightline::api::Case;
-use sightline::api::SearchRequest;
-use sightline::api::{ExportFormat, ExportOptions, ExportProgress};
+use sightline::api::{Case, ExportFormat, ExportOptions, ExportProgress};
 
-pub struct Args {
-    pub case: PathBuf,
-    pub out: PathBuf,
-    pub format: String,
-    pub columns: Option<String>,
-    pub redact: bool,
-    pub redact_key_file: Option<PathBuf>,
-    pub request: SearchRequest,
-    pub json: bool,
-}
+use super::args::ExportArgs;
 
 fn bar(json: bool) -> ProgressBar {
     if json || !std::io::stderr().is_terminal() {
@@ -50,22 +39,31 @@ fn key(case: &Case, redact: bool, file: Option<&Path>) -> Result<Option<Vec<u8>>
     }
 }
 
-pub fn run(args: Args, clock: std::sync::Arc<sightline::api::SystemClock>) -> Result<()> {
+pub fn run(args: ExportArgs, clock: std::sync::Arc<sightline::api::SystemClock>) -> Result<()> {
+    let filters = super::filters(&args.filter, &args.exclude)?;
+    let request = super::selection(
+        &args.query,
+        args.from.as_deref(),
+        args.to.as_deref(),
+        filters,
+        !args.newest_first,
+    )?;
+    let redact = args.redact || args.redact_key_file.is_some();
     let format = match args.format.as_str() {
         "csv" => ExportFormat::Csv,
         "jsonl" => ExportFormat::Jsonl,
         other => bail!("--format is csv or jsonl, not {other:?}"),
     };
     // Writable when possible, so the export is recorded in the case journal.
-    let case = Case::open_writable_or_read_only(&args.case, clock, false)?;
+    let case = super::commands::open_shared(&args.case, clock)?;
     let options = ExportOptions {
-        request: args.request,
+        request,
         format,
         columns: args
             .columns
             .map(|c| c.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
-        redact_key: key(&case, args.redact, args.redact_key_file.as_deref())?,
+        redact_key: key(&case, redact, args.redact_key_file.as_deref())?,
     };
     let bar = bar(args.json);
     let manifest = case.export(

@@ -9,6 +9,7 @@ macro_rules! outln {
     }};
 }
 
+pub mod args;
 pub mod commands;
 pub mod export;
 pub mod text;

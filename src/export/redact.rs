@@ -49,22 +49,34 @@ const USER_KEYS: [&str; 9] = [
     "subjectusername",
 ];
 
-fn patterns() -> &'static [(Regex, &'static str); 3] {
-    static P: OnceLock<[(Regex, &'static str); 3]> = OnceLock::new();
+/// Values found by their shape wherever they appear: emails, AWS access key ids, IPv4 addresses.
+const PATTERNS: [(&str, &str); 3] = [
+    (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "email"),
+    (r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\b", "secret"),
+    (
+        r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b",
+        "ip",
+    ),
+];
+
+type Patterns = Vec<(Regex, &'static str)>;
+
+/// The compiled [`PATTERNS`], once per process. A pattern that does not compile is an error of
+/// this build, reported as such: redaction never runs with a pattern silently missing.
+fn patterns() -> Result<&'static Patterns, String> {
+    static P: OnceLock<Result<Patterns, String>> = OnceLock::new();
     P.get_or_init(|| {
-        let re = |p: &str| Regex::new(p).unwrap_or_else(|_| Regex::new("$^").expect("empty"));
-        [
-            (
-                re(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
-                "email",
-            ),
-            (re(r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\b"), "secret"),
-            (
-                re(r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b"),
-                "ip",
-            ),
-        ]
+        PATTERNS
+            .iter()
+            .map(|(p, kind)| {
+                Regex::new(p)
+                    .map(|re| (re, *kind))
+                    .map_err(|e| format!("redaction pattern for {kind} does not compile: {e}"))
+            })
+            .collect()
     })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 /// What one export's redaction did, for the manifest.
@@ -87,16 +99,19 @@ pub struct Redactor {
     masked: u64,
     /// Finds every learned value inside text, longest first; built by [`Redactor::freeze`].
     finder: Option<(AhoCorasick, Vec<String>)>,
+    patterns: &'static Patterns,
 }
 
 impl Redactor {
-    pub fn new(key: Vec<u8>) -> Redactor {
-        Redactor {
+    /// A redactor with `key`; fails only if this build's patterns do not compile.
+    pub fn new(key: Vec<u8>) -> Result<Redactor, String> {
+        Ok(Redactor {
             key,
             seen: BTreeMap::new(),
             masked: 0,
             finder: None,
-        }
+            patterns: patterns()?,
+        })
     }
 
     pub fn summary(&self) -> RedactionSummary {
@@ -213,7 +228,7 @@ impl Redactor {
             Some((finder, replacements)) => finder.replace_all(cell, replacements),
             None => cell.to_string(),
         };
-        for (re, kind) in patterns() {
+        for (re, kind) in self.patterns {
             if !re.is_match(&out) {
                 continue;
             }
@@ -258,4 +273,26 @@ pub fn random_key() -> Result<Vec<u8>, String> {
     getrandom::getrandom(&mut key)
         .map_err(|e| format!("no randomness for a redaction key: {e}"))?;
     Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles_and_finds_what_it_is_for() {
+        let found = |text: &str| -> Vec<&str> {
+            let patterns = patterns().expect("the patterns compile");
+            patterns
+                .iter()
+                .filter(|(re, _)| re.is_match(text))
+                .map(|(_, kind)| *kind)
+                .collect()
+        };
+        assert_eq!(patterns().expect("compiles").len(), PATTERNS.len());
+        assert_eq!(found("mail alice@example.com now"), vec!["email"]);
+        assert_eq!(found("key AKIAIOSFODNN7EXAMPLE used"), vec!["secret"]);
+        assert_eq!(found("from 203.0.113.9"), vec!["ip"]);
+        assert!(found("nothing to hide, 999.1.1.1").is_empty());
+    }
 }

@@ -233,7 +233,7 @@ fn open<'a>(
     };
     let redactor = match &options.redact_key {
         Some(key) => {
-            let mut r = Redactor::new(key.clone());
+            let mut r = Redactor::new(key.clone()).map_err(Error::Internal)?;
             crate::search::for_each_hit(
                 store,
                 &options.request,

@@ -13,7 +13,7 @@ use crate::bundle::{Leaf, Limits};
 use crate::formats::{self, parse_record, Format, FormatOptions, RecordReader, Sample};
 use crate::index::{self, Fields};
 use crate::integrity::watch::Watch;
-use crate::model::event::Provenance;
+use crate::model::event::{AuditEvent, Provenance};
 use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, LineFramer, Shape};
 
 const SNIFF_BYTES: u64 = 64 << 10;
@@ -89,6 +89,72 @@ pub(crate) fn read_file(
     if head.starts_with(formats::windows::EVTX_MAGIC) && chosen.is_none_or(|f| f == "evtx") {
         return super::evtx::read_evtx(ctx, job, report, head, input, sink);
     }
+    let (mut framer, forced) = match framer_for(ctx, chosen, head, input)? {
+        Ok(found) => found,
+        Err(reason) => {
+            report.status = FileStatus::Unrecognized;
+            report.note = reason;
+            return Ok(report);
+        }
+    };
+    let mut file = FileReader {
+        ctx,
+        reference: year_reference(ctx, leaf),
+        year_noted: false,
+        report,
+        file_id: job.file_id,
+        path: leaf.path.clone(),
+        sha256: leaf.sha256.clone(),
+        ordinal: 0,
+        header: None,
+        watch: Watch::new(job.file_id),
+    };
+    let result = file.run(&mut framer, forced, sink);
+    let FileReader {
+        mut report,
+        ordinal,
+        watch,
+        ..
+    } = file;
+    (report.findings, report.ids) = watch.finish(&leaf.path);
+    match result {
+        Ok(()) => {}
+        Err(ReadStop::Io(e)) => {
+            let note = read_error(&e, ordinal);
+            if report.events == 0 && report.skipped == 0 {
+                return Ok(failed(report, note));
+            }
+            report.note = Some(format!(
+                "{note}; the {} records before it were kept",
+                report.events
+            ));
+        }
+        Err(ReadStop::Engine(e)) => return Err(e),
+        Err(ReadStop::Unrecognized(reason)) => {
+            report.status = FileStatus::Unrecognized;
+            report.note = Some(reason);
+        }
+    }
+    Ok(report)
+}
+
+/// A framer for the file's shape and the format it is read as when one is forced or its text
+/// says which; `Err` with the reason (if one can be given) when nothing will read it.
+#[allow(clippy::type_complexity)]
+fn framer_for<'f, R: Read + 'f>(
+    ctx: &ReadContext,
+    chosen: Option<&str>,
+    head: Vec<u8>,
+    input: R,
+) -> crate::Result<
+    Result<
+        (
+            Framer<BufReader<std::io::Chain<Cursor<Vec<u8>>, R>>>,
+            Option<&'static dyn Format>,
+        ),
+        Option<String>,
+    >,
+> {
     let shape = sniff_shape(&head);
     let forced = match chosen {
         Some(name) => Some(
@@ -108,87 +174,44 @@ pub(crate) fn read_file(
         Some(f) if f.reads_lines() => Shape::Lines,
         _ => shape,
     };
-    // Only a file no framer will take needs the reason; `head` moves into the stream below.
-    let unrecognized =
-        (shape == Shape::Unknown && forced.is_none()).then(|| unrecognized_reason(&head));
-    let stream = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(input));
-    let mut framer = match (shape, forced) {
-        (Shape::Lines, Some(f)) => Framer::Lines(LineFramer::new(
-            stream,
-            ctx.limits.max_record_bytes,
-            f.group_key(),
-        )),
-        (Shape::Delimited(d), _) => {
-            Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), d)
-        }
-        (_, Some(f)) if f.reads_delimited() => {
-            Framer::Csv(CsvFramer::new(stream, ctx.limits.max_record_bytes), b',')
-        }
-        (Shape::Json, _) | (_, Some(_)) => {
-            Framer::Json(JsonFramer::new(stream, ctx.limits.max_record_bytes))
-        }
-        (Shape::Unknown | Shape::Lines, None) => {
-            report.status = FileStatus::Unrecognized;
-            report.note = unrecognized;
-            return Ok(report);
-        }
-    };
-    let reference = match (ctx.options.year, &leaf.content) {
-        (Some(year), _) => (Some(year), None),
-        (None, crate::bundle::Content::Disk(path)) => {
-            match std::fs::metadata(path).and_then(|m| m.modified()) {
-                Ok(t) => {
-                    let t: chrono::DateTime<chrono::Utc> = t.into();
-                    (
-                        Some(chrono::Datelike::year(&t)),
-                        Some(chrono::Datelike::month(&t)),
-                    )
-                }
-                Err(_) => (Some(ctx.now.0), Some(ctx.now.1)),
-            }
-        }
-        (None, _) => (Some(ctx.now.0), Some(ctx.now.1)),
-    };
-    let mut file = FileReader {
-        ctx,
-        reference,
-        year_noted: false,
-        report,
-        file_id: job.file_id,
-        path: leaf.path.clone(),
-        sha256: leaf.sha256.clone(),
-        ordinal: 0,
-        header: None,
-        watch: Watch::new(job.file_id),
-    };
-    let result = file.run(&mut framer, forced, sink);
-    let FileReader {
-        mut report,
-        ordinal,
-        watch,
-        ..
-    } = file;
-    (report.findings, report.ids) = watch.finish(&leaf.path);
-    if let Err(e) = result {
-        match e {
-            ReadStop::Io(e) => {
-                let note = read_error(&e, ordinal);
-                if report.events == 0 && report.skipped == 0 {
-                    return Ok(failed(report, note));
-                }
-                report.note = Some(format!(
-                    "{note}; the {} records before it were kept",
-                    report.events
-                ));
-            }
-            ReadStop::Engine(e) => return Err(e),
-            ReadStop::Unrecognized(reason) => {
-                report.status = FileStatus::Unrecognized;
-                report.note = Some(reason);
-            }
-        }
+    if matches!((shape, forced), (Shape::Unknown | Shape::Lines, None)) {
+        let reason = (shape == Shape::Unknown).then(|| unrecognized_reason(&head));
+        return Ok(Err(reason));
     }
-    Ok(report)
+    let max = ctx.limits.max_record_bytes;
+    let stream = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(input));
+    let framer = match (shape, forced) {
+        (Shape::Lines, Some(f)) => Framer::Lines(LineFramer::new(stream, max, f.group_key())),
+        (Shape::Delimited(d), _) => Framer::Csv(CsvFramer::new(stream, d, max), d),
+        (_, Some(f)) if f.reads_delimited() => Framer::Csv(CsvFramer::new(stream, b',', max), b','),
+        _ => Framer::Json(JsonFramer::new(stream, max)),
+    };
+    Ok(Ok((framer, forced)))
+}
+
+/// The year (and month) that times written without a year are read near: the one given, else
+/// the file's modification time, else the import's clock (archive members have no time of their
+/// own).
+fn year_reference(ctx: &ReadContext, leaf: &Leaf) -> (Option<i32>, Option<u32>) {
+    if let Some(year) = ctx.options.year {
+        return (Some(year), None);
+    }
+    let modified = match &leaf.content {
+        crate::bundle::Content::Disk(path) => {
+            std::fs::metadata(path).and_then(|m| m.modified()).ok()
+        }
+        _ => None,
+    };
+    match modified {
+        Some(t) => {
+            let t: chrono::DateTime<chrono::Utc> = t.into();
+            (
+                Some(chrono::Datelike::year(&t)),
+                Some(chrono::Datelike::month(&t)),
+            )
+        }
+        None => (Some(ctx.now.0), Some(ctx.now.1)),
+    }
 }
 
 pub(super) fn failed(mut report: FileReport, note: String) -> FileReport {
@@ -395,68 +418,7 @@ impl FileReader<'_> {
         let event = reader.event(&value, utf8_replaced, provenance);
         if !event.flags.is_empty() {
             self.report.flagged += 1;
-            let (line, offset) = (Some(raw.line), Some(raw.offset));
-            if utf8_replaced {
-                self.report.warn(
-                    line,
-                    offset,
-                    "invalid UTF-8 replaced for indexing; raw bytes kept".to_string(),
-                );
-            }
-            if !self.year_noted && event.flags.iter().any(|f| f == "year_inferred") {
-                self.year_noted = true;
-                let source = match (self.ctx.options.year, &self.reference.1) {
-                    (Some(_), _) => "as chosen with --year",
-                    (None, _) => "from the file's modification time, or the import time for archive members; override with --year",
-                };
-                self.report.warn(
-                    line,
-                    offset,
-                    format!(
-                        "lines carry no year; the first is read as {} ({source})",
-                        event
-                            .time
-                            .utc_nanos
-                            .map(crate::time::format_rfc3339)
-                            .unwrap_or_default()
-                            .get(..4)
-                            .unwrap_or("?")
-                    ),
-                );
-            }
-            if event.flags.iter().any(|f| f == "time_zone_assumed_utc") {
-                self.report.warn(
-                    line,
-                    offset,
-                    "time has no zone; read as UTC (choose another with --zone)".to_string(),
-                );
-            }
-            if event.flags.iter().any(|f| f == "time_zone_chosen") {
-                let zone = self
-                    .ctx
-                    .options
-                    .zone_for(&self.path)
-                    .map(crate::time::format_offset)
-                    .unwrap_or_default();
-                self.report.warn(
-                    line,
-                    offset,
-                    format!("time has no zone; read as UTC{zone} as chosen"),
-                );
-            }
-            match &event.time.original {
-                _ if event.time.utc_nanos.is_some() => {}
-                Some(t) => self.report.warn(
-                    line,
-                    offset,
-                    format!("time {t:?} could not be read; imported without a time"),
-                ),
-                None => self.report.warn(
-                    line,
-                    offset,
-                    "no time field; imported without a time".to_string(),
-                ),
-            }
+            self.warn_flags(&event, raw.line, raw.offset, utf8_replaced);
         }
         self.watch.observe(&event);
         let doc = index::document(
@@ -470,5 +432,69 @@ impl FileReader<'_> {
         self.report.events += 1;
         self.ctx.events.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Tells the report what a flagged event's flags mean for the reader of the file.
+    fn warn_flags(&mut self, event: &AuditEvent, line: u64, offset: u64, utf8_replaced: bool) {
+        let (line, offset) = (Some(line), Some(offset));
+        let has = |flag: &str| event.flags.iter().any(|f| f == flag);
+        if utf8_replaced {
+            self.report.warn(
+                line,
+                offset,
+                "invalid UTF-8 replaced for indexing; raw bytes kept".to_string(),
+            );
+        }
+        if !self.year_noted && has("year_inferred") {
+            self.year_noted = true;
+            let source = match self.ctx.options.year {
+                Some(_) => "as chosen with --year",
+                None => "from the file's modification time, or the import time for archive members; override with --year",
+            };
+            let year = event
+                .time
+                .utc_nanos
+                .map(crate::time::format_rfc3339)
+                .unwrap_or_default();
+            let year = year.get(..4).unwrap_or("?");
+            self.report.warn(
+                line,
+                offset,
+                format!("lines carry no year; the first is read as {year} ({source})"),
+            );
+        }
+        if has("time_zone_assumed_utc") {
+            self.report.warn(
+                line,
+                offset,
+                "time has no zone; read as UTC (choose another with --zone)".to_string(),
+            );
+        }
+        if has("time_zone_chosen") {
+            let zone = self
+                .ctx
+                .options
+                .zone_for(&self.path)
+                .map(crate::time::format_offset)
+                .unwrap_or_default();
+            self.report.warn(
+                line,
+                offset,
+                format!("time has no zone; read as UTC{zone} as chosen"),
+            );
+        }
+        match &event.time.original {
+            _ if event.time.utc_nanos.is_some() => {}
+            Some(t) => self.report.warn(
+                line,
+                offset,
+                format!("time {t:?} could not be read; imported without a time"),
+            ),
+            None => self.report.warn(
+                line,
+                offset,
+                "no time field; imported without a time".to_string(),
+            ),
+        }
     }
 }

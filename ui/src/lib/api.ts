@@ -12,6 +12,7 @@ import type { EventDetail } from "./bindings/EventDetail";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ExportManifest } from "./bindings/ExportManifest";
 import type { ExportProgress } from "./bindings/ExportProgress";
+import type { ExportRequest } from "./bindings/ExportRequest";
 import type { FieldStats } from "./bindings/FieldStats";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
@@ -77,7 +78,8 @@ export const eventPosition = (request: SearchRequest, id: string) => call<number
 export function exportEvents(out: string, request: SearchRequest, format: ExportFormat, columns: string[], redact: boolean, onProgress: (p: ExportProgress) => void): Promise<ExportManifest> {
   const progress = new Channel<ExportProgress>();
   progress.onmessage = onProgress;
-  return call<ExportManifest>("export_events", { out, request, format, columns, redact, progress });
+  const exportRequest: ExportRequest = { out, request, format, columns, redact };
+  return call<ExportManifest>("export_events", { export: exportRequest, progress });
 }
 
 /** The native save dialog; null when cancelled. */

@@ -34,8 +34,10 @@ describe("time zones", () => {
     expect(rfc3339ToNanos("2024-08-01T00:00:00.123456Z")).toBe(BigInt(Date.UTC(2024, 7, 1)) * 1_000_000n + 123_456_000n);
     const evtx = rfc3339ToNanos("2019-03-19T23:34:25.6767385Z");
     expect(evtx).toBe(1_553_038_465_676_738_500n);
-    expect(formatNanos(evtx!, { kind: "utc" })).toBe("2019-03-19 23:34:25.6767385 +00:00");
-    expect(formatRfc3339("2019-03-19T23:34:25.6767385Z", { kind: "fixed", minutes: 60 })).toBe("2019-03-20 00:34:25.6767385 +01:00");
+    // 3, 6 or 9 digits, as the engine writes them.
+    expect(formatNanos(evtx!, { kind: "utc" })).toBe("2019-03-19 23:34:25.676738500 +00:00");
+    expect(formatRfc3339("2019-03-19T23:34:25.676738500Z", { kind: "fixed", minutes: 60 })).toBe("2019-03-20 00:34:25.676738500 +01:00");
+    expect(formatRfc3339("2024-08-01T00:00:00.872430Z", { kind: "utc" })).toBe("2024-08-01 00:00:00.872430 +00:00");
     expect(formatRfc3339("2024-08-01T00:00:00Z", { kind: "utc" })).toBe("2024-08-01 00:00:00.000 +00:00");
     expect(formatNanos(-1n, { kind: "utc" })).toBe("1969-12-31 23:59:59.999999999 +00:00");
     expect(rfc3339ToNanos("not a time")).toBeNull();

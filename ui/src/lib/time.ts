@@ -55,14 +55,15 @@ export function parseZone(text: string): Zone | null {
   return { kind: "fixed", minutes: m[1] === "-" ? -total : total };
 }
 
-/** `2024-08-01 13:33:28.676 +00:00` for UTC nanoseconds, in `zone`; digits below the
- * millisecond are shown when the time has them (`…28.6767385 +00:00`). */
+/** `2024-08-01 13:33:28.676 +00:00` for UTC nanoseconds, in `zone`. Like the engine's RFC 3339,
+ * the fraction has 3, 6 or 9 digits, as many as the time needs: an EVTX time (100 ns) shows
+ * `…28.676738500`, every digit it has. */
 export function formatNanos(nanos: Nanos, zone: Zone): string {
   const ms = toMs(nanos);
   const text = formatMs(ms, zone);
   const below = Number(nanos - BigInt(ms) * NANOS_PER_MS);
   if (below === 0) return text;
-  const digits = String(below).padStart(6, "0").replace(/0+$/, "");
+  const digits = below % 1000 === 0 ? String(below / 1000).padStart(3, "0") : String(below).padStart(6, "0");
   // Insert after the milliseconds: "YYYY-MM-DD HH:MM:SS.mmm" is 23 characters.
   return `${text.slice(0, 23)}${digits}${text.slice(23)}`;
 }

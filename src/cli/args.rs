@@ -1,0 +1,147 @@
+//! The arguments of each `sightline` command, as clap reads them.
+
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    /// Print the import report as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Read files as this format instead of detecting it (see `docs/formats.md`): FORMAT for
+    /// every file, or PATTERN=FORMAT for files whose path or name matches (`*` wildcards).
+    #[arg(long, value_name = "[PATTERN=]FORMAT")]
+    pub format: Vec<String>,
+    /// Zone of times written without one (default UTC): OFFSET (`+02:00`) for every file, or
+    /// PATTERN=OFFSET for matching files.
+    #[arg(long, value_name = "[PATTERN=]OFFSET")]
+    pub zone: Vec<String>,
+    /// Year of the first line of logs that write no year (syslog/auth.log); inferred from
+    /// the file's modification time when not given.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// For generic JSON/CSV: which key or column feeds which field, e.g. `time=ts,actor=user.name`.
+    #[arg(long, value_name = "FIELD=KEY,...")]
+    pub map: Option<String>,
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    /// Inclusive start, RFC 3339.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Exclusive end, RFC 3339.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Events to print; 0 prints counts only.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Oldest events first (default: newest first).
+    #[arg(long)]
+    pub oldest_first: bool,
+    /// Keep only events whose facet FIELD is VALUE (repeatable).
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub filter: Vec<String>,
+    /// Drop events whose facet FIELD is VALUE (repeatable).
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub exclude: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+    pub query: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+    /// `aws cloudtrail list-public-keys` output, to verify digest signatures saved beside
+    /// the digests (`<digest>.sig`).
+    #[arg(long, value_name = "FILE")]
+    pub public_keys: Option<PathBuf>,
+    /// Evidence moved since the import: read files imported under OLD from NEW (repeatable).
+    /// Findings still name files as imported.
+    #[arg(long, value_name = "OLD=NEW")]
+    pub moved: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// csv (RFC 4180, spreadsheet-safe) or jsonl.
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Comma-separated columns (default: every normalized and provenance column);
+    /// raw.KEY for an original field, raw.* for every original field with data.
+    #[arg(long, value_name = "LIST")]
+    pub columns: Option<String>,
+    /// Inclusive start, RFC 3339.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Exclusive end, RFC 3339.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Newest events first (default for export: oldest first).
+    #[arg(long)]
+    pub newest_first: bool,
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub filter: Vec<String>,
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub exclude: Vec<String>,
+    /// Pseudonymize user names, emails and IPs (HMAC) and mask secrets.
+    #[arg(long)]
+    pub redact: bool,
+    /// The HMAC key for --redact (at least 16 bytes) instead of the case's own key; the same
+    /// key gives the same pseudonyms across exports and cases.
+    #[arg(long, value_name = "FILE")]
+    pub redact_key_file: Option<PathBuf>,
+    /// Print the manifest as JSON.
+    #[arg(long)]
+    pub json: bool,
+    pub query: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub filter: Vec<String>,
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub exclude: Vec<String>,
+    pub query: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct StatsArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+    pub id: String,
+}
