@@ -43,7 +43,8 @@ pub(super) type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 
 
 enum Framer<R> {
     Json(JsonFramer<R>),
-    Csv(CsvFramer<R>, u8),
+    // Boxed: the CSV parser's state tables are large beside the other framers.
+    Csv(Box<CsvFramer<R>>, u8),
     Lines(LineFramer<R>),
 }
 
@@ -182,8 +183,10 @@ fn framer_for<'f, R: Read + 'f>(
     let stream = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(input));
     let framer = match (shape, forced) {
         (Shape::Lines, Some(f)) => Framer::Lines(LineFramer::new(stream, max, f.group_key())),
-        (Shape::Delimited(d), _) => Framer::Csv(CsvFramer::new(stream, d, max), d),
-        (_, Some(f)) if f.reads_delimited() => Framer::Csv(CsvFramer::new(stream, b',', max), b','),
+        (Shape::Delimited(d), _) => Framer::Csv(Box::new(CsvFramer::new(stream, d, max)), d),
+        (_, Some(f)) if f.reads_delimited() => {
+            Framer::Csv(Box::new(CsvFramer::new(stream, b',', max)), b',')
+        }
         _ => Framer::Json(JsonFramer::new(stream, max)),
     };
     Ok(Ok((framer, forced)))
