@@ -34,13 +34,14 @@ pub use crate::export::report::ReportSummary;
 pub use crate::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
 pub use crate::formats::FieldMapping;
 pub use crate::import::{
-    FileReport, FileRule, FileStatus, ImportOptions, ImportProgress, ImportReport, RecordError,
+    FileReport, FileRule, FileStatus, ImportOptions, ImportProgress, ImportReport, KindCount,
+    RecordError, WarningKind,
 };
 pub use crate::integrity::{
     DigestCover, IntegrityReport, Relocation, SourceVerdict, Verdict, VerifyOptions, VerifyProgress,
 };
 pub use crate::model::{
-    Actor, AuditEvent, Category, FacetFilter, Finding, FindingKind, Identity, Outcome,
+    Activity, Actor, AuditEvent, Category, FacetFilter, Finding, FindingKind, Identity, Outcome,
     SearchRequest, Severity, SortOrder,
 };
 pub use crate::search::actors::ActorProfile;

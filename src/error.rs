@@ -34,6 +34,8 @@ pub enum Error {
         found: i64,
         known: i64,
     },
+    #[error("case {path} was indexed by an older sightline (its index lacks {missing}); import its bundle into a new case")]
+    CaseTooOld { path: PathBuf, missing: String },
     #[error("the case is open read-only; {0} needs it open for writing")]
     ReadOnly(&'static str),
     #[error("invalid query at position {position}: {message}")]
@@ -67,6 +69,7 @@ pub enum ErrorCode {
     NotACase,
     CaseLocked,
     CaseTooNew,
+    CaseTooOld,
     ReadOnly,
     Query,
     Time,
@@ -89,6 +92,7 @@ impl ErrorCode {
             ErrorCode::NotACase => "not_a_case",
             ErrorCode::CaseLocked => "case_locked",
             ErrorCode::CaseTooNew => "case_too_new",
+            ErrorCode::CaseTooOld => "case_too_old",
             ErrorCode::ReadOnly => "read_only",
             ErrorCode::Query => "query",
             ErrorCode::Time => "time",
@@ -120,6 +124,7 @@ impl Error {
             Error::NotACase(_) => ErrorCode::NotACase,
             Error::CaseLocked(_) => ErrorCode::CaseLocked,
             Error::CaseTooNew { .. } => ErrorCode::CaseTooNew,
+            Error::CaseTooOld { .. } => ErrorCode::CaseTooOld,
             Error::ReadOnly(_) => ErrorCode::ReadOnly,
             Error::Query { .. } => ErrorCode::Query,
             Error::Time { .. } => ErrorCode::Time,

@@ -141,7 +141,7 @@ impl Store {
                 id
             }
         };
-        let (index, fields) = index::open_or_create(&dir.join(INDEX_DIR))?;
+        let (index, fields) = open_index(dir)?;
         db::reconcile(&conn, committed_run(&index)?, &now)?;
         let tmp = dir.join(TMP_DIR);
         let _ = std::fs::remove_dir_all(&tmp);
@@ -163,7 +163,7 @@ impl Store {
             db::migrate(&mut conn)?;
         }
         let id = db::meta(&conn, "case_id")?.unwrap_or_default();
-        let (index, fields) = index::open_or_create(&dir.join(INDEX_DIR))?;
+        let (index, fields) = open_index(dir)?;
         Self::assemble(dir, conn, (index, fields), clock, None, id)
     }
 
@@ -317,6 +317,17 @@ impl Store {
             formats,
             files,
         })
+    }
+}
+
+/// The case's index, refused with [`Error::CaseTooOld`] when an older version wrote it.
+fn open_index(dir: &Path) -> Result<(Index, Fields)> {
+    match index::open_or_create(&dir.join(INDEX_DIR))? {
+        index::Opened::Ready(index, fields) => Ok((index, fields)),
+        index::Opened::Outdated(fields) => Err(Error::CaseTooOld {
+            path: dir.to_path_buf(),
+            missing: fields.join(", "),
+        }),
     }
 }
 

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use sightline::api::ImportReport;
 use sightline::api::SearchResult;
-use sightline::api::{FileRule, FileStatus, ImportProgress};
+use sightline::api::{FileRule, FileStatus, ImportProgress, KindCount};
 
 /// Splits `--format` and `--zone` values into global choices and per-pattern rules.
 pub fn file_rules(
@@ -89,6 +89,9 @@ pub fn print_import(out: &mut String, r: &ImportReport) {
         r.skipped,
         r.flagged
     );
+    if !r.warnings.is_empty() {
+        outln!(out, "warnings: {}", kinds(&r.warnings));
+    }
     if r.files_duplicate + r.files_refused + r.files_unrecognized + r.files_failed > 0 {
         outln!(
             out,
@@ -113,6 +116,12 @@ pub fn print_import(out: &mut String, r: &ImportReport) {
         if let Some(note) = &f.note {
             outln!(out, "      {note}");
         }
+        for a in &f.assumptions {
+            outln!(out, "      assumed: {a}");
+        }
+        if !f.warning_counts.is_empty() {
+            outln!(out, "      warnings: {}", kinds(&f.warning_counts));
+        }
         if f.status == FileStatus::Imported {
             for e in f.errors.iter().take(5) {
                 outln!(
@@ -127,6 +136,15 @@ pub fn print_import(out: &mut String, r: &ImportReport) {
             }
         }
     }
+}
+
+/// `year_inferred 120, zone_assumed 120`.
+fn kinds(counts: &[KindCount]) -> String {
+    counts
+        .iter()
+        .map(|c| format!("{} {}", c.kind.as_str(), c.count))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn print_search(out: &mut String, r: &SearchResult) {

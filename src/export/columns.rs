@@ -26,13 +26,15 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// Normalized and provenance columns, in default order.
-pub(crate) const COLUMNS: [(&str, Get); 38] = [
+pub(crate) const COLUMNS: [(&str, Get); 40] = [
     ("event_id", |r| Some(r.event.id())),
     ("time", |r| {
         r.event.time.utc_nanos.map(crate::time::format_rfc3339)
     }),
     ("time_original", |r| r.event.time.original.clone()),
     ("action", |r| Some(r.event.action.clone())),
+    ("activity", |r| Some(r.event.activity.as_str().to_string())),
+    ("code", |r| r.event.code.clone()),
     ("outcome", |r| Some(r.event.outcome.as_str().to_string())),
     ("category", |r| Some(r.event.category.as_str().to_string())),
     ("class_uid", |r| Some(r.event.class_uid.to_string())),

@@ -238,6 +238,7 @@ impl Normalize for Auditd {
             }
             _ => kind.clone(),
         };
+        e.code = (!kind.is_empty()).then(|| kind.clone());
         e.service = Some("auditd".to_string());
         e.host = field("node");
         e.session_id = field("ses").filter(|s| s != UNSET);

@@ -42,6 +42,16 @@ impl Format for GcpAudit {
     }
 }
 
+/// The log an entry was written to, decoded: `projects/p/logs/cloudaudit.googleapis.com%2Factivity`
+/// → `cloudaudit.googleapis.com/activity`, `…/logs/events` → `events`.
+fn log_id(r: &Value) -> Option<String> {
+    let name = text(r, "logName")?;
+    let id = name
+        .rsplit_once("/logs/")
+        .map_or(name.as_str(), |(_, id)| id);
+    Some(id.replace("%2F", "/").replace("%2f", "/"))
+}
+
 impl Normalize for GcpAudit {
     fn normalize(&self, r: &Value, e: &mut AuditEvent) {
         fill_time(
@@ -57,9 +67,24 @@ impl Normalize for GcpAudit {
         e.request_id = text(r, "operation.id");
         let p = "protoPayload";
         let method = text(r, &format!("{p}.methodName"));
+        // Entries that are not audit logs name what happened elsewhere: a Kubernetes event's
+        // reason (GKE), a payload's own event type, else the log the entry was written to.
         e.action = method
             .clone()
-            .or_else(|| text(r, "jsonPayload.event_subtype"))
+            .or_else(|| {
+                first_text(
+                    r,
+                    &[
+                        "jsonPayload.event_subtype",
+                        "jsonPayload.reason",
+                        "jsonPayload.eventType",
+                        "jsonPayload.event_type",
+                        "jsonPayload.methodName",
+                        "jsonPayload.type",
+                    ],
+                )
+            })
+            .or_else(|| log_id(r))
             .unwrap_or_else(|| "log_entry".to_string());
         e.service = text(r, &format!("{p}.serviceName")).or_else(|| text(r, "resource.type"));
         e.region = first_text(
@@ -113,12 +138,20 @@ impl Normalize for GcpAudit {
             invoked_by: delegation,
         };
         e.session_id = text(r, &format!("{p}.authenticationInfo.serviceAccountKeyName"));
-        e.target = identity(
-            text(r, &format!("{p}.resourceName")),
-            text(r, &format!("{p}.resourceName"))
-                .map(|n| n.rsplit('/').next().unwrap_or(&n).to_string()),
-            text(r, "resource.type"),
-        );
+        e.target = match text(r, &format!("{p}.resourceName")) {
+            Some(name) => identity(
+                Some(name.clone()),
+                Some(name.rsplit('/').next().unwrap_or(&name).to_string()),
+                text(r, "resource.type"),
+            ),
+            // A Kubernetes event names the object it is about.
+            None => identity(
+                text(r, "jsonPayload.involvedObject.uid"),
+                text(r, "jsonPayload.involvedObject.name"),
+                text(r, "jsonPayload.involvedObject.kind"),
+            )
+            .or_else(|| identity(None, None, text(r, "resource.type"))),
+        };
         let status = get(r, &format!("{p}.status.code")).and_then(Value::as_i64);
         let denied = get(r, &format!("{p}.authorizationInfo"))
             .and_then(Value::as_array)
@@ -126,7 +159,17 @@ impl Normalize for GcpAudit {
                 a.iter()
                     .any(|i| i.get("granted") == Some(&Value::Bool(false)))
             });
+        let severity = text(r, "severity").unwrap_or_default();
         e.outcome = match (method.is_some(), status, denied) {
+            // Without an AuditLog, only an entry's severity hints at failure.
+            (false, _, _)
+                if matches!(
+                    severity.as_str(),
+                    "ERROR" | "CRITICAL" | "ALERT" | "EMERGENCY"
+                ) =>
+            {
+                Outcome::Failure
+            }
             (false, _, _) => Outcome::Unknown,
             (_, Some(c), _) if c != 0 => Outcome::Failure,
             (_, _, true) => Outcome::Failure,

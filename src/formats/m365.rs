@@ -74,6 +74,7 @@ impl Normalize for M365 {
         e.action = first_text(r, &["Operation"])
             .or_else(|| text(row, "Operations"))
             .unwrap_or_default();
+        e.code = first_text(r, &["RecordType"]);
         e.service = first_text(r, &["Workload", "OfficeWorkload"]);
         e.native_id = first_text(r, &["Id", "OfficeId"]);
         e.session_id = first_text(r, &["SessionId", "AppAccessContext.AADSessionId"]);
@@ -112,15 +113,20 @@ impl Normalize for M365 {
             first_text(r, &["ItemType"]),
         );
         let status = first_text(r, &["ResultStatus"]).unwrap_or_default();
+        let logon_error = first_text(r, &["LogonError"]);
+        // The operation's own name and a logon error outrank ResultStatus: Azure AD writes
+        // UserLoginFailed with ResultStatus "Success" (the record was logged successfully).
         e.outcome = match status.as_str() {
+            _ if e.action == "UserLoginFailed" => Outcome::Failure,
+            _ if logon_error.is_some() && e.action.starts_with("UserLog") => Outcome::Failure,
             "Succeeded" | "Success" | "True" | "PartiallySucceeded" => Outcome::Success,
             "Failed" | "Failure" | "False" => Outcome::Failure,
-            _ if e.action == "UserLoginFailed" => Outcome::Failure,
             _ if e.action == "UserLoggedIn" => Outcome::Success,
             _ => Outcome::Unknown,
         };
         if e.outcome == Outcome::Failure {
-            e.error_code = first_text(r, &["LogonError", "ErrorNumber"]);
+            e.error_code = logon_error.or_else(|| first_text(r, &["ErrorNumber"]));
+            e.error_message = extended(r, "ResultStatusDetail");
         }
         let a = e.action.as_str();
         e.category = if a == "UserLoggedIn" || a == "UserLoginFailed" || a.contains("SignIn") {

@@ -4,6 +4,7 @@
 //! in the file's first record and picks the highest; ties go to the earlier entry of [`registry`],
 //! which lists specific formats before generic ones.
 
+pub mod activity;
 mod auditd;
 mod azure;
 mod cloudtrail;
@@ -44,10 +45,12 @@ pub struct FormatOptions {
     pub mapping: FieldMapping,
     /// What a normalizer learned while importing the file (syslog years), replayed later.
     pub state: Option<Value>,
-    /// For sources that write no year: the year to start from, and the month of the reference
-    /// time it came from (file modification or import time; `None` when the user chose it).
-    pub base_year: Option<i32>,
-    pub base_month: Option<u32>,
+    /// For sources that write no year: the year of the first line, when the user chose it.
+    pub year: Option<i32>,
+    /// When the file was last written (its modification time, else the import time), UTC
+    /// nanoseconds: no record can be later, so years are inferred to stay before it, and a
+    /// record that is later anyway is flagged `future_time`.
+    pub reference_nanos: Option<i64>,
     /// Zone of times the file writes without one, minutes east of UTC (`None`: UTC).
     pub zone_minutes: Option<i32>,
 }
@@ -126,6 +129,9 @@ pub struct FileContext {
     pub state: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_minutes: Option<i32>,
+    /// See [`FormatOptions::reference_nanos`]; kept so rebuilt events carry the same flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_nanos: Option<i64>,
 }
 
 /// Parses a record into a JSON object; a CSV row (`csv` = delimiter and header) becomes an
@@ -185,6 +191,7 @@ impl RecordReader {
             mapping: normalizer.mapping(),
             state: None,
             zone_minutes: options.zone_minutes,
+            reference_nanos: options.reference_nanos,
         };
         RecordReader {
             format,
@@ -205,6 +212,7 @@ impl RecordReader {
         let options = FormatOptions {
             mapping: context.mapping.clone().unwrap_or_default(),
             state: context.state.clone(),
+            reference_nanos: context.reference_nanos,
             ..FormatOptions::default()
         };
         let normalizer = format.normalizer(&sample, &options);
@@ -249,6 +257,9 @@ impl RecordReader {
             ..AuditEvent::default()
         };
         self.normalizer.normalize(value, &mut event);
+        if event.activity == crate::model::Activity::Other {
+            event.activity = activity::classify(&event, value);
+        }
         if let (Some(minutes), Some(t)) = (self.context.zone_minutes, event.time.utc_nanos) {
             if let Some(flag) = event
                 .flags
@@ -261,6 +272,14 @@ impl RecordReader {
         }
         if utf8_replaced {
             event.flags.push("invalid_utf8".to_string());
+        }
+        // A record dated after its file was last written: clock skew, a wrong zone or year, or
+        // an edited record. A day of slack covers times written in local time without a zone.
+        const DAY: i64 = 86_400_000_000_000;
+        if let (Some(t), Some(r)) = (event.time.utc_nanos, self.context.reference_nanos) {
+            if t > r.saturating_add(DAY) {
+                event.flags.push("future_time".to_string());
+            }
         }
         if event.time.utc_nanos.is_none() {
             let flag = if event.time.original.is_some() {
@@ -315,12 +334,12 @@ pub fn names() -> String {
 }
 
 /// Whether at least half of the first 20 non-blank lines of `head` satisfy `is_line`: how line
-/// formats judge a text file.
+/// formats judge a text file. Comment lines (`#…`) are not counted either way.
 pub(crate) fn most_lines(head: &[u8], is_line: impl Fn(&str) -> bool) -> bool {
     let text = String::from_utf8_lossy(head);
     let lines: Vec<&str> = text
         .lines()
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty() && !crate::record::is_comment(l.as_bytes()))
         .take(20)
         .collect();
     !lines.is_empty() && lines.iter().filter(|l| is_line(l)).count() * 2 >= lines.len()

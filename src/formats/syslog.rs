@@ -10,6 +10,7 @@
 
 use std::sync::{LazyLock, Mutex};
 
+use chrono::{TimeZone, Utc};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -65,9 +66,18 @@ impl Format for Syslog {
             .as_ref()
             .and_then(|s| serde_json::from_value::<Years>(s.clone()).ok());
         let learning = state.is_none();
+        let reference_year = options
+            .reference_nanos
+            .map(|n| chrono::Datelike::year(&Utc.timestamp_nanos(n)));
         let years = state.unwrap_or(Years {
-            first: options.base_year.unwrap_or(1970),
-            month_hint: options.base_month,
+            first: options.year.or(reference_year).unwrap_or(1970),
+            // A year the user chose is taken as it is; an inferred one stays before the reference.
+            reference: options
+                .year
+                .is_none()
+                .then_some(options.reference_nanos)
+                .flatten(),
+            month_hint: None,
             rollovers: Vec::new(),
             last_month: None,
         });
@@ -83,9 +93,14 @@ impl Format for Syslog {
 struct Years {
     /// Year of the first BSD line (before the first-month adjustment when `month_hint` is set).
     first: i32,
-    /// Month of the reference time; the first line's year drops by one when its month is later.
+    /// Month of the reference time (cases made before `reference`); the first line's year
+    /// drops by one when its month is later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     month_hint: Option<u32>,
+    /// When the file was last written: the first line's year drops by one when the line would
+    /// otherwise be later than that.
+    #[serde(default, skip)]
+    reference: Option<i64>,
     /// Ordinals of the records where the year went up by one.
     rollovers: Vec<u64>,
     #[serde(skip)]
@@ -99,14 +114,22 @@ struct SyslogNormalizer {
 }
 
 impl SyslogNormalizer {
-    fn year_of(&self, ordinal: u64, month: u32) -> i32 {
+    /// The year of the record at `ordinal`, written in `month`; `at(year)` is its time in a
+    /// given year, which the first line's year is checked with.
+    fn year_of(&self, ordinal: u64, month: u32, at: impl Fn(i32) -> Option<i64>) -> i32 {
         let Ok(mut y) = self.years.lock() else {
             return 1970;
         };
         if self.learning {
             match y.last_month {
                 None => {
-                    if y.month_hint.is_some_and(|hint| month > hint) {
+                    let later_month = y.month_hint.is_some_and(|hint| month > hint);
+                    // A day of slack: BSD times are local, read as UTC.
+                    let later_time = match (y.reference, at(y.first)) {
+                        (Some(r), Some(t)) => t > r.saturating_add(86_400_000_000_000),
+                        _ => false,
+                    };
+                    if later_month || later_time {
                         y.first -= 1;
                     }
                     y.month_hint = None;
@@ -128,7 +151,11 @@ impl Normalize for SyslogNormalizer {
             r.get("day").and_then(Value::as_u64),
             text(r, "clock"),
         ) {
-            let year = self.year_of(e.provenance.ordinal, month as u32);
+            let at = |year: i32| {
+                crate::time::parse_text(&format!("{year:04}-{month:02}-{day:02}T{clock}"))
+                    .map(|t| t.utc_nanos)
+            };
+            let year = self.year_of(e.provenance.ordinal, month as u32, at);
             let stamp = format!("{year:04}-{month:02}-{day:02}T{clock}");
             if let Some(t) = crate::time::parse_text(&stamp) {
                 e.time.utc_nanos = Some(t.utc_nanos);

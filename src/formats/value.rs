@@ -48,13 +48,7 @@ pub fn first_text(value: &Value, paths: &[&str]) -> Option<String> {
 /// [`crate::time::parse_text`] reads, or an epoch number (unit guessed from its size). A time
 /// without a zone is read as UTC and flagged, so the import report can say so.
 pub fn fill_time(e: &mut AuditEvent, r: &Value, paths: &[&str]) {
-    let Some(found) = paths
-        .iter()
-        .find_map(|p| get(r, p).filter(|v| scalar_text(v).is_some()))
-    else {
-        return;
-    };
-    let parsed = match found {
+    let parse = |found: &Value| match found {
         Value::Number(n) => match n.as_u64() {
             Some(whole) => crate::time::parse_epoch_int(whole),
             None => n.as_f64().and_then(crate::time::parse_epoch),
@@ -63,6 +57,19 @@ pub fn fill_time(e: &mut AuditEvent, r: &Value, paths: &[&str]) {
             .as_deref()
             .and_then(crate::time::parse_text),
     };
+    let candidates: Vec<&Value> = paths
+        .iter()
+        .filter_map(|p| get(r, p).filter(|v| scalar_text(v).is_some()))
+        .collect();
+    let Some(first) = candidates.first() else {
+        return;
+    };
+    // A time that says its zone beats one that does not, wherever it is in the list: exports
+    // often carry both a UTC stamp (`@timestamp`) and the machine's local wall time (`EventTime`).
+    let (found, parsed) = candidates
+        .iter()
+        .find_map(|v| parse(v).filter(|t| !t.zone_assumed).map(|t| (*v, Some(t))))
+        .unwrap_or_else(|| (*first, parse(first)));
     e.time.original = scalar_text(found);
     if let Some(t) = parsed {
         e.time.utc_nanos = Some(t.utc_nanos);

@@ -55,6 +55,7 @@ pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
     let sysmon = w.channel.as_deref().is_some_and(|c| c.contains("Sysmon"));
     let known = meaning(w.id, sysmon);
     e.action = known.map_or_else(|| format!("event_{}", w.id), |(a, _, _)| a.to_string());
+    e.code = Some(w.id.to_string());
     e.category = known.map_or(Category::Other, |(_, c, _)| c);
     e.service = w.channel.clone().or_else(|| w.provider.clone());
     e.host = w.computer.clone();

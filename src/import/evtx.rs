@@ -55,11 +55,15 @@ pub(super) fn read_evtx(
         first: None,
         header: None,
     };
-    let reader = RecordReader::new(format, &sample, &FormatOptions::default());
+    let reference = super::file::reference_time(ctx, &job.leaf);
+    let options = FormatOptions {
+        reference_nanos: Some(reference.nanos),
+        ..FormatOptions::default()
+    };
+    let reader = RecordReader::new(format, &sample, &options);
     let mut file = FileReader {
         ctx,
-        reference: (None, None),
-        year_noted: false,
+        reference,
         report,
         file_id: job.file_id,
         path: job.leaf.path.clone(),

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use serde_json::Value;
 use tantivy::TantivyDocument;
 
-use super::report::{FileReport, FileStatus};
+use super::report::{FileReport, FileStatus, WarningKind};
 use super::ImportOptions;
 use crate::bundle::limits::ReadFault;
 use crate::bundle::{Leaf, Limits};
@@ -34,9 +34,9 @@ pub(crate) struct ReadContext<'a> {
     pub cancel: &'a AtomicBool,
     pub events: &'a AtomicU64,
     pub bytes: &'a AtomicU64,
-    /// Year and month of the import's clock: the reference for years that files do not write,
-    /// when the file has no modification time of its own (archive members).
-    pub now: (i32, u32),
+    /// The import's clock, UTC nanoseconds: the reference time of files that have no
+    /// modification time of their own (archive members).
+    pub now: i64,
 }
 
 pub(super) type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
@@ -100,8 +100,7 @@ pub(crate) fn read_file(
     };
     let mut file = FileReader {
         ctx,
-        reference: year_reference(ctx, leaf),
-        year_noted: false,
+        reference: reference_time(ctx, leaf),
         report,
         file_id: job.file_id,
         path: leaf.path.clone(),
@@ -117,6 +116,16 @@ pub(crate) fn read_file(
         watch,
         ..
     } = file;
+    if let Framer::Lines(lines) = &framer {
+        let n = lines.comments();
+        if n > 0 {
+            let reason = format!(
+                "{n} comment line{} (starting with #) are not records",
+                if n == 1 { "" } else { "s" }
+            );
+            report.warn_many(WarningKind::CommentLines, n, reason);
+        }
+    }
     (report.findings, report.ids) = watch.finish(&leaf.path);
     match result {
         Ok(()) => {}
@@ -192,28 +201,33 @@ fn framer_for<'f, R: Read + 'f>(
     Ok(Ok((framer, forced)))
 }
 
-/// The year (and month) that times written without a year are read near: the one given, else
-/// the file's modification time, else the import's clock (archive members have no time of their
-/// own).
-fn year_reference(ctx: &ReadContext, leaf: &Leaf) -> (Option<i32>, Option<u32>) {
-    if let Some(year) = ctx.options.year {
-        return (Some(year), None);
-    }
+/// When a file was last written, as far as the import can tell: its modification time, or the
+/// import's own time for archive members (which have none). No record of it can be later; years a
+/// log does not write are read so that its lines are not.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reference {
+    pub nanos: i64,
+    pub from_mtime: bool,
+}
+
+pub(super) fn reference_time(ctx: &ReadContext, leaf: &Leaf) -> Reference {
     let modified = match &leaf.content {
         crate::bundle::Content::Disk(path) => {
             std::fs::metadata(path).and_then(|m| m.modified()).ok()
         }
         _ => None,
     };
-    match modified {
-        Some(t) => {
-            let t: chrono::DateTime<chrono::Utc> = t.into();
-            (
-                Some(chrono::Datelike::year(&t)),
-                Some(chrono::Datelike::month(&t)),
-            )
-        }
-        None => (Some(ctx.now.0), Some(ctx.now.1)),
+    let nanos =
+        modified.and_then(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_nanos_opt());
+    match nanos {
+        Some(nanos) => Reference {
+            nanos: nanos.min(ctx.now),
+            from_mtime: true,
+        },
+        None => Reference {
+            nanos: ctx.now,
+            from_mtime: false,
+        },
     }
 }
 
@@ -275,8 +289,7 @@ impl From<crate::Error> for ReadStop {
 pub(super) struct FileReader<'a> {
     pub(super) ctx: &'a ReadContext<'a>,
     /// Year (and month) that year-less times are read against; see `formats::syslog`.
-    pub(super) reference: (Option<i32>, Option<u32>),
-    pub(super) year_noted: bool,
+    pub(super) reference: Reference,
     pub(super) report: FileReport,
     pub(super) file_id: u64,
     pub(super) path: String,
@@ -344,8 +357,8 @@ impl FileReader<'_> {
         let options = FormatOptions {
             mapping: self.ctx.options.mapping.clone(),
             state: None,
-            base_year: self.reference.0,
-            base_month: self.reference.1,
+            year: self.ctx.options.year,
+            reference_nanos: Some(self.reference.nanos),
             zone_minutes: self.ctx.options.zone_for(&self.path),
         };
         let reader = RecordReader::new(format, &sample, &options);
@@ -437,40 +450,63 @@ impl FileReader<'_> {
         Ok(())
     }
 
-    /// Tells the report what a flagged event's flags mean for the reader of the file.
+    /// Tells the report what a flagged event's flags mean for the reader of the file: each
+    /// warning counted by kind, and what the import assumed stated once per file.
     fn warn_flags(&mut self, event: &AuditEvent, line: u64, offset: u64, utf8_replaced: bool) {
         let (line, offset) = (Some(line), Some(offset));
         let has = |flag: &str| event.flags.iter().any(|f| f == flag);
+        let time = event.time.utc_nanos.map(crate::time::format_rfc3339);
         if utf8_replaced {
-            self.report.warn(
-                line,
-                offset,
-                "invalid UTF-8 replaced for indexing; raw bytes kept".to_string(),
-            );
+            self.report
+                .warn(WarningKind::InvalidUtf8, line, offset, || {
+                    "invalid UTF-8 replaced for indexing; raw bytes kept".to_string()
+                });
         }
-        if !self.year_noted && has("year_inferred") {
-            self.year_noted = true;
-            let source = match self.ctx.options.year {
-                Some(_) => "as chosen with --year",
-                None => "from the file's modification time, or the import time for archive members; override with --year",
-            };
-            let year = event
-                .time
-                .utc_nanos
-                .map(crate::time::format_rfc3339)
-                .unwrap_or_default();
-            let year = year.get(..4).unwrap_or("?");
-            self.report.warn(
-                line,
-                offset,
-                format!("lines carry no year; the first is read as {year} ({source})"),
-            );
+        if has("year_inferred") {
+            let year = time
+                .as_deref()
+                .and_then(|t| t.get(..4))
+                .unwrap_or("?")
+                .to_string();
+            let first = self
+                .report
+                .warn(WarningKind::YearInferred, line, offset, || {
+                    format!("line writes no year; read as {year}")
+                });
+            if first {
+                let source = match (self.ctx.options.year, self.reference.from_mtime) {
+                    (Some(_), _) => "as chosen with --year".to_string(),
+                    (None, true) => format!(
+                        "from the file's modification time, {}, so that no line is later; override with --year",
+                        crate::time::format_rfc3339(self.reference.nanos)
+                    ),
+                    (None, false) => format!(
+                        "from the import time, {} (archive members keep no modification time); override with --year",
+                        crate::time::format_rfc3339(self.reference.nanos)
+                    ),
+                };
+                self.report.assume(format!(
+                    "lines write no year: the first is read as {year}, {source}"
+                ));
+            }
+        }
+        if has("future_time") {
+            let reference = crate::time::format_rfc3339(self.reference.nanos);
+            self.report.warn(WarningKind::FutureTime, line, offset, || {
+                format!(
+                    "dated {} but the file was last written {reference}",
+                    time.as_deref().unwrap_or("?")
+                )
+            });
         }
         if has("time_zone_assumed_utc") {
-            self.report.warn(
-                line,
-                offset,
-                "time has no zone; read as UTC (choose another with --zone)".to_string(),
+            self.report
+                .warn(WarningKind::ZoneAssumed, line, offset, || {
+                    "time has no zone; read as UTC".to_string()
+                });
+            self.report.assume(
+                "times written without a zone are read as UTC (choose another with --zone)"
+                    .to_string(),
             );
         }
         if has("time_zone_chosen") {
@@ -480,24 +516,27 @@ impl FileReader<'_> {
                 .zone_for(&self.path)
                 .map(crate::time::format_offset)
                 .unwrap_or_default();
-            self.report.warn(
-                line,
-                offset,
-                format!("time has no zone; read as UTC{zone} as chosen"),
-            );
+            self.report.warn(WarningKind::ZoneChosen, line, offset, || {
+                format!("time has no zone; read as UTC{zone} as chosen")
+            });
+            self.report.assume(format!(
+                "times written without a zone are read as UTC{zone}, as chosen for this import"
+            ));
         }
         match &event.time.original {
             _ if event.time.utc_nanos.is_some() => {}
-            Some(t) => self.report.warn(
-                line,
-                offset,
-                format!("time {t:?} could not be read; imported without a time"),
-            ),
-            None => self.report.warn(
-                line,
-                offset,
-                "no time field; imported without a time".to_string(),
-            ),
+            Some(t) => {
+                self.report
+                    .warn(WarningKind::TimeUnparsed, line, offset, || {
+                        format!("time {t:?} could not be read; imported without a time")
+                    });
+            }
+            None => {
+                self.report
+                    .warn(WarningKind::TimeMissing, line, offset, || {
+                        "no time field; imported without a time".to_string()
+                    });
+            }
         }
     }
 }

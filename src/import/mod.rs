@@ -26,7 +26,7 @@ use crate::integrity::{ids, watch::IdMark};
 use crate::model::event::sequence_key;
 use crate::model::{Finding, FindingKind, Severity};
 use file::{read_file, FileJob, ReadContext};
-pub use report::{FileReport, FileStatus, ImportReport, RecordError};
+pub use report::{FileReport, FileStatus, ImportReport, KindCount, RecordError, WarningKind};
 
 /// Settings for one import.
 #[derive(Debug, Clone)]
@@ -317,10 +317,12 @@ impl Pipeline<'_> {
             cancel: self.cancel,
             events: &tally.events,
             bytes: &tally.bytes,
-            now: {
-                let now = self.store.clock.now();
-                (chrono::Datelike::year(&now), chrono::Datelike::month(&now))
-            },
+            now: self
+                .store
+                .clock
+                .now()
+                .timestamp_nanos_opt()
+                .unwrap_or(i64::MAX),
         };
         let (job_tx, job_rx) = bounded::<FileJob>(self.threads * 2);
         let (done_tx, done_rx) = unbounded::<Result<FileReport>>();

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// How many record errors and warnings a file report keeps as samples; counts stay exact.
 pub const MAX_SAMPLES: usize = 100;
+/// Samples kept of one warning kind, so one noisy kind cannot hide the others.
+const MAX_SAMPLES_PER_KIND: usize = 10;
 
 /// A record that could not be imported, or was imported with a warning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +16,64 @@ pub struct RecordError {
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub offset: Option<u64>,
     pub reason: String,
+    /// For warnings: what kind of remark it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<WarningKind>,
+}
+
+/// What a warning about an imported record says, so reports can count them by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum WarningKind {
+    /// The log writes no year; one was inferred (or given with `--year`).
+    YearInferred,
+    /// Dated more than a day after its file was last written (or after the import).
+    FutureTime,
+    /// Written without a zone and read as UTC.
+    ZoneAssumed,
+    /// Written without a zone and read in the zone chosen for the import.
+    ZoneChosen,
+    /// A time the record has could not be read; imported without a time.
+    TimeUnparsed,
+    /// No time at all; imported without one.
+    TimeMissing,
+    /// Bytes that are not UTF-8 were replaced for indexing (the raw bytes are kept).
+    InvalidUtf8,
+    /// Lines starting with `#`, which are not records.
+    CommentLines,
+}
+
+impl WarningKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::YearInferred => "year_inferred",
+            WarningKind::FutureTime => "future_time",
+            WarningKind::ZoneAssumed => "zone_assumed",
+            WarningKind::ZoneChosen => "zone_chosen",
+            WarningKind::TimeUnparsed => "time_unparsed",
+            WarningKind::TimeMissing => "time_missing",
+            WarningKind::InvalidUtf8 => "invalid_utf8",
+            WarningKind::CommentLines => "comment_lines",
+        }
+    }
+}
+
+/// How many warnings of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct KindCount {
+    pub kind: WarningKind,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub count: u64,
+}
+
+/// Adds `n` to `kind`'s count in a list kept in kind order.
+fn add_count(counts: &mut Vec<KindCount>, kind: WarningKind, n: u64) {
+    match counts.binary_search_by(|c| c.kind.cmp(&kind)) {
+        Ok(i) => counts[i].count += n,
+        Err(i) => counts.insert(i, KindCount { kind, count: n }),
+    }
 }
 
 /// What happened to one file.
@@ -66,6 +126,13 @@ pub struct FileReport {
     pub errors: Vec<RecordError>,
     /// Samples of flagged records.
     pub warnings: Vec<RecordError>,
+    /// Every warning counted by kind (the samples above are the first ones only).
+    #[serde(default)]
+    pub warning_counts: Vec<KindCount>,
+    /// What the import assumed to read the file, in words: the year of lines that write none,
+    /// the zone of times written without one, a format chosen for it.
+    #[serde(default)]
+    pub assumptions: Vec<String>,
     /// What the import noticed about the file's integrity: sequence gaps, records out of order,
     /// events that clear or disable the log, conflicting duplicates.
     #[serde(default)]
@@ -101,6 +168,8 @@ impl FileReport {
             note: None,
             errors: Vec::new(),
             warnings: Vec::new(),
+            warning_counts: Vec::new(),
+            assumptions: Vec::new(),
             findings: Vec::new(),
             ids: Vec::new(),
             file_id: None,
@@ -117,17 +186,55 @@ impl FileReport {
                 line,
                 offset,
                 reason,
+                kind: None,
             });
         }
     }
 
-    pub(crate) fn warn(&mut self, line: Option<u64>, offset: Option<u64>, reason: String) {
-        if self.warnings.len() < MAX_SAMPLES {
+    /// Counts a warning of `kind`; `reason` (built only when wanted) is kept as a sample while
+    /// there is room. Returns whether it was the first of its kind in the file.
+    pub(crate) fn warn(
+        &mut self,
+        kind: WarningKind,
+        line: Option<u64>,
+        offset: Option<u64>,
+        reason: impl FnOnce() -> String,
+    ) -> bool {
+        let first = !self.warning_counts.iter().any(|c| c.kind == kind);
+        add_count(&mut self.warning_counts, kind, 1);
+        let of_kind = self
+            .warnings
+            .iter()
+            .filter(|w| w.kind == Some(kind))
+            .count();
+        if self.warnings.len() < MAX_SAMPLES && of_kind < MAX_SAMPLES_PER_KIND {
             self.warnings.push(RecordError {
                 line,
                 offset,
-                reason,
+                reason: reason(),
+                kind: Some(kind),
             });
+        }
+        first
+    }
+
+    /// Counts `n` warnings of `kind` that have no one record to point at (comment lines).
+    pub(crate) fn warn_many(&mut self, kind: WarningKind, n: u64, reason: String) {
+        add_count(&mut self.warning_counts, kind, n);
+        if self.warnings.len() < MAX_SAMPLES {
+            self.warnings.push(RecordError {
+                line: None,
+                offset: None,
+                reason,
+                kind: Some(kind),
+            });
+        }
+    }
+
+    /// States an assumption once.
+    pub(crate) fn assume(&mut self, text: String) {
+        if !self.assumptions.contains(&text) {
+            self.assumptions.push(text);
         }
     }
 }
@@ -144,6 +251,9 @@ pub struct ImportReport {
     pub skipped: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub flagged: u64,
+    /// Warnings of every file, counted by kind: what "flagged" means.
+    #[serde(default)]
+    pub warnings: Vec<KindCount>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files_imported: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -171,7 +281,12 @@ impl ImportReport {
     ) -> ImportReport {
         files.sort_by_key(|f| f.order);
         let count = |s: FileStatus| files.iter().filter(|f| f.status == s).count() as u64;
+        let mut warnings = Vec::new();
+        for c in files.iter().flat_map(|f| &f.warning_counts) {
+            add_count(&mut warnings, c.kind, c.count);
+        }
         ImportReport {
+            warnings,
             run_id,
             events: files.iter().map(|f| f.events).sum(),
             skipped: files.iter().map(|f| f.skipped).sum(),

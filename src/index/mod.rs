@@ -33,8 +33,8 @@ const MAX_LEAVES: usize = 4096;
 const MAX_WORDS_BYTES: usize = 1 << 20;
 
 /// Facet fields: fast string columns counted for the sidebar.
-pub const FACETS: [&str; 8] = [
-    "actor", "action", "outcome", "category", "service", "ip", "format", "file",
+pub const FACETS: [&str; 9] = [
+    "actor", "action", "activity", "outcome", "category", "service", "ip", "format", "file",
 ];
 
 /// Handles to every schema field.
@@ -64,6 +64,10 @@ pub struct Fields {
     /// `seq line offset` of the record, stored.
     pub locator: Field,
     pub raw: Field,
+    /// The activity in Sightline's vocabulary (`logon`), a facet.
+    pub activity: Field,
+    /// The source's record code (Windows event id, auditd type).
+    pub code: Field,
 }
 
 fn keyword(fast: bool) -> TextOptions {
@@ -110,6 +114,8 @@ pub fn schema() -> (Schema, Fields) {
         kv: b.add_text_field("kv", keyword(false)),
         locator: b.add_text_field("locator", TextOptions::default().set_stored()),
         raw: b.add_bytes_field("raw", BytesOptions::default().set_stored()),
+        activity: b.add_text_field("activity", keyword(true)),
+        code: b.add_text_field("code", keyword(false)),
     };
     (b.build(), fields)
 }
@@ -127,11 +133,23 @@ fn register_tokenizers(index: &Index) {
     index.tokenizers().register(WORDS_TOKENIZER, words);
 }
 
+/// What opening an index found.
+pub enum Opened {
+    Ready(Index, Fields),
+    /// An index written by an older version, with fields this one lacks or reads differently.
+    Outdated(Vec<String>),
+}
+
 /// Opens the index in `dir`, creating it when absent.
-pub fn open_or_create(dir: &Path) -> tantivy::Result<(Index, Fields)> {
+pub fn open_or_create(dir: &Path) -> tantivy::Result<Opened> {
     let (schema, fields) = schema();
     let index = if dir.join("meta.json").exists() {
-        Index::open_in_dir(dir)?
+        let index = Index::open_in_dir(dir)?;
+        let differs = differences(&index.schema(), &schema);
+        if !differs.is_empty() {
+            return Ok(Opened::Outdated(differs));
+        }
+        index
     } else {
         std::fs::create_dir_all(dir)?;
         let settings = IndexSettings {
@@ -150,7 +168,19 @@ pub fn open_or_create(dir: &Path) -> tantivy::Result<(Index, Fields)> {
     let mut index = index;
     // Search segments in parallel: a query over a million events then uses every core.
     index.set_default_multithread_executor()?;
-    Ok((index, fields))
+    Ok(Opened::Ready(index, fields))
+}
+
+/// Fields of the current schema that `found` lacks or holds with other options.
+fn differences(found: &Schema, current: &Schema) -> Vec<String> {
+    current
+        .fields()
+        .filter(|(field, entry)| {
+            (field.field_id() as usize) >= found.num_fields()
+                || found.get_field_entry(*field) != *entry
+        })
+        .map(|(_, entry)| entry.name().to_string())
+        .collect()
 }
 
 /// Builds the document for one event. `record` is the parsed record whose leaves become
@@ -201,6 +231,10 @@ pub fn document(
     doc.add_text(f.service, event.service.as_deref().unwrap_or(""));
     doc.add_text(f.ip, event.source_ip.as_deref().unwrap_or(""));
     doc.add_text(f.action, &event.action);
+    doc.add_text(f.activity, event.activity.as_str());
+    if let Some(code) = &event.code {
+        doc.add_text(f.code, code);
+    }
     let optional = [
         (f.user_agent, &event.user_agent),
         (f.region, &event.region),

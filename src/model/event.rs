@@ -157,6 +157,13 @@ pub struct AuditEvent {
     pub class_uid: u32,
     /// The source's own name for what happened (`ConsoleLogin`, `DeleteTrail`).
     pub action: String,
+    /// What happened in Sightline's one vocabulary for every source (`logon`, `group_add_member`).
+    #[serde(default)]
+    pub activity: super::Activity,
+    /// The source's own code for the kind of record, where it has one beside its name: the
+    /// Windows event id (`4625`), the auditd record type (`USER_LOGIN`), the M365 record type.
+    #[serde(default)]
+    pub code: Option<String>,
     pub outcome: Outcome,
     pub error_code: Option<String>,
     pub error_message: Option<String>,

@@ -12,6 +12,11 @@ use super::{BadRecord, Frame, RawRecord};
 /// The key that ties a line to others; lines without one stand alone.
 pub type GroupKey = fn(&[u8]) -> Option<&[u8]>;
 
+/// Whether a line is a comment: its first non-blank character is `#`.
+pub fn is_comment(line: &[u8]) -> bool {
+    line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'#')
+}
+
 /// Lines after which a group that got no new line is complete.
 pub const WINDOW: u64 = 64;
 /// Groups open at once; more closes the oldest.
@@ -39,6 +44,9 @@ pub struct LineFramer<R> {
     open: VecDeque<Group>,
     bad: VecDeque<BadRecord>,
     eof: bool,
+    /// Lines starting with `#`: comments a person or tool added (auditd rules dumps, exports with
+    /// a header), which are not records of any line format.
+    comments: u64,
 }
 
 impl<R: BufRead> LineFramer<R> {
@@ -52,7 +60,13 @@ impl<R: BufRead> LineFramer<R> {
             open: VecDeque::new(),
             bad: VecDeque::new(),
             eof: false,
+            comments: 0,
         }
+    }
+
+    /// How many comment lines were passed over so far.
+    pub fn comments(&self) -> u64 {
+        self.comments
     }
 
     /// The next line that is not blank, without its line ending; `Err` for one over the limit.
@@ -84,6 +98,10 @@ impl<R: BufRead> LineFramer<R> {
                 buf.pop();
             }
             if buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if is_comment(&buf) {
+                self.comments += 1;
                 continue;
             }
             return Ok(Some(Ok((buf, start, line))));
@@ -217,6 +235,18 @@ mod tests {
             })
             .collect();
         assert_eq!(texts, vec!["k1 a\nk1 b\nk1 d", "k2 c\nk2 e", "x"]);
+    }
+
+    #[test]
+    fn comment_lines_are_counted_and_are_no_records() {
+        let mut f = LineFramer::new(
+            "# audit rules\nk1 a\n  # note\nk1 b\n".as_bytes(),
+            40,
+            Some(key),
+        );
+        let got: Vec<Frame> = std::iter::from_fn(|| f.next_frame().unwrap()).collect();
+        assert!(matches!(&got[..], [Frame::Record(r)] if r.bytes == b"k1 a\nk1 b" && r.line == 2));
+        assert_eq!(f.comments(), 2);
     }
 
     #[test]

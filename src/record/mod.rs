@@ -9,7 +9,7 @@ mod lines;
 
 pub use csv_rows::{split_csv_row, CsvFramer};
 pub use json_values::JsonFramer;
-pub use lines::{GroupKey, LineFramer};
+pub use lines::{is_comment, GroupKey, LineFramer};
 
 /// One record as it stands in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,10 +19,12 @@ use crate::model::event::{parse_event_id, sequence_key};
 use std::collections::HashSet;
 
 /// Query field names with a normalized meaning; any other name is an original key path.
-pub const FIELD_NAMES: [&str; 21] = [
+pub const FIELD_NAMES: [&str; 23] = [
     "time",
     "actor",
     "action",
+    "activity",
+    "code",
     "target",
     "outcome",
     "category",
@@ -96,6 +98,8 @@ impl Builder<'_> {
             "message" => return self.words(f.all, &t.value, t.position),
             "actor" => &[f.actor, f.actor_any],
             "action" => &[f.action],
+            "activity" => &[f.activity],
+            "code" => &[f.code],
             "target" => &[f.target],
             "outcome" => &[f.outcome],
             "category" => &[f.category],
@@ -126,7 +130,14 @@ impl Builder<'_> {
             &t.value,
             t.position,
         )?;
-        let Some(field) = crate::formats::alias_of(path) else {
+        // `EventID` is the Windows event id to a Windows analyst (normalized into `code`);
+        // CloudTrail's `eventID` (this exact spelling) is its record id.
+        let field = if path.eq_ignore_ascii_case("eventid") && path != "eventID" {
+            Some("code")
+        } else {
+            crate::formats::alias_of(path)
+        };
+        let Some(field) = field else {
             return Ok(kv);
         };
         let normalized = self.term(&Term {
