@@ -323,7 +323,7 @@ impl Store {
 /// The case's index, refused with [`Error::CaseTooOld`] when an older version wrote it.
 fn open_index(dir: &Path) -> Result<(Index, Fields)> {
     match index::open_or_create(&dir.join(INDEX_DIR))? {
-        index::Opened::Ready(index, fields) => Ok((index, fields)),
+        index::Opened::Ready(opened) => Ok(*opened),
         index::Opened::Outdated(fields) => Err(Error::CaseTooOld {
             path: dir.to_path_buf(),
             missing: fields.join(", "),

@@ -1,5 +1,6 @@
 //! `sightline verify`'s report for people: a summary line, what could not be checked, then the
-//! findings grouped by file in the order they were found.
+//! findings by severity, critical first, and within a severity grouped by file in the order the
+//! files were found: eleven critical findings are not lost among a hundred warnings.
 
 use std::fmt::Write as _;
 
@@ -23,22 +24,27 @@ pub fn text(report: &IntegrityReport) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "not checked: {note}");
     }
-    let mut files: Vec<Option<&str>> = Vec::new();
-    for f in &report.findings {
-        if !files.contains(&f.file.as_deref()) {
-            files.push(f.file.as_deref());
+    for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
+        let of: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
+        if of.is_empty() {
+            continue;
         }
-    }
-    for file in files {
-        let _ = writeln!(out, "\n{}", file.unwrap_or("the case"));
-        for f in report.findings.iter().filter(|f| f.file.as_deref() == file) {
-            let _ = writeln!(
-                out,
-                "  {:<8} {:<16} {}",
-                format!("{:?}", f.severity).to_lowercase(),
-                f.kind,
-                f.detail
-            );
+        let _ = writeln!(out, "\n{} ({})", severity.as_str().to_uppercase(), of.len());
+        let mut files: Vec<Option<&str>> = Vec::new();
+        for f in &of {
+            if !files.contains(&f.file.as_deref()) {
+                files.push(f.file.as_deref());
+            }
+        }
+        for file in files {
+            let _ = writeln!(out, "  {}", file.unwrap_or("the case"));
+            for f in of.iter().filter(|f| f.file.as_deref() == file) {
+                let _ = writeln!(out, "    {:<24} {}", f.kind.as_str(), f.detail);
+            }
         }
     }
     out

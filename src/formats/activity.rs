@@ -37,10 +37,12 @@ pub fn classify(event: &AuditEvent, record: &Value) -> Activity {
 /// The activity a leading or trailing verb says: `CreateUser`, `repo.destroy`, `…/WRITE`.
 pub fn verb(name: &str) -> Option<Activity> {
     let words = words(name);
-    let first = words.first().map(String::as_str);
-    let last = words.last().map(String::as_str);
-    let found = [first, last].into_iter().flatten().find_map(verb_word);
-    found
+    for word in [words.first(), words.last()].into_iter().flatten() {
+        if let Some(found) = verb_word(word) {
+            return Some(found);
+        }
+    }
+    None
 }
 
 fn verb_word(word: &str) -> Option<Activity> {

@@ -31,8 +31,15 @@ impl Format for Auditd {
         Some(stamp)
     }
 
-    fn detect(&self, _sample: &Sample) -> u8 {
-        0
+    /// auditd records carried in JSON: Log Analytics `Syslog` rows and JSON syslog lines whose
+    /// message is an audit record (as audispd forwards them).
+    fn detect(&self, sample: &Sample) -> u8 {
+        match sample.first {
+            Some(r) if sample.shape == crate::record::Shape::Json && wrapped_lines(r).is_some() => {
+                93
+            }
+            _ => 0,
+        }
     }
 
     fn detect_text(&self, head: &[u8]) -> u8 {
@@ -210,8 +217,32 @@ fn syscall_name(arch: &str, number: &str) -> Option<&'static str> {
 
 const UNSET: &str = "4294967295";
 
+/// Where JSON wrappers keep an audit record's text.
+const MESSAGE_KEYS: [&str; 5] = ["SyslogMessage", "message", "Message", "MESSAGE", "log"];
+
+/// The text of the auditd line a JSON record carries in its message, if it carries one.
+fn wrapped_lines(r: &Value) -> Option<String> {
+    MESSAGE_KEYS
+        .iter()
+        .filter_map(|k| text(r, k))
+        .find(|m| stamp(m.as_bytes()).is_some())
+}
+
 impl Normalize for Auditd {
     fn normalize(&self, r: &Value, e: &mut AuditEvent) {
+        // A wrapped record is read as the lines it carries; the wrapper's host names the node
+        // when the lines do not.
+        if r.get("timestamp").is_none() {
+            if let Some(lines) = wrapped_lines(r) {
+                let inner = self.parse_line(lines.as_bytes()).unwrap_or(Value::Null);
+                self.normalize(&inner, e);
+                if e.host.is_none() {
+                    e.host =
+                        super::value::first_text(r, &["Computer", "Hostname", "host", "hostname"]);
+                }
+                return;
+            }
+        }
         let time = text(r, "timestamp");
         e.time.original = time.clone();
         if let Some(t) = time.as_deref().and_then(epoch_millis) {

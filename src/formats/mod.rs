@@ -236,7 +236,10 @@ impl RecordReader {
     }
 
     pub fn parse(&self, bytes: &[u8]) -> Result<(Value, bool), String> {
-        if self.format.reads_lines() {
+        // A line format may also read its records out of JSON wrappers (auditd in Log Analytics
+        // rows); a record that is a JSON object is read as JSON.
+        let json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if self.format.reads_lines() && !json {
             return self
                 .format
                 .parse_line(bytes)

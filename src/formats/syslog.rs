@@ -35,6 +35,13 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:(?P<host>[^\s\[\]:]+) )?(?P<prog>[^\s\[\]:]+(?:\([^)]*\))?)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$").expect("valid regex")
 });
 
+/// `program[pid]: message` with no time at all (journal lines printed without their stamp):
+/// the pid is required, so that ordinary text with a colon is not taken for a log line.
+static UNSTAMPED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<prog>[A-Za-z0-9_.\-/]+(?:\([^)]*\))?)\[(?P<pid>\d+)\]: ?(?P<msg>.*)$")
+        .expect("valid regex")
+});
+
 impl Format for Syslog {
     fn name(&self) -> &'static str {
         "syslog"
@@ -208,6 +215,11 @@ pub fn parse(line: &str) -> Value {
     } else if let Some(c) = ISO.captures(line) {
         out["timestamp"] = json!(&c["ts"]);
         c.name("rest").map_or("", |m| m.as_str()).to_string()
+    } else if let Some(c) = UNSTAMPED.captures(line) {
+        out["program"] = json!(&c["prog"]);
+        out["pid"] = json!(&c["pid"]);
+        out["message"] = json!(&c["msg"]);
+        return out;
     } else {
         out["message"] = json!(line);
         return out;

@@ -436,7 +436,7 @@ impl FileReader<'_> {
             self.report.flagged += 1;
             self.warn_flags(&event, raw.line, raw.offset, utf8_replaced);
         }
-        self.watch.observe(&event);
+        self.watch.observe(&event, &value);
         let doc = index::document(
             self.ctx.fields,
             &event,

@@ -135,7 +135,7 @@ fn register_tokenizers(index: &Index) {
 
 /// What opening an index found.
 pub enum Opened {
-    Ready(Index, Fields),
+    Ready(Box<(Index, Fields)>),
     /// An index written by an older version, with fields this one lacks or reads differently.
     Outdated(Vec<String>),
 }
@@ -168,7 +168,7 @@ pub fn open_or_create(dir: &Path) -> tantivy::Result<Opened> {
     let mut index = index;
     // Search segments in parallel: a query over a million events then uses every core.
     index.set_default_multithread_executor()?;
-    Ok(Opened::Ready(index, fields))
+    Ok(Opened::Ready(Box::new((index, fields))))
 }
 
 /// Fields of the current schema that `found` lacks or holds with other options.

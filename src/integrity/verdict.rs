@@ -13,8 +13,11 @@ use crate::case::db::ManifestFile;
 pub enum Verdict {
     /// Unchanged since import, and complete as far as its own numbering or a digest proves.
     Verified,
-    /// Unchanged, but records are missing, out of order, or the log was cleared or stopped.
+    /// Unchanged, but records are missing or out of order.
     Gaps,
+    /// Unchanged, but the log was cleared or its auditing stopped or disabled in it: every gap
+    /// after that is explained, and worse than any gap.
+    Cleared,
     /// Changed, missing, failing its checksums or its digest, or contradicted by another copy.
     Tampered,
     /// Unchanged since import; the format carries nothing that proves it complete.
@@ -68,8 +71,14 @@ pub(crate) fn verdicts(
                 count(Severity::Warning),
                 count(Severity::Info),
             ];
+            let cleared = |x: &&Finding| {
+                matches!(x.kind, FindingKind::LogCleared | FindingKind::AuditDisabled)
+                    && x.severity > Severity::Info
+            };
             let verdict = if about.iter().any(|x| TAMPERED.contains(&x.kind)) {
                 Verdict::Tampered
+            } else if about.iter().any(cleared) {
+                Verdict::Cleared
             } else if about.iter().any(|x| x.severity > Severity::Info) {
                 Verdict::Gaps
             } else if covered.contains(f.path.as_str())

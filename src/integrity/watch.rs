@@ -19,6 +19,9 @@ const WRAP_SLACK: u64 = 1 << 16;
 /// A sequence that goes back to a number this small has restarted (log cleared or recreated,
 /// daemon or host restart) rather than run out of order.
 const RESTART_BELOW: u64 = 16;
+/// A sequence that drops by at least this much while time goes on has restarted too: auditd
+/// started again and took up an older counter. Records out of order differ by a few.
+const RESTART_DROP: u64 = 10_000;
 
 /// A record's identity for duplicate checks: where the same native id means the same record.
 /// Kept for every record of an import until its files are compared, so it holds numbers only.
@@ -60,6 +63,17 @@ pub(crate) struct Watch {
     pub(crate) ids: Vec<IdMark>,
 }
 
+/// Whether `time` is no earlier than the last record of the stream's current segment: a counter
+/// that drops while time goes on started again; one that drops with time is out of order.
+fn time_goes_on(s: &Stream, time: Option<i64>) -> bool {
+    let last = s
+        .segments
+        .last()
+        .and_then(|seg| seg.last())
+        .and_then(|p| p.time);
+    matches!((last, time), (Some(last), Some(t)) if t >= last)
+}
+
 fn id(file_id: u64, ordinal: u64) -> String {
     crate::model::event::event_id(file_id, ordinal)
 }
@@ -75,17 +89,25 @@ impl Watch {
         }
     }
 
-    pub(crate) fn observe(&mut self, e: &AuditEvent) {
+    pub(crate) fn observe(&mut self, e: &AuditEvent, record: &serde_json::Value) {
         self.tamper.observe(e);
         let Some(native) = e.native_id.as_deref() else {
             return;
         };
+        // Each source's ids are unique only in the scope it documents: hosts and channels are
+        // compared as Windows and auditd treat them, without letter case.
+        let lower = |v: &Option<String>| v.as_deref().map(str::to_lowercase);
         let mut key = std::collections::hash_map::DefaultHasher::new();
-        (&e.format, &e.host, &e.service, native).hash(&mut key);
+        (&e.format, lower(&e.host), lower(&e.service), native).hash(&mut key);
         // Serials and EventRecordIDs start again after a restart or a cleared log; with the
-        // time they name one record.
-        if matches!(e.format.as_str(), "auditd" | "evtx" | "windows_json") {
-            e.time.utc_nanos.hash(&mut key);
+        // time they name one record. A GCP insertId is unique only with its timestamp and log.
+        match e.format.as_str() {
+            "auditd" | "evtx" | "windows_json" => e.time.utc_nanos.hash(&mut key),
+            "gcp_audit" => {
+                e.time.utc_nanos.hash(&mut key);
+                crate::formats::value::text(record, "logName").hash(&mut key);
+            }
+            _ => {}
         }
         // What the record says, not how it is written: the same event exported twice in two
         // shapes (S3 JSON and a SIEM's flattened lines) agrees here; an edited actor does not.
@@ -116,9 +138,13 @@ impl Watch {
                     "{} on {}",
                     e.service.as_deref().unwrap_or("?"),
                     e.host.as_deref().unwrap_or("?")
-                ),
+                )
+                .to_lowercase(),
             ),
-            "auditd" => (FindingKind::SequenceGap, e.host.clone().unwrap_or_default()),
+            "auditd" => (
+                FindingKind::SequenceGap,
+                e.host.clone().unwrap_or_default().to_lowercase(),
+            ),
             _ => return,
         };
         let Ok(n) = native.parse::<u64>() else {
@@ -136,7 +162,10 @@ impl Watch {
                 {
                     s.wraps += 1;
                     unrolled = n + s.wraps * U32_WRAP;
-                } else if n < RESTART_BELOW || e.action == "DAEMON_START" {
+                } else if n < RESTART_BELOW
+                    || e.action == "DAEMON_START"
+                    || (raw_max - n >= RESTART_DROP && time_goes_on(s, e.time.utc_nanos))
+                {
                     s.restarts.push(format!(
                         "at event {} the sequence starts again at {n} after {raw_max}",
                         id(self.file_id, ordinal)
@@ -171,6 +200,7 @@ impl Watch {
     }
 
     /// The file's findings, gaps first by stream, then restarts, disorder and tampering events.
+    /// (See [`time_goes_on`] for how a restart is told from disorder.)
     pub(crate) fn finish(self, file: &str) -> (Vec<Finding>, Vec<IdMark>) {
         let mut out = Vec::new();
         let label = if self.kind == FindingKind::SequenceGap {

@@ -50,6 +50,7 @@ pub type MarkLookup<'a> = &'a dyn Fn(&MarkQuery) -> Result<HashSet<u64>>;
 
 pub struct Builder<'a> {
     pub index: &'a Index,
+    pub searcher: &'a tantivy::Searcher,
     pub fields: &'a Fields,
     pub marks: MarkLookup<'a>,
 }
@@ -91,6 +92,11 @@ impl Builder<'_> {
         let Some(field) = t.field.as_deref() else {
             return self.bare(t);
         };
+        if let Value::Word(w) | Value::Phrase(w) = &t.value {
+            if let Some(message) = super::suggest::unknown_value(field, w) {
+                return Err(error(t.position, message));
+            }
+        }
         let keyword_fields: &[Field] = match field {
             "time" => return self.time(t),
             "tag" | "is" | "has" => return self.mark(field, t),
@@ -112,7 +118,12 @@ impl Builder<'_> {
             "format" => &[f.format],
             "file" => &[f.file],
             "flag" => &[f.flags],
-            path => return self.original(path, t),
+            path => {
+                if let Some(message) = super::suggest::unknown_field(self.searcher, f.kv, path) {
+                    return Err(error(t.position, message));
+                }
+                return self.original(path, t);
+            }
         };
         let queries = keyword_fields
             .iter()

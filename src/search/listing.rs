@@ -30,7 +30,7 @@ pub fn position(store: &Store, req: &SearchRequest, id: &str) -> Result<Option<u
     let Some((_, anchor)) = hits.first() else {
         return Err(Error::EventNotFound(id.to_string()));
     };
-    let query = super::compile(store, req)?;
+    let query = super::compile(store, &searcher, req)?;
     let docs = sorted_hits(store, &searcher, query.as_ref(), req)?;
     Ok(docs.iter().position(|a| a == anchor).map(|p| p as u64))
 }

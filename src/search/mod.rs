@@ -13,6 +13,7 @@ pub mod query;
 mod seqset;
 pub mod stats;
 mod stored;
+mod suggest;
 mod top;
 
 use std::ops::Bound;
@@ -218,7 +219,7 @@ fn layout(lo: i64, hi: i64, target: usize) -> Layout {
 pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
     store.reader.reload()?;
     let searcher = store.reader.searcher();
-    let query = compile(store, req)?;
+    let query = compile(store, &searcher, req)?;
     let range = match (req.from, req.to) {
         (Some(lo), Some(hi)) => Some((lo, hi - 1)),
         _ => crate::index::time_bounds(&searcher)?
@@ -391,11 +392,16 @@ fn histogram(layout: Option<Layout>, counts: &Counts) -> Histogram {
 }
 
 /// The tantivy query for `req`: its query text, time range and facet filters.
-pub(crate) fn compile(store: &Store, req: &SearchRequest) -> Result<Box<dyn Query>> {
+pub(crate) fn compile(
+    store: &Store,
+    searcher: &Searcher,
+    req: &SearchRequest,
+) -> Result<Box<dyn Query>> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if let Some(node) = query::parse(&req.query)? {
         let builder = build::Builder {
             index: &store.index,
+            searcher,
             fields: &store.fields,
             marks: &|q| store.marked(q),
         };

@@ -5,9 +5,14 @@
 //! or      = and ("OR" and)*
 //! and     = unary (["AND"] unary)*          adjacent terms are ANDed
 //! unary   = ("NOT" | "-") unary | primary
-//! primary = "(" or ")" | [field ":"] value
+//! primary = "(" or ")" | field ":" "(" or ")" | [field ":"] value
 //! value   = word | "quoted phrase" | word with * or ? | (>|>=|<|<=) word   (time only)
 //! ```
+//!
+//! `field:(a OR b)` gives the field to every term inside that has none. A backslash escapes only
+//! what would otherwise end or split a value (`"` in quotes; space, parentheses, `:`, `*`, `?`,
+//! `"` and `\` in a bare word); any other backslash is itself, so `actor:"DOMAIN\user"` and
+//! `actor:DOMAIN\user` find the Windows account as written.
 
 use crate::error::{Error, Result};
 
@@ -121,6 +126,9 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>> {
                     }
                     toks.push((Tok::Field(word), start));
                     i += 1;
+                    if chars.get(i) == Some(&'(') {
+                        continue;
+                    }
                     if chars.get(i).is_none_or(|c| c.is_whitespace() || *c == ')') {
                         return Err(error(i, "value missing after ':'"));
                     }
@@ -141,7 +149,8 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>> {
 
 /// A bare word runs to whitespace, a parenthesis, or (outside a field's value) a ':' that makes
 /// it a field name; values keep their colons (`actor:arn:aws:iam::1:user/bob`, `ip:fe80::1`).
-/// A backslash escapes the next character.
+/// A backslash escapes a character that would end or change the word; before any other it is
+/// kept (Windows accounts are `DOMAIN\user`).
 fn bare(chars: &[char], mut i: usize, is_value: bool) -> (String, usize) {
     let mut s = String::new();
     while i < chars.len() {
@@ -152,7 +161,8 @@ fn bare(chars: &[char], mut i: usize, is_value: bool) -> (String, usize) {
         if c == ':' && !is_value {
             break;
         }
-        if c == '\\' && i + 1 < chars.len() {
+        let escapes = |n: &char| n.is_whitespace() || "():\"\\*?".contains(*n);
+        if c == '\\' && chars.get(i + 1).is_some_and(escapes) {
             s.push(chars[i + 1]);
             i += 2;
             continue;
@@ -168,7 +178,8 @@ fn quoted(chars: &[char], start: usize) -> Result<(String, usize)> {
     let mut i = start + 1;
     while i < chars.len() {
         match chars[i] {
-            '\\' if i + 1 < chars.len() => {
+            // Only a quote or a backslash is escaped; `DOMAIN\user` keeps its backslash.
+            '\\' if matches!(chars.get(i + 1), Some('"' | '\\')) => {
                 s.push(chars[i + 1]);
                 i += 2;
             }
@@ -285,6 +296,15 @@ impl Parser {
                 self.i += 1;
                 Ok(inner)
             }
+            Tok::Field(field) if self.peek() == Some(&Tok::LParen) => {
+                self.i += 1;
+                let inner = self.or()?;
+                if self.peek() != Some(&Tok::RParen) {
+                    return Err(error(pos, format!("unclosed '(' after '{field}:'")));
+                }
+                self.i += 1;
+                Ok(with_field(inner, &field))
+            }
             Tok::Field(field) => {
                 let vpos = self.pos();
                 let Some((vtok, _)) = self.toks.get(self.i).cloned() else {
@@ -324,6 +344,21 @@ impl Parser {
             Tok::RParen => Err(error(pos, "unexpected ')'")),
             Tok::And | Tok::Or => Err(error(pos, "operator without a term before it")),
             Tok::Not => unreachable!("handled by unary"),
+        }
+    }
+}
+
+/// `field:(…)`: the field goes to every term inside that names none.
+fn with_field(node: Node, field: &str) -> Node {
+    match node {
+        Node::And(parts) => Node::And(parts.into_iter().map(|n| with_field(n, field)).collect()),
+        Node::Or(parts) => Node::Or(parts.into_iter().map(|n| with_field(n, field)).collect()),
+        Node::Not(inner) => Node::Not(Box::new(with_field(*inner, field))),
+        Node::Term(mut t) => {
+            if t.field.is_none() {
+                t.field = Some(field.to_string());
+            }
+            Node::Term(t)
         }
     }
 }
@@ -417,6 +452,48 @@ mod tests {
             Err(Error::Query { .. })
         ));
         assert!(parse(&format!("{}a{}", "(".repeat(20), ")".repeat(20))).is_ok());
+    }
+
+    #[test]
+    fn a_field_applies_to_a_group_and_backslashes_stay_unless_they_escape() {
+        let q = parse("actor:(alice OR \"bob smith\" -carol) x")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            q,
+            Node::And(vec![
+                Node::Or(vec![
+                    term(Some("actor"), Value::Word("alice".into()), 7),
+                    Node::And(vec![
+                        term(Some("actor"), Value::Phrase("bob smith".into()), 16),
+                        Node::Not(Box::new(term(
+                            Some("actor"),
+                            Value::Word("carol".into()),
+                            29
+                        ))),
+                    ]),
+                ]),
+                term(None, Value::Word("x".into()), 36),
+            ])
+        );
+        let one = |q: &str| match parse(q).unwrap().unwrap() {
+            Node::Term(t) => t.value,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            one(r#"actor:"OFFSEC\admmig""#),
+            Value::Phrase(r"OFFSEC\admmig".into())
+        );
+        assert_eq!(
+            one(r"actor:OFFSEC\admmig"),
+            Value::Word(r"OFFSEC\admmig".into())
+        );
+        assert_eq!(
+            one(r#""a \"quote\" and \\""#),
+            Value::Phrase(r#"a "quote" and \"#.into())
+        );
+        assert_eq!(one(r"path:C\:\temp"), Value::Word(r"C:\temp".into()));
+        assert!(matches!(parse("actor:(a OR b"), Err(Error::Query { .. })));
     }
 
     #[test]

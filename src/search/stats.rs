@@ -133,7 +133,7 @@ pub fn field_stats(store: &Store, req: &SearchRequest, field: &str) -> Result<Fi
     }
     store.reader.reload()?;
     let searcher = store.reader.searcher();
-    let query = super::compile(store, req)?;
+    let query = super::compile(store, &searcher, req)?;
     let docs = super::listing::sorted_hits(store, &searcher, query.as_ref(), req)?;
     let mut counts: HashMap<String, u64> = HashMap::new();
     let mut with_value = 0;

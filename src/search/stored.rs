@@ -52,7 +52,7 @@ pub(crate) fn for_each_hit(
 ) -> Result<u64> {
     store.reader.reload()?;
     let searcher = store.reader.searcher();
-    let query = super::compile(store, req)?;
+    let query = super::compile(store, &searcher, req)?;
     let docs = super::listing::sorted_hits(store, &searcher, query.as_ref(), req)?;
     let total = docs.len() as u64;
     for (i, addr) in docs.iter().enumerate() {

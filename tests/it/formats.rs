@@ -260,7 +260,7 @@ fn auditd_lines_of_one_event_are_one_event() {
         e.message
     );
     assert_eq!(e.action, "execve");
-    let e = one(&case, "action:ADD_USER");
+    let e = one(&case, "action:ADD_USER file:*audit-rhel7.log");
     assert_eq!(e.outcome, "success");
     assert_eq!(e.category, "account_change");
     // acct= is written in hex when it holds special characters; it is decoded.

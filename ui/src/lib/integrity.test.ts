@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { Finding } from "./bindings/Finding";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
-import { around, bands, missingRoot, overall, verdictCounts } from "./integrity";
+import { around, bands, bySeverity, missingRoot, overall, verdictCounts } from "./integrity";
 
 const finding = (over: Partial<Finding>): Finding => ({ kind: "time_gap", severity: "warning", file: null, source: null, detail: "", events: [], from: null, to: null, ...over });
 
@@ -24,7 +24,7 @@ const report = (findings: Finding[]): IntegrityReport => ({
 describe("integrity report in the window", () => {
   it("counts verdicts worst first and names the worst finding", () => {
     const r = report([finding({ severity: "warning" }), finding({ severity: "info" })]);
-    expect(verdictCounts(r)).toEqual([["tampered", 0], ["gaps", 1], ["verified", 1], ["not_checkable", 1]]);
+    expect(verdictCounts(r)).toEqual([["tampered", 0], ["cleared", 0], ["gaps", 1], ["verified", 1], ["not_checkable", 1]]);
     expect(overall(r)).toEqual({ level: "warn", text: "1 warning" });
     expect(overall(report([finding({ severity: "critical" }), finding({ severity: "critical" })])).text).toBe("2 critical findings");
     expect(overall(report([finding({ severity: "info" })])).level).toBe("ok");
@@ -62,5 +62,16 @@ describe("integrity report in the window", () => {
     expect(missingRoot(report([missing("/cases/x/bundle/a/app.jsonl"), missing("/cases/x/bundle/b.zip!/in/c.json"), finding({ file: "/other/z" })]))).toBe("/cases/x/bundle");
     expect(missingRoot(report([missing("/cases/x/bundle/a/app.jsonl")]))).toBe("/cases/x/bundle/a");
     expect(missingRoot(report([missing("C:\\evidence\\case1\\Security.evtx"), missing("C:\\evidence\\case1\\sub\\System.evtx")]))).toBe("C:\\evidence\\case1");
+  });
+
+  it("lists critical findings first, then warnings, then info, keeping the engine's order", () => {
+    const found = bySeverity([
+      finding({ kind: "time_gap", severity: "warning", detail: "w1" }),
+      finding({ kind: "sequence_restart", severity: "info", detail: "i1" }),
+      finding({ kind: "log_cleared", severity: "critical", detail: "c1" }),
+      finding({ kind: "time_gap", severity: "warning", detail: "w2" }),
+      finding({ kind: "file_modified", severity: "critical", detail: "c2" }),
+    ]);
+    expect(found.map((f) => f.detail)).toEqual(["c1", "c2", "w1", "w2", "i1"]);
   });
 });

@@ -10,13 +10,14 @@ import { fromWire, type Nanos } from "./nanos";
 export const VERDICT_LABEL: Record<Verdict, string> = {
   verified: "verified",
   gaps: "gaps",
+  cleared: "cleared or disabled",
   tampered: "tampered",
   not_checkable: "not checkable",
 };
 
 /** How many sources have each verdict, in the order a reviewer reads them. */
 export function verdictCounts(report: IntegrityReport): [Verdict, number][] {
-  const order: Verdict[] = ["tampered", "gaps", "verified", "not_checkable"];
+  const order: Verdict[] = ["tampered", "cleared", "gaps", "verified", "not_checkable"];
   return order.map((v) => [v, report.sources.filter((s) => s.verdict === v).length]);
 }
 
@@ -27,6 +28,16 @@ export function overall(report: IntegrityReport): { level: "ok" | "warn" | "bad"
   if (critical) return { level: "bad", text: `${critical} critical ${critical === 1 ? "finding" : "findings"}` };
   if (warning) return { level: "warn", text: `${warning} ${warning === 1 ? "warning" : "warnings"}` };
   return { level: "ok", text: "no problem found" };
+}
+
+const SEVERITY_RANK: Record<Finding["severity"], number> = { critical: 0, warning: 1, info: 2 };
+
+/** Findings grouped by severity, critical first, keeping the engine's order within each. */
+export function bySeverity(findings: Finding[]): Finding[] {
+  return findings
+    .map((f, i) => [f, i] as const)
+    .sort(([a, i], [b, j]) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || i - j)
+    .map(([f]) => f);
 }
 
 /** Kinds that mark a stretch of time where records are missing or logging stopped. */

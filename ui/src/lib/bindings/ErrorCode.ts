@@ -3,4 +3,4 @@
 /**
  * The stable code of an [`Error`]: the window branches on it, never on a message.
  */
-export type ErrorCode = "io" | "database" | "index" | "not_a_case" | "case_locked" | "case_too_new" | "read_only" | "query" | "time" | "invalid" | "unknown_format" | "not_found" | "corrupt" | "internal" | "cancelled" | "no_case";
+export type ErrorCode = "io" | "database" | "index" | "not_a_case" | "case_locked" | "case_too_new" | "case_too_old" | "read_only" | "query" | "time" | "invalid" | "unknown_format" | "not_found" | "corrupt" | "internal" | "cancelled" | "no_case";
