@@ -48,6 +48,41 @@ pub use crate::search::actors::ActorProfile;
 pub use crate::search::stats::FieldStats;
 pub use crate::search::{EventDetail, EventRow, Facet, FacetValue, Histogram, SearchResult};
 
+/// What the first screen of a case shows before any search: what is in it, over what time,
+/// what a reader should know about its records, and the worst the last verify found.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Overview {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub events: u64,
+    /// Events and files per format, most events first.
+    pub formats: Vec<FormatCount>,
+    /// RFC 3339 UTC of the earliest and latest event with a time.
+    pub time_from: Option<String>,
+    pub time_to: Option<String>,
+    /// Events imported with a remark (`flag:*`).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub flagged: u64,
+    /// Events dated after their file was last written (`flag:future_time`).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub future_dated: u64,
+    /// Events without a time.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub untimed: u64,
+    /// When the case was last verified; `None`: never.
+    pub verified_at: Option<String>,
+    /// Sources per verdict of the last verify, worst first.
+    pub verdicts: Vec<(Verdict, u64)>,
+    /// The last verify's findings above info, critical first, at most [`OVERVIEW_FINDINGS`].
+    pub worst: Vec<Finding>,
+    /// Of those, how many there are in all.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub findings_above_info: u64,
+}
+
+/// Findings the overview lists.
+pub const OVERVIEW_FINDINGS: usize = 5;
+
 /// An open case: the store and every operation on it.
 pub struct Case {
     store: Store,
@@ -108,6 +143,65 @@ impl Case {
     /// Events per format and per file, and the time they cover.
     pub fn stats(&self) -> Result<CaseStats> {
         self.store.stats()
+    }
+
+    /// The first screen of a case: `stats`, counts of flagged, future-dated and untimed events,
+    /// and the last verify's verdicts and worst findings. Not journaled.
+    pub fn overview(&self) -> Result<Overview> {
+        let stats = self.store.stats()?;
+        let count = |query: &str| -> Result<u64> {
+            let req = SearchRequest {
+                query: query.to_string(),
+                limit: 0,
+                facet_limit: 0,
+                histogram_buckets: 0,
+                ..SearchRequest::default()
+            };
+            Ok(crate::search::run(&self.store, &req)?.total)
+        };
+        let last = crate::integrity::last_report(&self.store)?;
+        let mut worst: Vec<Finding> = last
+            .iter()
+            .flat_map(|r| &r.findings)
+            .filter(|f| f.severity > Severity::Info)
+            .cloned()
+            .collect();
+        let findings_above_info = worst.len() as u64;
+        // Stable: the engine's order within a severity.
+        worst.sort_by(|a, b| b.severity.cmp(&a.severity));
+        worst.truncate(OVERVIEW_FINDINGS);
+        let verdicts = match &last {
+            Some(r) => [
+                Verdict::Tampered,
+                Verdict::Cleared,
+                Verdict::Gaps,
+                Verdict::Verified,
+                Verdict::NotCheckable,
+            ]
+            .into_iter()
+            .map(|v| {
+                (
+                    v,
+                    r.sources.iter().filter(|s| s.verdict == v).count() as u64,
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect(),
+            None => Vec::new(),
+        };
+        Ok(Overview {
+            events: stats.events,
+            formats: stats.formats,
+            time_from: stats.time_from,
+            time_to: stats.time_to,
+            flagged: count("flag:*")?,
+            future_dated: count("flag:future_time")?,
+            untimed: count("flag:time_missing OR flag:time_unparsed")?,
+            verified_at: last.as_ref().map(|r| r.checked_at.clone()),
+            verdicts,
+            worst,
+            findings_above_info,
+        })
     }
 
     /// The files of every completed import, in import order.

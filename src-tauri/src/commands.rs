@@ -8,8 +8,8 @@ use serde::Deserialize;
 use sightline::api::{
     self, ActorProfile, ErrorCode, EventDetail, ExportFormat, ExportManifest, ExportOptions,
     ExportProgress, FieldStats, ImportOptions, ImportProgress, ImportReport, IntegrityReport,
-    JournalCheck, Marks, Relocation, ReportSummary, SavedSearch, SearchRequest, SearchResult, Tag,
-    VerifyOptions, VerifyProgress,
+    JournalCheck, Marks, Overview, Relocation, ReportSummary, SavedSearch, SearchRequest,
+    SearchResult, Tag, VerifyOptions, VerifyProgress,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -36,8 +36,18 @@ pub async fn open_demo(app: AppHandle) -> AppResult<CaseInfo> {
     blocking(move || {
         let state = app.state::<AppState>();
         let dir = crate::demo::case_dir(&app)?;
-        let fresh = !api::Case::exists(&dir);
-        let info = state.open(&dir, true)?;
+        // The demo case is made from the repository's samples: one an older version indexed is
+        // made again rather than refused.
+        let info = match state.open(&dir, true) {
+            Err(e) if e.code == ErrorCode::CaseTooOld => {
+                std::fs::remove_dir_all(&dir).map_err(|e| {
+                    AppError::new(ErrorCode::Io, format!("cannot remake the demo case: {e}"))
+                })?;
+                state.open(&dir, true)?
+            }
+            other => other?,
+        };
+        let fresh = info.stats.runs == 0;
         if !fresh {
             return Ok(info);
         }
@@ -74,6 +84,12 @@ pub async fn startup(app: AppHandle) -> AppResult<Option<CaseInfo>> {
 #[tauri::command]
 pub fn recent_cases(state: State<'_, AppState>) -> Vec<RecentCase> {
     state.recent()
+}
+
+/// The first screen of the case: what it holds and the worst the last verify found.
+#[tauri::command]
+pub async fn overview(app: AppHandle) -> AppResult<Overview> {
+    blocking(move || Ok(app.state::<AppState>().current()?.overview()?)).await
 }
 
 #[tauri::command]

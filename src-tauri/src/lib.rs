@@ -29,6 +29,7 @@ pub fn run() {
             commands::startup,
             commands::recent_cases,
             commands::case_info,
+            commands::overview,
             commands::search,
             commands::search_page,
             commands::event_detail,

@@ -474,15 +474,17 @@ impl FileReader<'_> {
                     format!("line writes no year; read as {year}")
                 });
             if first {
+                // Whole seconds: the reference is a time a person compares with a listing.
+                let at = crate::time::format_rfc3339(
+                    self.reference.nanos - self.reference.nanos.rem_euclid(1_000_000_000),
+                );
                 let source = match (self.ctx.options.year, self.reference.from_mtime) {
                     (Some(_), _) => "as chosen with --year".to_string(),
                     (None, true) => format!(
-                        "from the file's modification time, {}, so that no line is later; override with --year",
-                        crate::time::format_rfc3339(self.reference.nanos)
+                        "from the file's modification time, {at}, so that no line is later; override with --year"
                     ),
                     (None, false) => format!(
-                        "from the import time, {} (archive members keep no modification time); override with --year",
-                        crate::time::format_rfc3339(self.reference.nanos)
+                        "from the import time, {at} (archive members keep no modification time); override with --year"
                     ),
                 };
                 self.report.assume(format!(

@@ -185,6 +185,14 @@ async function walk() {
   await driver.sleep(300);
   await shot("02-demo-case");
 
+  // The first screen is an overview of the whole case: sources, span, flagged records, integrity.
+  const stats = sightline("stats", "--case", demoCase);
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=overview-format]"))).length === stats.formats.length, 10_000, "one chip per format");
+  assert.match(await text("[data-testid=overview-span]"), new RegExp(`^${all} events`));
+  assert.match(await text("[data-testid=overview-flagged]"), new RegExp(`^${engineTotal("flag:*")} flagged`));
+  await $("[data-testid=overview-verify]");
+  await shot("02b-overview");
+
   // Search.
   await runQuery("outcome:failure");
   await totalBecomes(engineTotal("outcome:failure"));
@@ -279,6 +287,25 @@ async function walk() {
   timings.query_to_screen_ms_30k_case = Date.now() - t0;
   await shot("10-after-import");
 
+  // An auth.log that writes no year, with a comment line: the report says what was assumed and
+  // counts the warnings by kind, and offers to verify at once.
+  const hostLogs = join(work, "host-logs");
+  mkdirSync(hostLogs);
+  writeFileSync(join(hostLogs, "auth.log"), "# copied from bastion-1\nMar  3 10:00:01 bastion-1 sshd[41]: Failed password for root from 203.0.113.9 port 5022 ssh2\nMar  3 10:00:05 bastion-1 sshd[41]: Accepted password for root from 203.0.113.9 port 5022 ssh2\n");
+  await (await $("[data-testid=open-import]")).click();
+  await (await $("[data-testid=import-path]")).sendKeys(hostLogs, Key.ENTER);
+  await (await $("[data-testid=start-import]")).click();
+  await driver.wait(until.elementLocated(By.css("[data-testid=import-summary]")), 60_000);
+  assert.match(await text("[data-testid=import-warnings]"), /2 year inferred/);
+  assert.match(await text("[data-testid=import-warnings]"), /1 comment lines/);
+  assert.match(await text("[data-testid=import-assumption]"), /lines write no year: the first is read as \d{4}/);
+  await shot("10b-import-assumptions");
+  await (await $("[data-testid=verify-after-import]")).click();
+  await driver.wait(async () => /finding|no problem/.test(await text("[data-testid=integrity-verdict]").catch(() => "")), 60_000, "verify ran on opening");
+  await shot("10c-verify-after-import");
+  await (await $("[data-testid=integrity] header button[aria-label=Close]")).click();
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=integrity]"))).length === 0, 5_000);
+
   // The dark theme, then back.
   await (await $("[data-testid=theme]")).click();
   await driver.wait(async () => (await driver.executeScript("return document.documentElement.dataset.theme")) === "dark", 5_000);
@@ -299,10 +326,11 @@ async function walk() {
   await driver.wait(until.elementLocated(By.css("[data-testid=import-summary]")), 60_000);
   await (await $("[data-testid=close-import]")).click();
   await (await $("[data-testid=open-integrity]")).click();
-  assert.equal(await text("[data-testid=integrity-verdict]"), "not verified yet");
+  // The verify run after the auth.log import left its report; this run replaces it.
+  const before = await text("[data-testid=integrity] header .muted");
   await typeInto("[data-testid=integrity] input.keys", keys);
   await (await $("[data-testid=run-verify]")).click();
-  await driver.wait(async () => (await text("[data-testid=integrity-verdict]")) !== "not verified yet", 60_000, "verify finished");
+  await driver.wait(async () => (await text("[data-testid=integrity] header .muted").catch(() => before)) !== before && !(await driver.executeScript("return !!document.querySelector('[data-testid=verify-progress]')")), 60_000, "verify finished");
   const engine = JSON.parse(spawnSync(cli, ["verify", "--case", demoCase, "--json", "--public-keys", keys], { encoding: "utf8" }).stdout);
   const critical = engine.findings.filter((f) => f.severity === "critical").length;
   assert.equal(await text("[data-testid=integrity-verdict]"), `${critical} critical ${critical === 1 ? "finding" : "findings"}`);

@@ -16,6 +16,7 @@ import type { ExportRequest } from "./bindings/ExportRequest";
 import type { FieldStats } from "./bindings/FieldStats";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
+import type { Overview } from "./bindings/Overview";
 import type { IntegrityReport } from "./bindings/IntegrityReport";
 import type { Relocation } from "./bindings/Relocation";
 import type { JournalCheck } from "./bindings/JournalCheck";
@@ -47,6 +48,8 @@ export const openCase = (path: string, create = false) => call<CaseInfo>("open_c
 export const openDemo = () => call<CaseInfo>("open_demo");
 export const startup = () => call<CaseInfo | null>("startup");
 export const caseInfo = () => call<CaseInfo>("case_info");
+/** The first screen of the case: sources, span, flagged records, worst integrity findings. */
+export const overview = () => call<Overview>("overview");
 export const recentCases = () => call<RecentCase[]>("recent_cases");
 /** A search the user ran (Enter, a filter, a range): the engine journals it. */
 export const search = (request: SearchRequest) => call<SearchResult>("search", { request });
