@@ -168,7 +168,7 @@ impl Case {
             .collect();
         let findings_above_info = worst.len() as u64;
         // Stable: the engine's order within a severity.
-        worst.sort_by(|a, b| b.severity.cmp(&a.severity));
+        worst.sort_by_key(|f| std::cmp::Reverse(f.severity));
         worst.truncate(OVERVIEW_FINDINGS);
         let verdicts = match &last {
             Some(r) => [
