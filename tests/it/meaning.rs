@@ -305,3 +305,44 @@ fn query_mistakes_say_what_was_meant_and_windows_accounts_are_found_as_written()
         account + search(&case, "actor:bob@example.com").total
     );
 }
+
+#[test]
+fn the_overview_counts_what_a_reader_should_know_before_any_search() {
+    let (_dir, case) = fixture_case();
+    let before = case.overview().expect("overview");
+    assert_eq!(before.events, search(&case, "").total);
+    assert_eq!(before.flagged, search(&case, "flag:*").total);
+    assert_eq!(
+        before.untimed,
+        search(&case, "flag:time_missing OR flag:time_unparsed").total
+    );
+    assert_eq!(
+        before.formats.iter().map(|f| f.events).sum::<u64>(),
+        before.events
+    );
+    assert!(before.verified_at.is_none() && before.worst.is_empty());
+    let report = case.verify().expect("verify");
+    let after = case.overview().expect("overview");
+    assert_eq!(
+        after.verified_at.as_deref(),
+        Some(report.checked_at.as_str())
+    );
+    let above_info = report
+        .findings
+        .iter()
+        .filter(|f| f.severity > sightline::api::Severity::Info)
+        .count() as u64;
+    assert_eq!(after.findings_above_info, above_info);
+    assert!(after.worst.len() <= sightline::api::OVERVIEW_FINDINGS);
+    assert!(
+        after
+            .worst
+            .windows(2)
+            .all(|w| w[0].severity >= w[1].severity),
+        "critical first"
+    );
+    assert_eq!(
+        after.verdicts.iter().map(|(_, n)| n).sum::<u64>(),
+        report.sources.len() as u64
+    );
+}
