@@ -50,6 +50,19 @@ impl WinEvent<'_> {
     }
 }
 
+/// Event ids whose account fields name who logged on (the target), not who reported it.
+const LOGON_IDS: [u32; 11] = [
+    4624, 4625, 4634, 4647, 4648, 4672, 4768, 4769, 4771, 4776, 1149,
+];
+
+fn named(name: String, kind: &str) -> Identity {
+    Identity {
+        id: None,
+        name: Some(name),
+        kind: Some(kind.to_string()),
+    }
+}
+
 /// Fills the event from a Windows event. Time is set by the caller.
 pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
     let sysmon = w.channel.as_deref().is_some_and(|c| c.contains("Sysmon"));
@@ -60,154 +73,14 @@ pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
     e.service = w.channel.clone().or_else(|| w.provider.clone());
     e.host = w.computer.clone();
     e.native_id = w.record_id.clone();
-    let logon = matches!(
-        w.id,
-        4624 | 4625 | 4634 | 4647 | 4648 | 4672 | 4768 | 4769 | 4771 | 4776 | 1149
-    );
-    let subject = w.account("Subject");
-    let target = w.account("Target");
+    let logon = LOGON_IDS.contains(&w.id);
     e.actor = Actor::default();
-    let mut member = None;
-    if logon {
-        let who = target
-            .clone()
-            .or_else(|| {
-                w.get("TargetUserName").map(|n| Identity {
-                    id: None,
-                    name: Some(n),
-                    kind: Some("account".to_string()),
-                })
-            })
-            .or_else(|| {
-                w.get("Param1").map(|n| Identity {
-                    id: None,
-                    name: Some(n),
-                    kind: Some("account".to_string()),
-                })
-            })
-            // 4672 names the account in Subject fields. A failed logon whose account is
-            // unknown ("-") has no actor: the subject is the local service that reported it.
-            .or_else(|| subject.clone().filter(|_| w.id == 4672));
-        e.actor.identity = who.unwrap_or_default();
-        e.actor.invoked_by = w.get("ProcessName").or_else(|| w.get("LogonProcessName"));
-        if w.id == 4648 {
-            // Explicit credentials: the subject used the target account's credentials.
-            e.actor.identity = subject.clone().unwrap_or_default();
-            e.target = target.clone().map(|t| Identity {
-                kind: Some(format!(
-                    "account on {}",
-                    w.get("TargetServerName").unwrap_or_else(|| "?".to_string())
-                )),
-                ..t
-            });
-        } else if w.id == 4769 {
-            e.target = w.get("ServiceName").map(|s| Identity {
-                id: None,
-                name: Some(s),
-                kind: Some("service".to_string()),
-            });
-        } else {
-            e.target = w.computer.clone().map(|c| Identity {
-                id: None,
-                name: Some(c),
-                kind: Some("host".to_string()),
-            });
-        }
-        e.session_id = w.get("TargetLogonId").or_else(|| w.get("SubjectLogonId"));
+    let member = if logon {
+        logon_parties(w, e);
+        None
     } else {
-        e.actor.identity = subject
-            .clone()
-            .or_else(|| {
-                w.get("User").map(|u| Identity {
-                    id: None,
-                    name: Some(u),
-                    kind: Some("account".to_string()),
-                })
-            })
-            .unwrap_or_default();
-        e.session_id = w.get("SubjectLogonId").or_else(|| w.get("LogonId"));
-        e.target = match w.id {
-            4688 => w.get("NewProcessName").map(|p| Identity {
-                id: w.get("NewProcessId"),
-                name: Some(p),
-                kind: Some("process".to_string()),
-            }),
-            7045 | 4697 | 7036 | 7040 => {
-                w.get("ServiceName")
-                    .or_else(|| w.get("param1"))
-                    .map(|s| Identity {
-                        id: None,
-                        name: Some(s),
-                        kind: Some("service".to_string()),
-                    })
-            }
-            4698 | 4699 | 4702 => w.get("TaskName").map(|t| Identity {
-                id: None,
-                name: Some(t),
-                kind: Some("scheduled_task".to_string()),
-            }),
-            4662 | 4663 => w.get("ObjectName").map(|o| Identity {
-                id: None,
-                name: Some(o),
-                kind: w.get("ObjectType"),
-            }),
-            5140 | 5145 => w.get("ShareName").map(|s| Identity {
-                id: None,
-                name: Some(format!(
-                    "{}{}",
-                    s,
-                    w.get("RelativeTargetName")
-                        .map(|r| format!("\\{r}"))
-                        .unwrap_or_default()
-                )),
-                kind: Some("share".to_string()),
-            }),
-            1 | 5 | 7 | 10 if sysmon => w.get("Image").map(|i| Identity {
-                id: w.get("ProcessGuid"),
-                name: Some(i),
-                kind: Some("process".to_string()),
-            }),
-            3 if sysmon => w.get("DestinationIp").map(|d| Identity {
-                id: None,
-                name: Some(format!(
-                    "{d}:{}",
-                    w.get("DestinationPort").unwrap_or_default()
-                )),
-                kind: Some("network_endpoint".to_string()),
-            }),
-            11 | 15 | 23 | 26 if sysmon => w.get("TargetFilename").map(|f| Identity {
-                id: None,
-                name: Some(f),
-                kind: Some("file".to_string()),
-            }),
-            12..=14 if sysmon => w.get("TargetObject").map(|o| Identity {
-                id: None,
-                name: Some(o),
-                kind: Some("registry".to_string()),
-            }),
-            22 if sysmon => w.get("QueryName").map(|q| Identity {
-                id: None,
-                name: Some(q),
-                kind: Some("domain".to_string()),
-            }),
-            104 | 1102 => w.channel.clone().map(|c| Identity {
-                id: None,
-                name: Some(c),
-                kind: Some("log".to_string()),
-            }),
-            _ => target.clone(),
-        };
-        if e.category == Category::PermissionChange {
-            member = w.get("MemberName").or_else(|| w.get("MemberSid"));
-            if member.is_some() {
-                e.target = Some(Identity {
-                    id: w.get("TargetSid"),
-                    name: target.as_ref().and_then(|t| t.name.clone()),
-                    kind: Some("group".to_string()),
-                });
-            }
-        }
-    }
+        other_parties(w, e, sysmon)
+    };
     e.source_ip = [
         "IpAddress",
         "SourceAddress",
@@ -219,11 +92,118 @@ pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
     .filter_map(|k| w.get(k))
     .find_map(|v| ip(v.trim_start_matches("::ffff:")))
     .filter(|a| a != "127.0.0.1" || logon);
+    outcome(w, known.and_then(|(_, _, o)| o), e);
+    e.logon_type = w
+        .get("LogonType")
+        .map(|n| logon_type(&n).map_or(n.clone(), |t| format!("{n} ({t})")));
+    e.class_uid = e.category.ocsf_class_uid();
+    e.message = message(w, e, member);
+}
+
+/// Logons and logon-like events: the account that logged on is the actor; the machine, the
+/// service asked for or the account whose credentials were used is the target.
+fn logon_parties(w: &WinEvent, e: &mut AuditEvent) {
+    let subject = w.account("Subject");
+    let target = w.account("Target");
+    let who = target
+        .clone()
+        .or_else(|| w.get("TargetUserName").map(|n| named(n, "account")))
+        .or_else(|| w.get("Param1").map(|n| named(n, "account")))
+        // 4672 names the account in Subject fields. A failed logon whose account is unknown
+        // ("-") has no actor: the subject is the local service that reported it.
+        .or_else(|| subject.clone().filter(|_| w.id == 4672));
+    e.actor.identity = who.unwrap_or_default();
+    e.actor.invoked_by = w.get("ProcessName").or_else(|| w.get("LogonProcessName"));
+    e.target = match w.id {
+        // Explicit credentials: the subject used the target account's credentials.
+        4648 => {
+            e.actor.identity = subject.unwrap_or_default();
+            let server = w.get("TargetServerName").unwrap_or_else(|| "?".to_string());
+            target.map(|t| Identity {
+                kind: Some(format!("account on {server}")),
+                ..t
+            })
+        }
+        4769 => w.get("ServiceName").map(|s| named(s, "service")),
+        _ => w.computer.clone().map(|c| named(c, "host")),
+    };
+    e.session_id = w.get("TargetLogonId").or_else(|| w.get("SubjectLogonId"));
+}
+
+/// Every other event: the subject acts on what the event is about. Returns the member a group
+/// change names, for the message.
+fn other_parties(w: &WinEvent, e: &mut AuditEvent, sysmon: bool) -> Option<String> {
+    let subject = w.account("Subject");
+    let target = w.account("Target");
+    e.actor.identity = subject
+        .or_else(|| w.get("User").map(|u| named(u, "account")))
+        .unwrap_or_default();
+    e.session_id = w.get("SubjectLogonId").or_else(|| w.get("LogonId"));
+    e.target = object_of(w, sysmon).or_else(|| target.clone());
+    if e.category != Category::PermissionChange {
+        return None;
+    }
+    let member = w.get("MemberName").or_else(|| w.get("MemberSid"));
+    if member.is_some() {
+        e.target = Some(Identity {
+            id: w.get("TargetSid"),
+            name: target.and_then(|t| t.name),
+            kind: Some("group".to_string()),
+        });
+    }
+    member
+}
+
+/// What an event that is not a logon is about, by its id.
+fn object_of(w: &WinEvent, sysmon: bool) -> Option<Identity> {
+    let with_id = |id: Option<String>, name: String, kind: &str| Identity {
+        id,
+        name: Some(name),
+        kind: Some(kind.to_string()),
+    };
+    match w.id {
+        4688 => w
+            .get("NewProcessName")
+            .map(|p| with_id(w.get("NewProcessId"), p, "process")),
+        7045 | 4697 | 7036 | 7040 => w
+            .get("ServiceName")
+            .or_else(|| w.get("param1"))
+            .map(|s| named(s, "service")),
+        4698 | 4699 | 4702 => w.get("TaskName").map(|t| named(t, "scheduled_task")),
+        4662 | 4663 => w.get("ObjectName").map(|o| Identity {
+            id: None,
+            name: Some(o),
+            kind: w.get("ObjectType"),
+        }),
+        5140 | 5145 => w.get("ShareName").map(|s| {
+            let relative = w
+                .get("RelativeTargetName")
+                .map(|r| format!("\\{r}"))
+                .unwrap_or_default();
+            named(format!("{s}{relative}"), "share")
+        }),
+        1 | 5 | 7 | 10 if sysmon => w
+            .get("Image")
+            .map(|i| with_id(w.get("ProcessGuid"), i, "process")),
+        3 if sysmon => w.get("DestinationIp").map(|d| {
+            let port = w.get("DestinationPort").unwrap_or_default();
+            named(format!("{d}:{port}"), "network_endpoint")
+        }),
+        11 | 15 | 23 | 26 if sysmon => w.get("TargetFilename").map(|f| named(f, "file")),
+        12..=14 if sysmon => w.get("TargetObject").map(|o| named(o, "registry")),
+        22 if sysmon => w.get("QueryName").map(|q| named(q, "domain")),
+        104 | 1102 => w.channel.clone().map(|c| named(c, "log")),
+        _ => None,
+    }
+}
+
+/// Success or failure: what the id itself says, else its status code.
+fn outcome(w: &WinEvent, by_id: Option<Outcome>, e: &mut AuditEvent) {
     let status = w
         .get("Status")
         .or_else(|| w.get("FailureCode"))
         .or_else(|| w.get("Result"));
-    e.outcome = match known.and_then(|(_, _, o)| o) {
+    e.outcome = match by_id {
         Some(o) => o,
         None => match status.as_deref() {
             Some("0x0" | "0" | "%%1792") => Outcome::Success,
@@ -238,10 +218,11 @@ pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
             .get("FailureReason")
             .map(|r| failure_reason(&r).map_or(r, str::to_string));
     }
-    e.logon_type = w
-        .get("LogonType")
-        .map(|n| logon_type(&n).map_or(n.clone(), |t| format!("{n} ({t})")));
-    e.class_uid = e.category.ocsf_class_uid();
+}
+
+/// `4624 logon CORP\alice → WKS01 logon type 3 (network)`, with a group change's member and a
+/// process's command line.
+fn message(w: &WinEvent, e: &AuditEvent, member: Option<String>) -> String {
     let detail = w
         .get("CommandLine")
         .or_else(|| w.get("ImagePath"))
@@ -249,7 +230,7 @@ pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
             w.get("ScriptBlockText")
                 .map(|s| s.chars().take(200).collect())
         });
-    e.message = format!(
+    format!(
         "{} {} {}{}{}{}{}",
         w.id,
         e.action,
@@ -265,7 +246,7 @@ pub fn normalize(w: &WinEvent, e: &mut AuditEvent) {
             .unwrap_or_default(),
         member.map(|m| format!(" member {m}")).unwrap_or_default(),
         detail.map(|d| format!(": {d}")).unwrap_or_default()
-    );
+    )
 }
 
 /// Windows events exported as JSON objects, one per line.
