@@ -92,6 +92,17 @@ pub(crate) struct DigestEvidence {
     logs: BTreeMap<String, Vec<(String, String)>>,
     signatures: BTreeMap<String, String>,
     unreadable: Vec<Finding>,
+    /// Names of log files whose compressed stream is damaged: no digest can be compared.
+    damaged: std::collections::BTreeSet<String>,
+}
+
+/// Whether a file is a CloudTrail log: imported as one, or named as CloudTrail delivers logs
+/// (a delivery cut short may have given the import no record to read it by).
+fn is_log(path: &str, format: Option<&str>) -> bool {
+    format == Some("cloudtrail")
+        || (format.is_none_or(|f| f != "cloudtrail_digest")
+            && !file_name(path).contains("CloudTrail-Digest")
+            && delivery_name(file_name(path)).is_some())
 }
 
 impl DigestEvidence {
@@ -99,6 +110,7 @@ impl DigestEvidence {
     pub(crate) fn wants(path: &str, format: Option<&str>) -> bool {
         let name = file_name(path);
         matches!(format, Some("cloudtrail" | "cloudtrail_digest"))
+            || is_log(path, format)
             || name.ends_with(".sig")
             || name.ends_with(".signature")
             || name.ends_with(".metadata.json")
@@ -123,12 +135,21 @@ impl DigestEvidence {
                     .push(unreadable(format!("cannot be read again: {e}")))
             }
         };
-        if format == Some("cloudtrail") {
+        if is_log(path, format) {
             let mut hash = Sha256::new();
             if let Err(e) = std::io::copy(&mut input, &mut hash) {
-                return self
-                    .unreadable
-                    .push(unreadable(format!("cannot be read again: {e}")));
+                // The file's own SHA-256 is checked beside this: a file that still matches was
+                // already cut when it was imported. Damage, not tampering.
+                self.damaged.insert(file_name(path).to_string());
+                return self.unreadable.push(Finding {
+                    kind: FindingKind::LogDamaged,
+                    severity: Severity::Warning,
+                    file: Some(path.to_string()),
+                    detail: format!(
+                        "the log file cannot be read to its end ({e}); no digest can vouch for it"
+                    ),
+                    ..Finding::default()
+                });
             }
             let sha = crate::bundle::hex(&hash.finalize());
             self.logs
@@ -322,6 +343,9 @@ impl DigestEvidence {
                 let name = file_name(object);
                 listed.insert(name, ());
                 let Some(copies) = self.logs.get(name) else {
+                    if self.damaged.contains(name) {
+                        continue;
+                    }
                     absent.push(finding(
                         FindingKind::DigestLogMissing,
                         Severity::Warning,
@@ -375,19 +399,30 @@ impl DigestEvidence {
             let (lo, hi) = spans.fold((i64::MAX, i64::MIN), |(lo, hi), (s, e)| {
                 (lo.min(s), hi.max(e))
             });
-            if !(lo..hi).contains(&at) {
+            // Before the first digest: digests may have been turned on later. After the newest
+            // one: the digests that would list it are gone (deleted, which would let the file
+            // be altered unseen) or not delivered yet, as AWS's own validator reports them.
+            let detail = if lo == i64::MAX || at < lo {
                 outside += copies.len();
                 continue;
-            }
+            } else if at >= hi {
+                format!(
+                    "delivered at {} for {account} in {region}, after the newest digest of that trail ends ({}): the digests that would list it are missing (deleted, or not delivered yet if the bundle was collected within the hour)",
+                    crate::time::format_rfc3339(at),
+                    crate::time::format_rfc3339(hi)
+                )
+            } else {
+                format!(
+                    "delivered at {} for {account} in {region}, inside the hours the bundle's digests cover, yet no digest lists it",
+                    crate::time::format_rfc3339(at)
+                )
+            };
             for (path, _) in copies {
                 uncovered.push(finding(
                     FindingKind::DigestUncovered,
                     Severity::Warning,
                     path,
-                    format!(
-                        "delivered at {} for {account} in {region}, inside the hours the bundle's digests cover, yet no digest lists it",
-                        crate::time::format_rfc3339(at)
-                    ),
+                    detail.clone(),
                 ));
             }
         }
@@ -395,7 +430,7 @@ impl DigestEvidence {
             notes.push(format!(
                 "{} CloudTrail files cannot be proven by the bundle's digests: {foreign} are not \
                  named as CloudTrail delivers them (exports or copies), {outside} were delivered \
-                 outside the hours the digests cover for their account and region",
+                 before the first digest of their account and region",
                 foreign + outside
             ));
         }

@@ -155,10 +155,7 @@ pub fn verify(
         store,
         options,
         cancel,
-        formats: files
-            .iter()
-            .map(|f| (f.path.clone(), f.format.clone()))
-            .collect(),
+        formats: formats_of(&files),
         limits: Limits::default(),
         evidence: DigestEvidence::default(),
         findings: Vec::new(),
@@ -224,6 +221,20 @@ pub fn verify(
         checked_at: store.now_text(),
         moved: options.moved.clone(),
     })
+}
+
+/// The format each file was read as. A file imported again is a duplicate row without a
+/// format; it must not hide the format of its first import (that would switch off the digest
+/// check for a re-imported bundle).
+fn formats_of(files: &[crate::case::ManifestFile]) -> BTreeMap<String, Option<String>> {
+    let mut formats: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for f in files {
+        let slot = formats.entry(f.path.clone()).or_default();
+        if slot.is_none() {
+            *slot = f.format.clone();
+        }
+    }
+    formats
 }
 
 /// Re-reading the evidence where it is now, one source (a file or an archive) at a time.

@@ -37,6 +37,9 @@ pub enum FindingKind {
     FileMissing,
     FileModified,
     ChecksumError,
+    /// A log file's compressed stream is cut or damaged (as it was when imported, if its
+    /// SHA-256 still matches): what follows the damage was never read.
+    LogDamaged,
     // Records missing or out of place within a source.
     RecordIdGap,
     SequenceGap,
@@ -70,6 +73,7 @@ impl FindingKind {
             FindingKind::FileMissing => "file_missing",
             FindingKind::FileModified => "file_modified",
             FindingKind::ChecksumError => "checksum_error",
+            FindingKind::LogDamaged => "log_damaged",
             FindingKind::RecordIdGap => "record_id_gap",
             FindingKind::SequenceGap => "sequence_gap",
             FindingKind::SequenceRestart => "sequence_restart",

@@ -276,3 +276,66 @@ fn removed_digests_are_counted_and_an_edited_digest_breaks_its_signature_and_the
         report.findings
     );
 }
+
+#[test]
+fn importing_a_bundle_again_keeps_its_digest_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = bundle(dir.path());
+    let victim = b.logs.join(log_name(2, 1));
+    std::fs::write(
+        &victim,
+        gzip(log_json(2, 1).replace("alice", "mallory").as_bytes()),
+    )
+    .expect("write");
+    let case = new_case(&dir.path().join("case"));
+    import(&case, std::slice::from_ref(&b.root));
+    let first = case.verify().expect("verify");
+    assert_eq!(kinds(&first), vec!["digest_mismatch"]);
+    // Every file is a duplicate the second time; the manifest rows it adds have no format.
+    let again = import(&case, std::slice::from_ref(&b.root));
+    assert_eq!(again.files_imported, 0);
+    let second = case.verify().expect("verify");
+    assert_eq!(kinds(&second), vec!["digest_mismatch"], "still checked");
+    assert_eq!(second.digest_covered.len(), first.digest_covered.len());
+}
+
+#[test]
+fn log_files_after_the_newest_remaining_digest_are_uncovered_and_a_cut_log_is_damage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = bundle(dir.path());
+    // The two newest digests deleted: the four log files they listed are no longer proven.
+    for hour in [HOURS - 2, HOURS - 1] {
+        std::fs::remove_file(digest_file(&b, hour)).expect("remove");
+    }
+    let report = verify(&dir.path().join("newest"), &b);
+    let uncovered: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind.as_str() == "digest_uncovered")
+        .collect();
+    assert_eq!(uncovered.len(), 4, "{:#?}", report.findings);
+    assert!(uncovered
+        .iter()
+        .all(|f| f.detail.contains("after the newest digest")));
+
+    // A log file already cut when it was imported: damage, not tampering.
+    let b = bundle(&dir.path().join("again"));
+    let cut = b.logs.join(log_name(1, 0));
+    let bytes = std::fs::read(&cut).expect("read");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("cut");
+    let report = verify(&dir.path().join("cut"), &b);
+    assert_eq!(
+        kinds(&report),
+        vec!["log_damaged"],
+        "{:#?}",
+        report.findings
+    );
+    assert!(report
+        .sources
+        .iter()
+        .all(|s| s.verdict != sightline::api::Verdict::Tampered));
+    assert_eq!(
+        report.findings[0].severity,
+        sightline::api::Severity::Warning
+    );
+}
