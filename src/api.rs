@@ -493,6 +493,12 @@ impl Case {
     }
 }
 
+/// Refuses an import that cannot start (nothing given, a path that is not there, an unknown
+/// format), before anything is created: the CLI checks this before making a case.
+pub fn check_import(inputs: &[PathBuf], options: &ImportOptions) -> Result<()> {
+    crate::import::check_inputs(inputs, options)
+}
+
 /// Names of the formats a user may force, in detection order.
 pub fn format_names() -> Vec<String> {
     crate::formats::registry()

@@ -83,6 +83,7 @@ fn expand_tar(
             consumed,
             walk.limits.max_archive_bytes,
             walk.limits,
+            leaf.budget.clone(),
         ))
     } else {
         raw
@@ -150,6 +151,7 @@ fn expand_tar(
             consumed,
             walk.limits.max_file_bytes,
             walk.limits,
+            leaf.budget.clone(),
         );
         match read_member(walk, &mut bounded) {
             Ok((content, sha256, size)) => {
@@ -160,16 +162,26 @@ fn expand_tar(
                         sha256,
                         size,
                         content,
+                        budget: leaf.budget.clone(),
                     },
                     depth + 1,
                     sink,
                 )?;
             }
             Err(e) if ReadFault::is_bomb(&e) => {
-                return sink(Entry::Refused {
+                // A tar has no index: what follows can only be reached by decompressing the
+                // refused member, so the rest is listed as not read rather than dropped.
+                sink(Entry::Refused {
                     path: shown,
                     sha256: None,
                     reason: e.to_string(),
+                })?;
+                return sink(Entry::Refused {
+                    path: format!("{}!/*", leaf.path),
+                    sha256: None,
+                    reason: format!(
+                        "members after {name} were not read: reaching them needs decompressing the refused member"
+                    ),
                 });
             }
             Err(e) => return sink(damaged(leaf, &e)),
@@ -265,6 +277,7 @@ fn zip_members<R: Read + Seek>(
             consumed,
             walk.limits.max_file_bytes,
             walk.limits,
+            leaf.budget.clone(),
         );
         let entry = match read_member(walk, &mut bounded) {
             Ok((content, sha256, size)) => {
@@ -276,6 +289,7 @@ fn zip_members<R: Read + Seek>(
                         sha256,
                         size,
                         content,
+                        budget: leaf.budget.clone(),
                     },
                     depth + 1,
                     sink,

@@ -67,7 +67,72 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Fails a decompressing reader that produces too much, or too much for what it consumed.
+/// What one file given to the import (a log, or an archive with everything nested in it) may
+/// decompress to, in all: every decompressing reader of that tree draws on it, so a bomb of
+/// archives nested in archives cannot start a fresh allowance at each level.
+#[derive(Debug)]
+pub struct Budget {
+    /// Bytes of the file on disk.
+    input: u64,
+    /// Bytes every level of decompression under it has produced so far.
+    produced: AtomicU64,
+    max_bytes: u64,
+    max_ratio: u64,
+    grace: u64,
+}
+
+impl Budget {
+    pub fn new(input: u64, limits: &Limits) -> Budget {
+        Budget {
+            input: input.max(1),
+            produced: AtomicU64::new(0),
+            max_bytes: limits.max_archive_bytes,
+            max_ratio: limits.max_ratio,
+            grace: limits.ratio_grace_bytes,
+        }
+    }
+
+    /// A budget that never refuses (bytes already in memory, tests).
+    pub fn unbounded() -> Budget {
+        Budget {
+            input: 1,
+            produced: AtomicU64::new(0),
+            max_bytes: u64::MAX,
+            max_ratio: u64::MAX,
+            grace: u64::MAX,
+        }
+    }
+
+    /// Gives back what an abandoned stream drew.
+    fn refund(&self, n: u64) {
+        let _ = self
+            .produced
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                Some(p.saturating_sub(n))
+            });
+    }
+
+    /// Counts `n` more decompressed bytes; refuses when the tree is past its bound.
+    fn draw(&self, n: u64) -> io::Result<()> {
+        let produced = self.produced.fetch_add(n, Ordering::Relaxed) + n;
+        if produced > self.max_bytes {
+            return Err(ReadFault::bomb(format!(
+                "the file and what is nested in it expand past {} bytes in all",
+                self.max_bytes
+            )));
+        }
+        if produced > self.grace && produced / self.input > self.max_ratio {
+            return Err(ReadFault::bomb(format!(
+                "the file and what is nested in it expand above {}:1 in all ({produced} bytes from {})",
+                self.max_ratio, self.input
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Fails a decompressing reader that produces too much, or too much for what it consumed, or
+/// more than its file's [`Budget`] allows across every level.
 pub struct Bounded<R> {
     inner: R,
     produced: u64,
@@ -75,10 +140,17 @@ pub struct Bounded<R> {
     max_bytes: u64,
     max_ratio: u64,
     grace: u64,
+    budget: Arc<Budget>,
 }
 
 impl<R> Bounded<R> {
-    pub fn new(inner: R, consumed: Arc<AtomicU64>, max_bytes: u64, limits: &Limits) -> Self {
+    pub fn new(
+        inner: R,
+        consumed: Arc<AtomicU64>,
+        max_bytes: u64,
+        limits: &Limits,
+        budget: Arc<Budget>,
+    ) -> Self {
         Bounded {
             inner,
             produced: 0,
@@ -86,6 +158,7 @@ impl<R> Bounded<R> {
             max_bytes,
             max_ratio: limits.max_ratio,
             grace: limits.ratio_grace_bytes,
+            budget,
         }
     }
 }
@@ -142,19 +215,29 @@ impl<R: Read> Read for Bounded<R> {
             _ => e,
         })?;
         self.produced += n as u64;
-        if self.produced > self.max_bytes {
-            return Err(ReadFault::bomb(format!(
+        let own = if self.produced > self.max_bytes {
+            Some(ReadFault::bomb(format!(
                 "more than {} bytes when decompressed",
                 self.max_bytes
-            )));
+            )))
+        } else {
+            let consumed = self.consumed.load(Ordering::Relaxed).max(1);
+            (self.produced > self.grace && self.produced / consumed > self.max_ratio).then(|| {
+                ReadFault::bomb(format!(
+                    "compression ratio above {}:1 ({} bytes from {})",
+                    self.max_ratio, self.produced, consumed
+                ))
+            })
+        };
+        if let Some(e) = own {
+            // Refused on its own bounds, the stream is abandoned and what it drew goes back:
+            // members beside one bomb are still read.
+            self.budget.refund(self.produced - n as u64);
+            return Err(e);
         }
-        let consumed = self.consumed.load(Ordering::Relaxed).max(1);
-        if self.produced > self.grace && self.produced / consumed > self.max_ratio {
-            return Err(ReadFault::bomb(format!(
-                "compression ratio above {}:1 ({} bytes from {})",
-                self.max_ratio, self.produced, consumed
-            )));
-        }
+        // Refused on its tree's budget, nothing goes back: every later stream of that tree is
+        // refused at its first read, however the bytes are spread over nested archives.
+        self.budget.draw(n as u64)?;
         Ok(n)
     }
 }
@@ -200,7 +283,13 @@ mod tests {
             max_ratio: 50,
             ..Limits::default()
         };
-        let mut r = Bounded::new(&data[..], consumed, u64::MAX, &limits);
+        let mut r = Bounded::new(
+            &data[..],
+            consumed,
+            u64::MAX,
+            &limits,
+            Arc::new(Budget::unbounded()),
+        );
         let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
         assert!(ReadFault::is_bomb(&err), "{err}");
         assert!(err

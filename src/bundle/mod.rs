@@ -16,8 +16,8 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
-pub use limits::Limits;
 use limits::{magic, read_head, Bounded, Counting, Magic};
+pub use limits::{Budget, Limits};
 
 /// The bytes of one leaf file.
 #[derive(Clone)]
@@ -46,6 +46,8 @@ pub struct Leaf {
     /// Size as stored (compressed size for a gzip file).
     pub size: u64,
     pub content: Content,
+    /// The decompression allowance of the file on disk this leaf is, or came out of.
+    pub budget: Arc<Budget>,
 }
 
 impl Leaf {
@@ -61,6 +63,7 @@ impl Leaf {
             consumed,
             limits.max_file_bytes,
             limits,
+            self.budget.clone(),
         );
         Ok(Box::new(BufReader::with_capacity(64 << 10, decoder)))
     }
@@ -83,6 +86,8 @@ pub struct Walk<'a> {
     pub tmp_dir: &'a Path,
     pub cancel: &'a AtomicBool,
     pub temp_counter: AtomicU64,
+    /// A folder never read as evidence: the case's own, should it sit inside the bundle.
+    pub skip: Option<&'a Path>,
 }
 
 type Sink<'s> = dyn FnMut(Entry) -> crate::Result<()> + 's;
@@ -91,14 +96,34 @@ impl Walk<'_> {
     pub fn run(&self, inputs: &[PathBuf], sink: &mut Sink) -> crate::Result<()> {
         for input in inputs {
             let meta = std::fs::metadata(input).map_err(|e| crate::Error::io(input, e))?;
-            let shown = input.display().to_string();
-            if meta.is_dir() {
+            let shown = path_text(input);
+            if self.is_skipped(input) {
+                sink(skipped_case(shown))?;
+            } else if meta.is_dir() {
                 self.dir(input, &shown, sink)?;
-            } else {
+            } else if meta.is_file() {
                 self.file(input, shown, sink)?;
+            } else {
+                // A pipe or a device would block or never end: only regular files are read,
+                // whether given by name or found in a folder.
+                sink(Entry::Refused {
+                    path: shown,
+                    sha256: None,
+                    reason: "not a regular file (a pipe, socket or device): not read".to_string(),
+                })?;
             }
         }
         Ok(())
+    }
+
+    fn is_skipped(&self, path: &Path) -> bool {
+        let Some(skip) = self.skip else {
+            return false;
+        };
+        match (path.canonicalize(), skip.canonicalize()) {
+            (Ok(p), Ok(s)) => p == s,
+            _ => false,
+        }
     }
 
     fn cancelled(&self) -> bool {
@@ -125,12 +150,14 @@ impl Walk<'_> {
             let child_shown = format!(
                 "{}/{}",
                 shown.trim_end_matches('/'),
-                child.file_name().to_string_lossy()
+                name_text(&child.file_name())
             );
             let Ok(kind) = child.file_type() else {
                 continue;
             };
-            if kind.is_symlink() {
+            if kind.is_dir() && self.is_skipped(&path) {
+                sink(skipped_case(child_shown))?;
+            } else if kind.is_symlink() {
                 sink(Entry::Refused {
                     path: child_shown,
                     sha256: None,
@@ -167,6 +194,7 @@ impl Walk<'_> {
             sha256,
             size,
             content: Content::Disk(path.to_path_buf()),
+            budget: Arc::new(Budget::new(size, self.limits)),
         };
         self.leaf_or_archive(leaf, 0, sink)
     }
@@ -196,6 +224,76 @@ impl Walk<'_> {
     fn next_temp_path(&self) -> PathBuf {
         let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
         self.tmp_dir.join(format!("member-{n}"))
+    }
+}
+
+fn skipped_case(path: String) -> Entry {
+    Entry::Refused {
+        path,
+        sha256: None,
+        reason: "the case's own folder: not evidence, not read".to_string(),
+    }
+}
+
+/// A path as text, losslessly: bytes that are not UTF-8 are written `\xHH`, so that the name
+/// shown and stored leads back to the file ([`path_of`]). Valid names are unchanged.
+pub fn path_text(path: &Path) -> String {
+    name_text(path.as_os_str())
+}
+
+fn name_text(name: &std::ffi::OsStr) -> String {
+    if let Some(text) = name.to_str() {
+        return text.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
+/// The path a text made by [`path_text`] names: as written when that exists, else with its
+/// `\xHH` escapes turned back into bytes.
+pub fn path_of(text: &str) -> PathBuf {
+    let plain = PathBuf::from(text);
+    if !text.contains("\\x") || plain.exists() {
+        return plain;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let escaped = bytes.get(i..i + 4).filter(|b| b.starts_with(b"\\x"));
+            match escaped.and_then(|b| std::str::from_utf8(&b[2..]).ok()) {
+                Some(hex) if u8::from_str_radix(hex, 16).is_ok() => {
+                    out.push(u8::from_str_radix(hex, 16).unwrap_or(0));
+                    i += 4;
+                }
+                _ => {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+        }
+        PathBuf::from(std::ffi::OsString::from_vec(out))
+    }
+    #[cfg(not(unix))]
+    {
+        plain
     }
 }
 

@@ -43,6 +43,8 @@ fn import_options(args: &ImportArgs) -> Result<ImportOptions> {
 
 pub fn import(args: ImportArgs, clock: Arc<SystemClock>) -> Result<()> {
     let options = import_options(&args)?;
+    // A mistyped path must not leave an empty case behind.
+    sightline::api::check_import(&args.paths, &options)?;
     let case = Case::open_or_create(&args.case, clock)?;
     let json = args.json;
     let bar = progress_bar(json);

@@ -202,7 +202,7 @@ pub fn run(
 
 /// Refuses an import that cannot start: nothing given, a path that is not there, a format name
 /// that is not one.
-fn check_inputs(inputs: &[PathBuf], options: &ImportOptions) -> Result<()> {
+pub fn check_inputs(inputs: &[PathBuf], options: &ImportOptions) -> Result<()> {
     if inputs.is_empty() {
         return Err(Error::Invalid(
             "nothing to import: give at least one file, folder or archive".to_string(),
@@ -382,6 +382,7 @@ impl Pipeline<'_> {
             tmp_dir: &tmp,
             cancel: self.cancel,
             temp_counter: AtomicU64::new(0),
+            skip: Some(self.store.dir()),
         };
         let result = walk.run(inputs, &mut |entry| {
             let order = tally.seen.fetch_add(1, Ordering::Relaxed);

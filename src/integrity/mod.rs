@@ -254,7 +254,7 @@ impl Recheck<'_> {
     /// compares each file it held with the SHA-256 recorded at import.
     fn source(&mut self, source: &str, expected: &[(String, String)]) -> Result<()> {
         let moved = &self.options.moved;
-        let path = PathBuf::from(Relocation::swap(moved, source, false));
+        let path = crate::bundle::path_of(&Relocation::swap(moved, source, false));
         if !path.is_file() {
             let detail = if path.as_os_str() == source {
                 format!("{source} is no longer where it was imported from")
@@ -277,6 +277,7 @@ impl Recheck<'_> {
             tmp_dir: &tmp,
             cancel: self.cancel,
             temp_counter: AtomicU64::new(0),
+            skip: Some(self.store.dir()),
         };
         let (formats, evidence, limits) = (&self.formats, &mut self.evidence, &self.limits);
         walk.run(std::slice::from_ref(&path), &mut |entry| {

@@ -9,6 +9,7 @@ mod export;
 mod false_alarms;
 mod fixtures;
 mod formats;
+mod hostile;
 mod integrity;
 mod layers;
 mod marks;
