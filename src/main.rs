@@ -52,7 +52,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors quote input (paths, query text): escaped like any log content.
+            eprintln!("error: {}", cli::safe::safe(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -13,6 +13,7 @@ use sightline::api::{
 };
 
 use super::args::{ImportArgs, ReportArgs, SearchArgs, VerifyArgs};
+use super::safe::{safe, safe_block};
 use super::text::{file_rules, print_import, print_search, progress_bar, update_bar};
 
 /// Opens a case as the window does: for writing, so what is run is journaled, or read-only
@@ -102,7 +103,7 @@ pub fn report(args: ReportArgs, clock: Arc<SystemClock>) -> Result<()> {
     let summary = open_shared(&args.case, clock)?.report(out, &request)?;
     println!(
         "wrote {} ({} events, {} marked; SHA-256 {})",
-        out.display(),
+        safe(&out.display().to_string()),
         summary.events,
         summary.marked,
         summary.sha256
@@ -134,7 +135,7 @@ pub fn stats(case: &Case, json: bool) -> Result<()> {
         outln!(
             out,
             "  {:<18} {:>8} events in {} files",
-            f.format,
+            safe(&f.format),
             f.events,
             f.files
         );
@@ -146,8 +147,8 @@ pub fn stats(case: &Case, json: bool) -> Result<()> {
             "  {:<12} {:>8} {:<18} {}",
             f.status,
             f.events,
-            f.format.as_deref().unwrap_or("-"),
-            f.path
+            safe(f.format.as_deref().unwrap_or("-")),
+            safe(&f.path)
         );
     }
     emit(&out)
@@ -160,7 +161,7 @@ pub fn show(case: &Case, id: &str, json: bool) -> Result<()> {
     }
     let mut out = String::new();
     let e = &detail.event;
-    outln!(out, "{}", detail.row.message);
+    outln!(out, "{}", safe(&detail.row.message));
     outln!(
         out,
         "time      {} (source wrote {:?})",
@@ -170,13 +171,13 @@ pub fn show(case: &Case, id: &str, json: bool) -> Result<()> {
     outln!(
         out,
         "file      {} line {} offset {}",
-        e.provenance.path,
+        safe(&e.provenance.path),
         e.provenance.line.map_or("-".to_string(), |l| l.to_string()),
         e.provenance.offset
     );
     outln!(out, "file hash {}", e.provenance.sha256);
     outln!(out, "raw hash  {}", detail.raw_sha256);
-    outln!(out, "\n{}", detail.raw);
+    outln!(out, "\n{}", safe_block(&detail.raw));
     emit(&out)
 }
 

@@ -84,7 +84,7 @@ pub fn run(args: ExportArgs, clock: std::sync::Arc<sightline::api::SystemClock>)
             "exported {} rows from {} source files to {} (SHA-256 {}){}",
             manifest.rows,
             manifest.sources.len(),
-            args.out.display(),
+            super::safe::safe(&args.out.display().to_string()),
             manifest.sha256,
             match &manifest.redaction {
                 Some(r) => format!(
@@ -96,7 +96,11 @@ pub fn run(args: ExportArgs, clock: std::sync::Arc<sightline::api::SystemClock>)
         );
         println!(
             "manifest: {}",
-            sightline::api::export_manifest_path(&args.out).display()
+            super::safe::safe(
+                &sightline::api::export_manifest_path(&args.out)
+                    .display()
+                    .to_string()
+            )
         );
     }
     Ok(())

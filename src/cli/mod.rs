@@ -12,6 +12,7 @@ macro_rules! outln {
 pub mod args;
 pub mod commands;
 pub mod export;
+pub mod safe;
 pub mod text;
 pub mod verify;
 

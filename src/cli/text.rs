@@ -9,6 +9,8 @@ use sightline::api::ImportReport;
 use sightline::api::SearchResult;
 use sightline::api::{FileRule, FileStatus, ImportProgress, KindCount};
 
+use super::safe::safe;
+
 /// Splits `--format` and `--zone` values into global choices and per-pattern rules.
 pub fn file_rules(
     formats: &[String],
@@ -111,13 +113,13 @@ pub fn print_import(out: &mut String, r: &ImportReport) {
             format,
             f.events,
             f.skipped,
-            f.path
+            safe(&f.path)
         );
         if let Some(note) = &f.note {
-            outln!(out, "      {note}");
+            outln!(out, "      {}", safe(note));
         }
         for a in &f.assumptions {
-            outln!(out, "      assumed: {a}");
+            outln!(out, "      assumed: {}", safe(a));
         }
         if !f.warning_counts.is_empty() {
             outln!(out, "      warnings: {}", kinds(&f.warning_counts));
@@ -128,7 +130,7 @@ pub fn print_import(out: &mut String, r: &ImportReport) {
                     out,
                     "      line {}: {}",
                     e.line.map_or("?".to_string(), |l| l.to_string()),
-                    e.reason
+                    safe(&e.reason)
                 );
             }
             if f.skipped > 5 {
@@ -157,10 +159,10 @@ pub fn print_search(out: &mut String, r: &SearchResult) {
             "{:<24} {:<8} {:<28} {:<28} {:<24} {:<15} {}",
             e.time.as_deref().unwrap_or("(no time)"),
             e.outcome,
-            clip(actor, 28),
-            clip(&e.action, 28),
-            clip(target, 24),
-            e.ip.as_deref().unwrap_or("-"),
+            clip(&safe(actor), 28),
+            clip(&safe(&e.action), 28),
+            clip(&safe(target), 24),
+            safe(e.ip.as_deref().unwrap_or("-")),
             e.id
         );
     }
@@ -169,7 +171,7 @@ pub fn print_search(out: &mut String, r: &SearchResult) {
             .values
             .iter()
             .take(5)
-            .map(|v| format!("{} ({})", v.value, v.count))
+            .map(|v| format!("{} ({})", safe(&v.value), v.count))
             .collect();
         outln!(out, "{:<9} {}", format!("{}:", facet.field), top.join(", "));
     }

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use sightline::api::{IntegrityReport, Severity};
 
+use super::safe::safe;
+
 pub fn text(report: &IntegrityReport) -> String {
     let mut out = String::new();
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
@@ -22,7 +24,7 @@ pub fn text(report: &IntegrityReport) -> String {
         report.digest_covered.len()
     );
     for note in &report.notes {
-        let _ = writeln!(out, "not checked: {note}");
+        let _ = writeln!(out, "not checked: {}", safe(note));
     }
     for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
         let of: Vec<_> = report
@@ -41,9 +43,9 @@ pub fn text(report: &IntegrityReport) -> String {
             }
         }
         for file in files {
-            let _ = writeln!(out, "  {}", file.unwrap_or("the case"));
+            let _ = writeln!(out, "  {}", safe(file.unwrap_or("the case")));
             for f in of.iter().filter(|f| f.file.as_deref() == file) {
-                let _ = writeln!(out, "    {:<24} {}", f.kind.as_str(), f.detail);
+                let _ = writeln!(out, "    {:<24} {}", f.kind.as_str(), safe(&f.detail));
             }
         }
     }

@@ -167,3 +167,37 @@ fn skipped_records_still_exit_0_and_are_reported() {
     assert_eq!(report["skipped"], 1);
     assert_eq!(report["files"][0]["errors"][0]["line"], 2);
 }
+
+#[test]
+fn log_content_cannot_drive_the_terminal_but_json_stays_exact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile = "mallory\u{1b}[2J\r\nfake: all clear\u{202e}";
+    let record = serde_json::json!({
+        "timestamp": "2024-05-01T00:00:00Z",
+        "user": hostile,
+        "action": "login\u{1b}]0;pwned\u{7}",
+        "result": "success",
+    });
+    let input = dir.path().join("evil\u{1b}[31m.jsonl");
+    std::fs::write(&input, format!("{record}\n")).expect("write");
+    let case = dir.path().join("case");
+    let import = sightline(&["import", "--case", path(&case), path(&input)]);
+    assert!(import.status.success());
+    for out in [
+        import.stdout.clone(),
+        sightline(&["search", "--case", path(&case)]).stdout,
+        sightline(&["stats", "--case", path(&case)]).stdout,
+        sightline(&["show", "--case", path(&case), "1-0"]).stdout,
+    ] {
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains('\u{1b}'), "no raw ESC: {text}");
+        assert!(!text.contains('\r'), "no raw CR: {text}");
+        assert!(!text.contains('\u{202e}'), "no bidi override: {text}");
+        assert!(text.contains("\\x1b"), "escaped instead: {text}");
+    }
+    let json = json(&sightline(&["search", "--case", path(&case), "--json"]));
+    assert_eq!(
+        json["events"][0]["actor"]["name"], hostile,
+        "JSON keeps values exact"
+    );
+}
