@@ -23,7 +23,7 @@ use crate::case::journal::JournalAction;
 use crate::case::{Store, DB_FILE};
 
 pub use crate::bundle::{sha256_hex, Limits};
-pub use crate::case::journal::{JournalCheck, JournalEntry};
+pub use crate::case::journal::{JournalCheck, JournalEntry, JournalHead};
 pub use crate::case::marks::{Marks, Tag};
 pub use crate::case::saved::SavedSearch;
 pub use crate::case::{CaseStats, FormatCount, ManifestFile};
@@ -32,6 +32,7 @@ pub use crate::error::{Error, ErrorCode, Result};
 pub use crate::export::redact::key_id as redaction_key_id;
 pub use crate::export::report::ReportSummary;
 pub use crate::export::{ExportFormat, ExportManifest, ExportOptions, ExportProgress};
+pub use crate::fault::POINTS as FAULT_POINTS;
 pub use crate::formats::FieldMapping;
 pub use crate::import::{
     FileReport, FileRule, FileStatus, ImportOptions, ImportProgress, ImportReport, KindCount,
@@ -136,6 +137,12 @@ impl Case {
         self.store.id()
     }
 
+    /// Why the case can only be read (read-only media, no permission): then nothing is
+    /// journaled.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.store.read_only_reason()
+    }
+
     pub fn is_writable(&self) -> bool {
         self.store.is_writable()
     }
@@ -222,13 +229,11 @@ impl Case {
         progress: &(dyn Fn(&ImportProgress) + Sync),
         cancel: &AtomicBool,
     ) -> Result<ImportReport> {
-        let report = crate::import::run(&self.store, inputs, options, progress, cancel)?;
-        let inputs: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        self.store.journal_append(
-            JournalAction::Import,
-            &json!({
+        let named: Vec<String> = inputs.iter().map(|p| crate::bundle::path_text(p)).collect();
+        let journal = |report: &ImportReport| {
+            json!({
                 "run": report.run_id,
-                "inputs": inputs,
+                "inputs": named,
                 "events": report.events,
                 "skipped": report.skipped,
                 "files_imported": report.files_imported,
@@ -236,9 +241,9 @@ impl Case {
                 "files_refused": report.files_refused,
                 "files_unrecognized": report.files_unrecognized,
                 "files_failed": report.files_failed,
-            }),
-        )?;
-        Ok(report)
+            })
+        };
+        crate::import::run(&self.store, inputs, options, &journal, progress, cancel)
     }
 
     /// A search a person ran: `search::run`. Journaled (query, filters, range and total) when
@@ -413,21 +418,27 @@ impl Case {
         progress: &(dyn Fn(&VerifyProgress) + Sync),
         cancel: &AtomicBool,
     ) -> Result<IntegrityReport> {
-        let report = crate::integrity::verify(&self.store, options, progress, cancel)?;
-        if self.is_writable() {
-            let counts = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
-            self.store.journal_append(
-                JournalAction::Verify,
-                &json!({
-                    "files_checked": report.files_checked,
-                    "findings": report.findings.len(),
-                    "critical": counts(Severity::Critical),
-                    "warning": counts(Severity::Warning),
-                    "moved": report.moved,
-                }),
-            )?;
-            crate::integrity::keep_report(&self.store, &report)?;
+        let mut report = crate::integrity::verify(&self.store, options, progress, cancel)?;
+        if !self.store.can_journal() {
+            return Ok(report);
         }
+        let counts = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+        let entry = self.store.journal_output(
+            JournalAction::Verify,
+            &json!({
+                "files_checked": report.files_checked,
+                "findings": report.findings.len(),
+                "critical": counts(Severity::Critical),
+                "warning": counts(Severity::Warning),
+                "moved": report.moved,
+                "expected_head": options.expect_head.as_ref().map(|h| h.to_string()),
+            }),
+            None,
+            None,
+        )?;
+        report.journal_head = Some(JournalHead::of(&entry));
+        report.journaled = true;
+        crate::integrity::keep_report(&self.store, &report)?;
         Ok(report)
     }
 
@@ -457,8 +468,8 @@ impl Case {
     ) -> Result<ExportManifest> {
         let done = crate::export::export(&self.store, out, options, progress, cancel)?;
         let manifest = done.manifest;
-        if self.is_writable() {
-            self.store.journal_append(
+        if self.store.can_journal() {
+            self.store.journal_output(
                 JournalAction::Export,
                 &json!({
                     "file": out.display().to_string(),
@@ -469,6 +480,8 @@ impl Case {
                     "format": manifest.format,
                     "redaction": manifest.redaction.as_ref().map(|r| r["profile"].clone()),
                 }),
+                Some(&crate::bundle::path_text(out)),
+                Some(&manifest.sha256),
             )?;
         }
         Ok(manifest)
@@ -478,8 +491,8 @@ impl Case {
     /// Journaled when the case is writable.
     pub fn report(&self, out: &Path, req: &SearchRequest) -> Result<ReportSummary> {
         let summary = crate::export::report::report(&self.store, out, req)?;
-        if self.is_writable() {
-            self.store.journal_append(
+        if self.store.can_journal() {
+            self.store.journal_output(
                 JournalAction::Report,
                 &json!({
                     "file": out.display().to_string(),
@@ -487,6 +500,8 @@ impl Case {
                     "query": req.query,
                     "events": summary.events,
                 }),
+                Some(&crate::bundle::path_text(out)),
+                Some(&summary.sha256),
             )?;
         }
         Ok(summary)

@@ -19,6 +19,7 @@ pub mod case;
 pub mod clock;
 pub mod error;
 pub mod export;
+pub mod fault;
 pub mod formats;
 pub mod import;
 pub mod index;

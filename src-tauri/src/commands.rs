@@ -8,8 +8,8 @@ use serde::Deserialize;
 use sightline::api::{
     self, ActorProfile, ErrorCode, EventDetail, ExportFormat, ExportManifest, ExportOptions,
     ExportProgress, FieldStats, ImportOptions, ImportProgress, ImportReport, IntegrityReport,
-    JournalCheck, Marks, Overview, Relocation, ReportSummary, SavedSearch, SearchRequest,
-    SearchResult, Tag, VerifyOptions, VerifyProgress,
+    JournalCheck, JournalHead, Marks, Overview, Relocation, ReportSummary, SavedSearch,
+    SearchRequest, SearchResult, Tag, VerifyOptions, VerifyProgress,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -114,21 +114,28 @@ pub async fn search_page(app: AppHandle, request: SearchRequest) -> AppResult<Se
 }
 
 /// Runs every integrity check; `public_keys` is the `aws cloudtrail list-public-keys` output,
-/// `moved` where evidence is read from now.
+/// `moved` where evidence is read from now, `expect_head` a journal head (`SEQ:HASH`) recorded
+/// earlier that the journal must still hold.
 #[tauri::command]
 pub async fn verify_case(
     app: AppHandle,
     public_keys: Option<String>,
     moved: Vec<Relocation>,
+    expect_head: Option<String>,
     progress: Channel<VerifyProgress>,
 ) -> AppResult<IntegrityReport> {
     blocking(move || {
         let state = app.state::<AppState>();
         let case = state.current()?;
         state.cancel.store(false, Ordering::Relaxed);
+        let expect_head = expect_head
+            .filter(|h| !h.trim().is_empty())
+            .map(|h| JournalHead::parse(&h))
+            .transpose()?;
         let options = VerifyOptions {
             public_keys: public_keys.filter(|p| !p.is_empty()).map(PathBuf::from),
             moved,
+            expect_head,
         };
         let report = case.verify_watched(
             &options,

@@ -83,6 +83,20 @@ CREATE TABLE saved_searches (name TEXT PRIMARY KEY, search TEXT NOT NULL);
 CREATE TABLE actor_aliases (alias TEXT PRIMARY KEY, actor TEXT NOT NULL);
 CREATE INDEX actor_aliases_actor ON actor_aliases(actor);
 "#,
+    r#"
+-- The journal entry of each run, written in the run's own transaction; and of everything else
+-- the case handed out (verify reports, exports, reports). Verify checks each still names its
+-- entry: a journal cut at its end no longer holds them.
+ALTER TABLE runs ADD COLUMN journal_seq INTEGER;
+CREATE TABLE outputs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    file TEXT,
+    sha256 TEXT,
+    journal_seq INTEGER NOT NULL
+);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -93,6 +107,44 @@ pub fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
+}
+
+/// Whether `conn` can write its database: SQLite opens a write-protected file read-only without
+/// a word, and a WAL database then fails at its first read where its log cannot be made.
+pub fn writable(conn: &Connection) -> bool {
+    !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+        && conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .is_ok()
+}
+
+/// Opens a database that cannot be written (a case on read-only media): read-only and
+/// immutable, so SQLite neither needs nor makes its log files. A writer folds the log into the
+/// database file when it closes the case, so nothing is missed.
+pub fn open_immutable(path: &std::path::Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let uri = format!("file:{}?immutable=1", uri_path(path));
+    Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+}
+
+/// `path` as a URI path: every byte but unreserved ones and `/` percent-encoded.
+fn uri_path(path: &std::path::Path) -> String {
+    let mut out = String::new();
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
@@ -153,15 +205,24 @@ pub fn next_file_id(conn: &Connection) -> Result<u64> {
     Ok(max.unwrap_or(0) as u64 + 1)
 }
 
-/// Writes the run's manifest and report and marks it pending, in one transaction.
+/// A run's journal entry: when, and what it says.
+pub struct RunEntry<'a> {
+    pub at: &'a str,
+    pub detail: &'a serde_json::Value,
+}
+
+/// Writes the run's manifest, report and journal entry and marks it pending, in one
+/// transaction: the run becomes visible at the index commit that follows (see [`reconcile`]),
+/// and never without its entry.
 pub fn record_run(
     conn: &mut Connection,
     run_id: u64,
     files: &[FileRow],
     findings: &[(u64, &crate::model::Finding)],
     report: &str,
+    entry: &RunEntry,
 ) -> Result<()> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut insert =
             tx.prepare("INSERT INTO findings (run_id, file_id, finding) VALUES (?1, ?2, ?3)")?;
@@ -192,9 +253,15 @@ pub fn record_run(
             ])?;
         }
     }
+    let journaled = super::journal::append_in(
+        &tx,
+        entry.at,
+        super::journal::JournalAction::Import,
+        entry.detail,
+    )?;
     tx.execute(
-        "UPDATE runs SET status = 'pending', report = ?2 WHERE id = ?1",
-        params![run_id as i64, report],
+        "UPDATE runs SET status = 'pending', report = ?2, journal_seq = ?3 WHERE id = ?1",
+        params![run_id as i64, report, journaled.seq as i64],
     )?;
     tx.commit()?;
     Ok(())
@@ -212,18 +279,107 @@ pub fn finish_run(conn: &Connection, run_id: u64, status: &str, now: &str) -> Re
 }
 
 /// Settles runs a killed process left behind. The index commit carries the id of the last run it
-/// made visible: a pending run at or below it completed, anything else never became visible.
-pub fn reconcile(conn: &Connection, committed_run: Option<u64>, now: &str) -> Result<()> {
-    let mut stmt =
-        conn.prepare("SELECT id, status FROM runs WHERE status IN ('running', 'pending')")?;
-    let open: Vec<(u64, String)> = stmt
-        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (id, status) in open {
-        let visible = status == "pending" && committed_run.is_some_and(|c| c >= id);
-        finish_run(conn, id, if visible { "complete" } else { "aborted" }, now)?;
+/// made visible: a pending run at or below it completed, anything else never became visible. A
+/// pending run was journaled with its manifest; one that never became visible gets an
+/// `import_interrupted` entry, so the journal tells every run's end.
+pub fn reconcile(conn: &mut Connection, committed_run: Option<u64>, now: &str) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let open: Vec<(u64, String, Option<i64>)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, status, journal_seq FROM runs WHERE status IN ('running', 'pending') ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (id, status, journal_seq) in open {
+        let complete = status == "pending" && committed_run.is_some_and(|c| c >= id);
+        finish_run(&tx, id, if complete { "complete" } else { "aborted" }, now)?;
+        if let (false, Some(seq)) = (complete, journal_seq) {
+            super::journal::append_in(
+                &tx,
+                now,
+                super::journal::JournalAction::ImportInterrupted,
+                &serde_json::json!({ "run": id, "journal_seq": seq, "reason": "the import stopped before its events became visible; none of them are in the case" }),
+            )?;
+        }
     }
+    tx.commit()?;
     Ok(())
+}
+
+/// Whether run `id` completed (`Some(true)`), was aborted (`Some(false)`) or has not ended.
+pub fn run_ended(conn: &Connection, id: u64) -> Result<Option<bool>> {
+    let status: Option<String> = conn
+        .query_row("SELECT status FROM runs WHERE id = ?1", [id as i64], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(match status.as_deref() {
+        Some("complete") => Some(true),
+        Some("running" | "pending") => None,
+        // Aborted, or a run the database does not know.
+        _ => Some(false),
+    })
+}
+
+/// What a row of the case names in the journal: its seq and the action that entry must have.
+pub struct JournalRef {
+    /// `run 3`, `export 2`, as findings name it.
+    pub what: String,
+    pub seq: u64,
+    pub action: String,
+    /// For runs: the entry must name this run.
+    pub run: Option<u64>,
+}
+
+/// Every journal entry the runs and outputs tables name.
+pub fn journal_refs(conn: &Connection) -> Result<Vec<JournalRef>> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT id, journal_seq FROM runs WHERE journal_seq IS NOT NULL AND status = 'complete' ORDER BY id",
+    )?;
+    let runs = stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+    })?;
+    for row in runs {
+        let (id, seq) = row?;
+        out.push(JournalRef {
+            what: format!("import run {id}"),
+            seq,
+            action: "import".to_string(),
+            run: Some(id),
+        });
+    }
+    let mut stmt = conn.prepare("SELECT id, kind, journal_seq FROM outputs ORDER BY id")?;
+    let outputs = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)? as u64,
+        ))
+    })?;
+    for row in outputs {
+        let (id, kind, seq) = row?;
+        out.push(JournalRef {
+            what: format!("{kind} {id}"),
+            seq,
+            action: kind,
+            run: None,
+        });
+    }
+    Ok(out)
+}
+
+/// Complete runs that name no journal entry (made before entries were written with the run).
+pub fn unjournaled_runs(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM runs WHERE status = 'complete' AND journal_seq IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
 }
 
 /// SHA-256 → path of every file already imported, for duplicate detection.

@@ -4,12 +4,12 @@
 //! An entry's hash covers `prev_hash`, `seq`, `at`, `action` and `detail` (compact JSON), joined
 //! by newlines; the first entry's `prev_hash` is 64 zeros.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Store;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What a journal entry records. Stored as its name; the API decides which operations are
 /// journaled (`api.rs`), the store only keeps the chain.
@@ -17,6 +17,8 @@ use crate::error::Result;
 pub enum JournalAction {
     Import,
     Verify,
+    /// An import run that a kill or a crash cut off before it became visible.
+    ImportInterrupted,
     Search,
     Export,
     Report,
@@ -36,6 +38,7 @@ impl JournalAction {
         match self {
             JournalAction::Import => "import",
             JournalAction::Verify => "verify",
+            JournalAction::ImportInterrupted => "import_interrupted",
             JournalAction::Search => "search",
             JournalAction::Export => "export",
             JournalAction::Report => "report",
@@ -88,48 +91,151 @@ fn entry_hash(prev_hash: &str, seq: u64, at: &str, action: &str, detail: &str) -
     crate::bundle::hex(&h.finalize())
 }
 
+/// The newest entry of a journal: what a reviewer writes down to prove later that nothing was
+/// removed since (`verify --expect-head SEQ:HASH`). Every append also records it in the case
+/// metadata, so entries deleted from the end show even without an outside copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct JournalHead {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+    pub hash: String,
+}
+
+impl JournalHead {
+    pub fn of(entry: &JournalEntry) -> JournalHead {
+        JournalHead {
+            seq: entry.seq,
+            hash: entry.hash.clone(),
+        }
+    }
+
+    /// `SEQ:HASH`, as verify prints it.
+    pub fn parse(text: &str) -> Result<JournalHead> {
+        let bad = || {
+            Error::Invalid(format!(
+                "{text:?} is not a journal head SEQ:HASH (as verify prints it)"
+            ))
+        };
+        let (seq, hash) = text.trim().split_once(':').ok_or_else(bad)?;
+        let seq = seq.parse::<u64>().map_err(|_| bad())?;
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(JournalHead {
+            seq,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
+impl std::fmt::Display for JournalHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+const HEAD_META: &str = "journal_head";
+
+/// Appends an entry inside the caller's transaction (an import writes its entry together with
+/// its manifest), and records the new head.
+pub(crate) fn append_in(
+    conn: &rusqlite::Connection,
+    at: &str,
+    action: JournalAction,
+    detail: &serde_json::Value,
+) -> Result<JournalEntry> {
+    let action = action.as_str();
+    let detail = detail.to_string();
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = last.map_or((1, GENESIS.to_string()), |(s, h)| (s as u64 + 1, h));
+    let hash = entry_hash(&prev_hash, seq, at, action, &detail);
+    conn.execute(
+        "INSERT INTO journal (seq, at, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![seq as i64, at, action, detail, prev_hash, hash],
+    )?;
+    super::db::set_meta(conn, HEAD_META, &format!("{seq}:{hash}"))?;
+    Ok(JournalEntry {
+        seq,
+        at: at.to_string(),
+        action: action.to_string(),
+        detail,
+        prev_hash,
+        hash,
+    })
+}
+
 impl Store {
-    /// Appends an entry; refused on a case opened read-only.
+    /// Appends an entry. Needs a database that can be written, not the case's write lock: the
+    /// chain is extended in one SQLite transaction, safe beside another process's import, so a
+    /// verify or an export run while an import goes on is journaled too.
     pub fn journal_append(
         &self,
         action: JournalAction,
         detail: &serde_json::Value,
     ) -> Result<JournalEntry> {
-        self.check_writable_for("writing the journal")?;
-        let action = action.as_str();
-        let detail = detail.to_string();
+        self.journal_with(action, detail, None)
+    }
+
+    /// Appends the entry of something the case handed out (a verify report, an export, a
+    /// report) and records it, with the entry's seq, in the outputs table, in one transaction:
+    /// verify checks that every output still finds its entry.
+    pub fn journal_output(
+        &self,
+        action: JournalAction,
+        detail: &serde_json::Value,
+        file: Option<&str>,
+        sha256: Option<&str>,
+    ) -> Result<JournalEntry> {
+        self.journal_with(action, detail, Some((file, sha256)))
+    }
+
+    fn journal_with(
+        &self,
+        action: JournalAction,
+        detail: &serde_json::Value,
+        output: Option<(Option<&str>, Option<&str>)>,
+    ) -> Result<JournalEntry> {
+        if !self.can_journal() {
+            return Err(Error::ReadOnly("writing the journal"));
+        }
         let at = self.now_text();
         let mut db = self.db();
-        let tx = db.transaction()?;
-        let last: Option<(i64, String)> = tx
+        // Immediate: another process appending between this one's read of the last entry and its
+        // write would otherwise fail the upgrade to a write lock instead of waiting.
+        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let entry = append_in(&tx, &at, action, detail)?;
+        if let Some((file, sha256)) = output {
+            tx.execute(
+                "INSERT INTO outputs (kind, at, file, sha256, journal_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![action.as_str(), at, file, sha256, entry.seq as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(entry)
+    }
+
+    /// The newest entry, if any.
+    pub fn journal_head(&self) -> Result<Option<JournalHead>> {
+        let db = self.db();
+        Ok(db
             .query_row(
                 "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| {
+                    Ok(JournalHead {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        hash: r.get(1)?,
+                    })
+                },
             )
-            .map(Some)
-            .or_else(|e| {
-                if e == rusqlite::Error::QueryReturnedNoRows {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            })?;
-        let (seq, prev_hash) = last.map_or((1, GENESIS.to_string()), |(s, h)| (s as u64 + 1, h));
-        let hash = entry_hash(&prev_hash, seq, &at, action, &detail);
-        tx.execute(
-            "INSERT INTO journal (seq, at, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![seq as i64, at, action, detail, prev_hash, hash],
-        )?;
-        tx.commit()?;
-        Ok(JournalEntry {
-            seq,
-            at,
-            action: action.to_string(),
-            detail,
-            prev_hash,
-            hash,
-        })
+            .optional()?)
     }
 
     /// Every entry, and the first place where the chain does not hold.
@@ -172,6 +278,9 @@ impl Store {
             }
             expected_prev = e.hash.clone();
         }
+        if bad.is_none() {
+            bad = removed_tail(&db, entries.last())?;
+        }
         let (first_bad, reason) = bad.unzip();
         Ok(JournalCheck {
             entries,
@@ -179,4 +288,40 @@ impl Store {
             reason,
         })
     }
+}
+
+/// Entries removed from the end leave a whole chain; the head the case recorded at the last
+/// append says how far it went.
+fn removed_tail(
+    conn: &rusqlite::Connection,
+    last: Option<&JournalEntry>,
+) -> Result<Option<(u64, String)>> {
+    let Some(recorded) = super::db::meta(conn, HEAD_META)? else {
+        return Ok(None);
+    };
+    let Ok(head) = JournalHead::parse(&recorded) else {
+        return Ok(Some((
+            0,
+            format!("the recorded journal head {recorded:?} is damaged"),
+        )));
+    };
+    let (seq, hash) = last.map_or((0, ""), |e| (e.seq, e.hash.as_str()));
+    Ok(if head.seq > seq {
+        Some((
+            seq + 1,
+            format!(
+                "entries {}–{} were removed from the end (the case recorded entry {} as its newest)",
+                seq + 1,
+                head.seq,
+                head.seq
+            ),
+        ))
+    } else if head.seq == seq && head.hash != hash {
+        Some((
+            seq,
+            "it was rewritten after it was recorded as the newest".to_string(),
+        ))
+    } else {
+        None
+    })
 }

@@ -9,6 +9,7 @@ pub mod db;
 pub mod journal;
 pub mod marks;
 pub mod saved;
+mod staged;
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};
@@ -47,6 +48,9 @@ pub struct Store {
     hit_list: Mutex<Option<(String, Arc<Vec<DocAddress>>)>>,
     /// Held while the case is open for writing; the OS releases it if the process dies.
     _write_lock: Option<File>,
+    /// Why the case database cannot be written at all (read-only media, no permission); `None`
+    /// when it can, which is all the journal needs.
+    read_only: Option<String>,
     id: String,
 }
 
@@ -142,34 +146,52 @@ impl Store {
             }
         };
         let (index, fields) = open_index(dir)?;
-        db::reconcile(&conn, committed_run(&index)?, &now)?;
+        db::reconcile(&mut conn, committed_run(&index)?, &now)?;
+        // Also after a kill between a run's completion and the move of its files.
+        staged::settle(dir, &|run| db::run_ended(&conn, run))?;
         let tmp = dir.join(TMP_DIR);
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        Self::assemble(dir, conn, (index, fields), clock, Some(lock), id)
+        Self::assemble(dir, (conn, None), (index, fields), clock, Some(lock), id)
     }
 
-    /// Opens an existing case for reading; works while another process writes it.
+    /// Opens an existing case for reading; works while another process writes it, and on
+    /// media this process cannot write (then the database is opened read-only and nothing is
+    /// journaled; [`Store::read_only_reason`] says why).
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
         let db_path = dir.join(DB_FILE);
         if !db_path.is_file() || !dir.join(INDEX_DIR).join("meta.json").is_file() {
             return Err(Error::NotACase(dir.to_path_buf()));
         }
-        let mut conn = db::open(&db_path)?;
+        let (mut conn, read_only) = match db::open(&db_path) {
+            Ok(conn) if db::writable(&conn) => (conn, None),
+            Ok(_) => (
+                db::open_immutable(&db_path)?,
+                Some("the case database cannot be written".to_string()),
+            ),
+            Err(e) => (
+                db::open_immutable(&db_path)?,
+                Some(format!("the case folder cannot be written ({e})")),
+            ),
+        };
         check_version(dir, &conn)?;
         // A case made by an older version and never opened for writing since lacks the newer
         // (additive, transactional) tables that searches read; add them rather than fail.
-        if db::schema_version(&conn)? < db::SCHEMA_VERSION {
+        if read_only.is_none() && db::schema_version(&conn)? < db::SCHEMA_VERSION {
             db::migrate(&mut conn)?;
         }
         let id = db::meta(&conn, "case_id")?.unwrap_or_default();
-        let (index, fields) = open_index(dir)?;
-        Self::assemble(dir, conn, (index, fields), clock, None, id)
+        let index = match read_only {
+            Some(_) => index::open_read_only(&dir.join(INDEX_DIR))?,
+            None => index::open_or_create(&dir.join(INDEX_DIR))?,
+        };
+        let index = ready(dir, index)?;
+        Self::assemble(dir, (conn, read_only), index, clock, None, id)
     }
 
     fn assemble(
         dir: &Path,
-        conn: Connection,
+        (conn, read_only): (Connection, Option<String>),
         (index, fields): (Index, Fields),
         clock: Arc<dyn Clock>,
         lock: Option<File>,
@@ -189,6 +211,7 @@ impl Store {
             files: Mutex::new(HashMap::new()),
             hit_list: Mutex::new(None),
             _write_lock: lock,
+            read_only,
             id,
         })
     }
@@ -203,6 +226,29 @@ impl Store {
 
     pub fn is_writable(&self) -> bool {
         self._write_lock.is_some()
+    }
+
+    /// Whether the journal can be extended: the database can be written, with or without the
+    /// case's write lock (appends are their own transactions).
+    pub fn can_journal(&self) -> bool {
+        self.read_only.is_none()
+    }
+
+    /// Why the case can only be read (read-only media, no permission), if so.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// Where a run keeps a file (`final_name` in the case folder) until the run is visible: the
+    /// file is moved into place when the run completes, or deleted when it is aborted, also
+    /// after a kill (on the next open for writing).
+    pub(crate) fn staged_path(&self, run_id: u64, final_name: &str) -> PathBuf {
+        staged::path(&self.dir, run_id, final_name)
+    }
+
+    /// Moves a completed run's staged files into place, or deletes an aborted run's.
+    pub(crate) fn settle_staged(&self, run_id: u64, complete: bool) -> Result<()> {
+        staged::settle(&self.dir, &|run| Ok((run == run_id).then_some(complete)))
     }
 
     /// Fails with [`Error::ReadOnly`] unless the case is open for writing; `what` names the
@@ -320,9 +366,25 @@ impl Store {
     }
 }
 
+impl Drop for Store {
+    /// A writer folds the write-ahead log into the database file, so the case folder is whole by
+    /// itself: copied to read-only media, it opens without the log (see `db::open_immutable`).
+    fn drop(&mut self) {
+        if self.is_writable() {
+            let _ = self
+                .db()
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+}
+
 /// The case's index, refused with [`Error::CaseTooOld`] when an older version wrote it.
 fn open_index(dir: &Path) -> Result<(Index, Fields)> {
-    match index::open_or_create(&dir.join(INDEX_DIR))? {
+    ready(dir, index::open_or_create(&dir.join(INDEX_DIR))?)
+}
+
+fn ready(dir: &Path, opened: index::Opened) -> Result<(Index, Fields)> {
+    match opened {
         index::Opened::Ready(opened) => Ok(*opened),
         index::Opened::Outdated(fields) => Err(Error::CaseTooOld {
             path: dir.to_path_buf(),

@@ -71,6 +71,10 @@ pub struct VerifyArgs {
     /// Findings still name files as imported.
     #[arg(long, value_name = "OLD=NEW")]
     pub moved: Vec<String>,
+    /// A journal head recorded earlier (printed by verify, kept in export manifests and
+    /// reports): a critical finding unless the journal still holds that entry unchanged.
+    #[arg(long, value_name = "SEQ:HASH")]
+    pub expect_head: Option<String>,
 }
 
 #[derive(clap::Args)]

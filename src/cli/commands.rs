@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use sightline::api::{
-    Case, FieldMapping, ImportOptions, ImportProgress, Relocation, SearchRequest, SystemClock,
-    VerifyOptions,
+    Case, FieldMapping, ImportOptions, ImportProgress, JournalHead, Relocation, SearchRequest,
+    SystemClock, VerifyOptions,
 };
 
 use super::args::{ImportArgs, ReportArgs, SearchArgs, VerifyArgs};
@@ -19,7 +19,14 @@ use super::text::{file_rules, print_import, print_search, progress_bar, update_b
 /// Opens a case as the window does: for writing, so what is run is journaled, or read-only
 /// while an import writes it.
 pub fn open_shared(dir: &Path, clock: Arc<SystemClock>) -> Result<Case> {
-    Ok(Case::open_writable_or_read_only(dir, clock, false)?)
+    let case = Case::open_writable_or_read_only(dir, clock, false)?;
+    if let Some(reason) = case.read_only_reason() {
+        eprintln!(
+            "note: {}; the case is read as it is and nothing is journaled",
+            safe(reason)
+        );
+    }
+    Ok(case)
 }
 
 /// The import's options from `--format`, `--zone`, `--year` and `--map`.
@@ -188,15 +195,22 @@ pub fn verify(args: VerifyArgs, clock: Arc<SystemClock>) -> Result<bool> {
         .iter()
         .map(|m| Relocation::parse(m))
         .collect::<Result<Vec<_>, _>>()?;
+    let expect_head = args
+        .expect_head
+        .as_deref()
+        .map(JournalHead::parse)
+        .transpose()
+        .context("--expect-head")?;
     let options = VerifyOptions {
         public_keys: args.public_keys,
         moved,
+        expect_head,
     };
     let report = open_shared(&args.case, clock)?.verify_with(&options)?;
     if args.json {
         print_json(&report)?;
     } else {
-        emit(&super::verify::text(&report))?;
+        emit(&super::verify::text(&report, options.expect_head.as_ref()))?;
     }
     Ok(report.findings.is_empty())
 }

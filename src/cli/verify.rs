@@ -4,11 +4,12 @@
 
 use std::fmt::Write as _;
 
-use sightline::api::{IntegrityReport, Severity};
+use sightline::api::{FindingKind, IntegrityReport, JournalHead, Severity};
 
 use super::safe::safe;
 
-pub fn text(report: &IntegrityReport) -> String {
+/// `expected`: the head given with `--expect-head`, confirmed when no finding says otherwise.
+pub fn text(report: &IntegrityReport, expected: Option<&JournalHead>) -> String {
     let mut out = String::new();
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     let _ = writeln!(
@@ -23,6 +24,32 @@ pub fn text(report: &IntegrityReport) -> String {
         count(Severity::Info),
         report.digest_covered.len()
     );
+    match (&report.journal_head, report.journaled) {
+        (Some(head), true) => {
+            let _ = writeln!(
+                out,
+                "journal head {head} (this verify): keep it to prove later that nothing was removed (verify --expect-head {head})"
+            );
+        }
+        (head, false) => {
+            let head = head.as_ref().map_or("empty".to_string(), |h| h.to_string());
+            let _ = writeln!(
+                out,
+                "journal head {head}; this verify is not journaled: the case cannot be written"
+            );
+        }
+        (None, true) => {}
+    }
+    let journal_broken = report
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::JournalBroken);
+    if let (Some(expected), false) = (expected, journal_broken) {
+        let _ = writeln!(
+            out,
+            "the journal still holds entry {expected} as expected: nothing up to it was changed or removed"
+        );
+    }
     for note in &report.notes {
         let _ = writeln!(out, "not checked: {}", safe(note));
     }

@@ -97,6 +97,10 @@ pub struct ExportManifest {
         )
     )]
     pub redaction: Option<serde_json::Value>,
+    /// The case journal's newest entry when the export was made (the export's own entry follows
+    /// it): `sightline verify --expect-head` proves later that the journal still holds it.
+    #[serde(default)]
+    pub journal_head: Option<crate::case::journal::JournalHead>,
 }
 
 /// An export done: its manifest, and the SHA-256 of the manifest file as written.
@@ -168,7 +172,8 @@ pub fn export(
         }
     };
     std::fs::rename(&partial, out).map_err(|e| Error::io(out, e))?;
-    let manifest = manifest(store, out, options, names, written);
+    let head = store.journal_head()?;
+    let manifest = manifest(store, out, options, names, written, head);
     let text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::Internal(format!("manifest not serializable: {e}")))?;
     let manifest_file = manifest_path(out);
@@ -186,6 +191,7 @@ fn manifest(
     options: &ExportOptions,
     columns: Vec<String>,
     written: Written,
+    journal_head: Option<crate::case::journal::JournalHead>,
 ) -> ExportManifest {
     let rfc = |t: Option<i64>| t.map(crate::time::format_rfc3339);
     ExportManifest {
@@ -209,5 +215,6 @@ fn manifest(
         sha256: written.sha256,
         sources: written.sources,
         redaction: written.redaction,
+        journal_head,
     }
 }

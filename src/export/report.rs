@@ -11,7 +11,7 @@ use std::path::Path;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
 
-use crate::case::journal::JournalCheck;
+use crate::case::journal::{JournalCheck, JournalHead};
 use crate::case::Store;
 use crate::error::{Error, Result};
 use crate::integrity::IntegrityReport;
@@ -35,6 +35,8 @@ pub struct ReportSummary {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub marked: u64,
     pub sha256: String,
+    /// The case journal's newest entry when the report was written, as the page states it.
+    pub journal_head: Option<JournalHead>,
 }
 
 /// Everything the page shows, gathered before it is drawn.
@@ -48,6 +50,7 @@ struct ReportData {
     hashes: HashMap<String, String>,
     integrity: Option<IntegrityReport>,
     journal: JournalCheck,
+    head: Option<JournalHead>,
     /// The span the selected events actually cover, which an open-ended range does not say.
     span: String,
 }
@@ -63,6 +66,7 @@ pub fn report(store: &Store, out: &Path, req: &SearchRequest) -> Result<ReportSu
         events: data.all.total,
         marked: data.marked.total,
         sha256: crate::bundle::sha256_hex(page.as_bytes()),
+        journal_head: data.head,
     })
 }
 
@@ -132,6 +136,7 @@ fn gather(store: &Store, req: &SearchRequest) -> Result<ReportData> {
         hashes,
         integrity: crate::integrity::last_report(store)?,
         journal: store.journal()?,
+        head: store.journal_head()?,
         span,
     })
 }
@@ -183,6 +188,10 @@ fn render(d: &ReportData) -> Markup {
                 table { tbody {
                     tr { th { "case" } td.mono { (d.case_id) } }
                     tr { th { "generated" } td { (d.generated) " by sightline " (env!("CARGO_PKG_VERSION")) } }
+                    tr {
+                        th { "journal head" }
+                        td.mono { @match &d.head { Some(h) => (h), None => "empty" } }
+                    }
                     tr { th { "selection" } td.mono { (if req.query.is_empty() { "all events" } else { &req.query }) } }
                     tr { th { "filters" } td.mono { (filters) } }
                     tr { th { "time range" } td { (range) " (UTC)" } }

@@ -143,11 +143,14 @@ pub struct ImportProgress {
 }
 
 /// Imports `inputs` (files, directories, archives) into the store. Returns the report of the
-/// run; on cancel, nothing of the run is kept and [`Error::Cancelled`] is returned.
+/// run; on cancel, nothing of the run is kept and [`Error::Cancelled`] is returned. The run's
+/// journal entry (`journal` makes its detail) is written with its manifest, before it becomes
+/// visible (see [`commit`]).
 pub fn run(
     store: &Store,
     inputs: &[PathBuf],
     options: &ImportOptions,
+    journal: &dyn Fn(&ImportReport) -> serde_json::Value,
     progress: &(dyn Fn(&ImportProgress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<ImportReport> {
@@ -190,9 +193,15 @@ pub fn run(
     let ids = attach_conflicts(store, &mut files, first_file_id)?;
     let report =
         ImportReport::from_files(run_id, files, bytes, started.elapsed().as_millis() as u64);
-    commit(store, &mut writer, run_id, &report)?;
-    // After the commit: ids of records that are not in the case would raise false conflicts.
-    ids::save(&ids::path(store.dir()), &ids)?;
+    crate::fault::point("import:indexed");
+    // Staged until the run is visible: ids of records that are not in the case would raise
+    // false conflicts.
+    let staged = store.staged_path(run_id, ids::FILE_NAME);
+    if let Err(e) = ids::save(&staged, &ids) {
+        return abort(store, writer, run_id, e);
+    }
+    crate::fault::point("import:ids_staged");
+    commit(store, &mut writer, run_id, &report, &journal(&report))?;
     writer.wait_merging_threads()?;
     store.reader.reload()?;
     let mut report = report;
@@ -466,13 +475,17 @@ impl Pipeline<'_> {
     }
 }
 
-/// Writes the run's manifest and findings, then makes it visible in one index commit whose
-/// payload names the run (see `case::db::reconcile` for a kill between the two).
+/// Writes the run's manifest, findings and journal entry in one transaction, then makes it
+/// visible in one index commit whose payload names the run, then moves its staged files into
+/// place. A kill between any two steps is settled by the next open (`case::db::reconcile`):
+/// visible runs are exactly those the index commit names, each journaled with its files, and a
+/// run cut off before it is journaled again as interrupted.
 fn commit(
     store: &Store,
     writer: &mut IndexWriter<TantivyDocument>,
     run_id: u64,
     report: &ImportReport,
+    journal_detail: &serde_json::Value,
 ) -> Result<()> {
     let rows = manifest_rows(store, report)?;
     let findings: Vec<(u64, &Finding)> = report
@@ -482,11 +495,20 @@ fn commit(
         .collect();
     let json = serde_json::to_string(report)
         .map_err(|e| Error::Internal(format!("report not serializable: {e}")))?;
-    db::record_run(&mut store.db(), run_id, &rows, &findings, &json)?;
+    let entry = db::RunEntry {
+        at: &store.now_text(),
+        detail: journal_detail,
+    };
+    db::record_run(&mut store.db(), run_id, &rows, &findings, &json, &entry)?;
+    crate::fault::point("import:recorded");
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&format!("run:{run_id}"));
     prepared.commit()?;
+    crate::fault::point("import:committed");
     db::finish_run(&store.db(), run_id, "complete", &store.now_text())?;
+    crate::fault::point("import:finished");
+    store.settle_staged(run_id, true)?;
+    crate::fault::point("import:settled");
     Ok(())
 }
 
@@ -538,8 +560,12 @@ fn abort(
     error: Error,
 ) -> Result<ImportReport> {
     let _ = writer.rollback();
+    // Segments the run wrote before it stopped (a full disk, a cancel) are not in any commit:
+    // delete them now rather than leave them until the next import.
+    let _ = writer.garbage_collect_files().wait();
     drop(writer);
     db::finish_run(&store.db(), run_id, "aborted", &store.now_text())?;
+    store.settle_staged(run_id, false)?;
     Err(error)
 }
 

@@ -7,6 +7,8 @@
 //! its locator are stored (zstd): events are rebuilt from them for display, so the index holds
 //! one copy of the evidence, not two.
 
+mod read_only;
+
 use std::path::Path;
 
 use serde_json::Value;
@@ -140,16 +142,17 @@ pub enum Opened {
     Outdated(Vec<String>),
 }
 
+/// Opens the index in `dir` on media that cannot be written: nothing is locked or created.
+pub fn open_read_only(dir: &Path) -> tantivy::Result<Opened> {
+    let directory = tantivy::directory::MmapDirectory::open(dir)?;
+    let index = Index::open(read_only::ReadOnlyDirectory(directory))?;
+    ready(index)
+}
+
 /// Opens the index in `dir`, creating it when absent.
 pub fn open_or_create(dir: &Path) -> tantivy::Result<Opened> {
-    let (schema, fields) = schema();
     let index = if dir.join("meta.json").exists() {
-        let index = Index::open_in_dir(dir)?;
-        let differs = differences(&index.schema(), &schema);
-        if !differs.is_empty() {
-            return Ok(Opened::Outdated(differs));
-        }
-        index
+        Index::open_in_dir(dir)?
     } else {
         std::fs::create_dir_all(dir)?;
         let settings = IndexSettings {
@@ -160,10 +163,20 @@ pub fn open_or_create(dir: &Path) -> tantivy::Result<Opened> {
             ..IndexSettings::default()
         };
         Index::builder()
-            .schema(schema)
+            .schema(schema().0)
             .settings(settings)
             .create_in_dir(dir)?
     };
+    ready(index)
+}
+
+/// The index with this version's tokenizers, or the fields an older version's schema lacks.
+fn ready(index: Index) -> tantivy::Result<Opened> {
+    let (schema, fields) = schema();
+    let differs = differences(&index.schema(), &schema);
+    if !differs.is_empty() {
+        return Ok(Opened::Outdated(differs));
+    }
     register_tokenizers(&index);
     let mut index = index;
     // Search segments in parallel: a query over a million events then uses every core.

@@ -17,9 +17,12 @@ const RECORD: usize = 32;
 /// `time` is optional; this stands for "no time" in the file.
 const NO_TIME: i64 = i64::MIN;
 
+/// The file, in the case folder, with the ids of the records the case has imported.
+pub(crate) const FILE_NAME: &str = "record-ids.bin";
+
 /// Where a case keeps the ids of the records it has imported.
 pub(crate) fn path(case_dir: &Path) -> PathBuf {
-    case_dir.join("record-ids.bin")
+    case_dir.join(FILE_NAME)
 }
 
 /// The ids of earlier imports, sorted by key and event. A case made before ids were kept has

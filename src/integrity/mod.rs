@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{Entry, Limits, Walk};
+use crate::case::journal::JournalHead;
 use crate::case::Store;
 use crate::error::{Error, Result};
 use crate::model::{Finding, FindingKind, Severity};
@@ -21,6 +22,7 @@ pub use digest::DigestCover;
 use digest::DigestEvidence;
 pub use verdict::{SourceVerdict, Verdict};
 
+mod anchor;
 pub mod digest;
 pub mod digest_sig;
 pub(crate) mod evtx_crc;
@@ -38,6 +40,13 @@ pub struct IntegrityReport {
     pub files_checked: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub journal_entries: u64,
+    /// The journal's newest entry: after this verify's own entry when it was journaled. Write it
+    /// down to prove later that nothing was removed since (`verify --expect-head`).
+    #[serde(default)]
+    pub journal_head: Option<JournalHead>,
+    /// Whether this verify is in the journal (not on a case that cannot be written).
+    #[serde(default)]
+    pub journaled: bool,
     /// What could not be checked, and why (no digests, no public keys): limits of the proof,
     /// not problems with the evidence.
     #[serde(default)]
@@ -103,6 +112,9 @@ pub struct VerifyOptions {
     pub public_keys: Option<PathBuf>,
     /// Where moved evidence is now.
     pub moved: Vec<Relocation>,
+    /// A journal head recorded earlier (by a previous verify, in an export manifest or a
+    /// report): verify proves the journal still holds it.
+    pub expect_head: Option<JournalHead>,
 }
 
 /// How far a `verify` run has got: sources re-read of all.
@@ -198,24 +210,20 @@ pub fn verify(
     findings.extend(crate::case::db::findings(&store.db())?);
     store.reader.reload()?;
     findings.extend(silence::time_gaps(store, &store.reader.searcher())?);
-    let journal = store.journal()?;
-    if let Some(seq) = journal.first_bad {
-        findings.push(Finding {
-            kind: FindingKind::JournalBroken,
-            severity: Severity::Critical,
-            file: None,
-            detail: format!(
-                "journal entry {seq}: {}",
-                journal.reason.clone().unwrap_or_default()
-            ),
-            ..Finding::default()
-        });
-    }
+    let journal = anchor::check(store, options.expect_head.as_ref())?;
+    findings.extend(journal.findings);
+    let mut notes = notes;
+    notes.extend(journal.notes);
     Ok(IntegrityReport {
         sources: verdict::verdicts(&files, &findings, &digest_covered),
         findings,
         files_checked: files.len() as u64,
-        journal_entries: journal.entries.len() as u64,
+        journal_entries: journal.check.entries.len() as u64,
+        journal_head: journal.check.entries.last().map(|e| JournalHead {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        }),
+        journaled: false,
         notes,
         digest_covered,
         checked_at: store.now_text(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// From the bottom up; within a layer, a module may use the ones before it.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("core", &["error", "clock", "time", "model"]),
+    ("core", &["error", "clock", "time", "model", "fault"]),
     ("input", &["bundle", "record", "formats"]),
     ("store", &["index", "case"]),
     ("features", &["search", "integrity", "import", "export"]),

@@ -3,6 +3,7 @@
 mod archives;
 mod case_dir;
 mod cli;
+mod crash;
 mod datasets;
 mod digests;
 mod export;
@@ -11,6 +12,7 @@ mod fixtures;
 mod formats;
 mod hostile;
 mod integrity;
+mod journal;
 mod layers;
 mod marks;
 mod meaning;

@@ -340,6 +340,17 @@ async function walk() {
   assert.match(await text("[data-testid=journal-state]"), /^chain intact · \d+ entries$/);
   assert.match(await text("[data-testid=journal]"), /search/, "searches run in the window are journaled");
   await shot("12-integrity");
+  // Verify shows the journal head to write down; a head the journal does not hold is a
+  // critical finding, the one written down passes.
+  const head = (await text("[data-testid=journal-head]")).match(/Journal head (\d+):([0-9a-f]{64}) \(this verify\)/);
+  assert.ok(head, "verify shows the journal head");
+  await typeInto("[data-testid=expect-head]", `${Number(head[1]) + 1000}:${"0".repeat(64)}`);
+  await (await $("[data-testid=run-verify]")).click();
+  await driver.wait(async () => /journal_broken/.test(await text("[data-testid=integrity-findings]").catch(() => "")), 60_000, "an unheld head is a finding");
+  await shot("12a-expected-head");
+  await typeInto("[data-testid=expect-head]", `${head[1]}:${head[2]}`);
+  await (await $("[data-testid=run-verify]")).click();
+  await driver.wait(async () => !/journal_broken/.test(await text("[data-testid=integrity-findings]").catch(() => "journal_broken")), 60_000, "the recorded head is held");
   // The evidence moves to a vault: missing where it was imported, whole where it is now once
   // verify is told so (the window offers the folder the missing files were imported under).
   const verdictBefore = await text("[data-testid=integrity-verdict]");

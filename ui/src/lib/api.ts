@@ -91,11 +91,17 @@ export async function pickSavePath(defaultPath: string): Promise<string | null> 
 }
 
 /** Runs every integrity check; `publicKeys` is a path to `aws cloudtrail list-public-keys` output,
- * `moved` where evidence imported elsewhere is read from now. */
-export function verifyCase(onProgress: (p: VerifyProgress) => void, publicKeys: string | null = null, moved: Relocation[] = []): Promise<IntegrityReport> {
+ * `moved` where evidence imported elsewhere is read from now, `expectHead` a journal head
+ * (`SEQ:HASH`) recorded earlier that the journal must still hold. */
+export function verifyCase(
+  onProgress: (p: VerifyProgress) => void,
+  publicKeys: string | null = null,
+  moved: Relocation[] = [],
+  expectHead: string | null = null,
+): Promise<IntegrityReport> {
   const progress = new Channel<VerifyProgress>();
   progress.onmessage = onProgress;
-  return call<IntegrityReport>("verify_case", { publicKeys, moved, progress });
+  return call<IntegrityReport>("verify_case", { publicKeys, moved, expectHead, progress });
 }
 
 export const formatNames = () => call<string[]>("format_names");

@@ -10,6 +10,8 @@ const report = (findings: Finding[]): IntegrityReport => ({
   findings,
   files_checked: 3,
   journal_entries: 2,
+  journal_head: { seq: 2, hash: "ab".repeat(32) },
+  journaled: true,
   notes: [],
   sources: [
     { file: "a", format: "evtx", events: 10, verdict: "verified", counts: [0, 0, 0] },

@@ -2,6 +2,7 @@
 import type { ExportFormat } from "./ExportFormat";
 import type { ExportSource } from "./ExportSource";
 import type { FacetFilter } from "./FacetFilter";
+import type { JournalHead } from "./JournalHead";
 import type { SortOrder } from "./SortOrder";
 
 /**
@@ -23,4 +24,9 @@ file: string, sha256: string, sources: Array<ExportSource>,
 /**
  * The redaction profile applied, if any, and the key's public id; the key is never recorded.
  */
-redaction: { profile: string, key_id: string, pseudonyms: number, masked: number } | null, };
+redaction: { profile: string, key_id: string, pseudonyms: number, masked: number } | null, 
+/**
+ * The case journal's newest entry when the export was made (the export's own entry follows
+ * it): `sightline verify --expect-head` proves later that the journal still holds it.
+ */
+journal_head: JournalHead | null, };
