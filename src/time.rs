@@ -97,6 +97,29 @@ pub fn parse_epoch(value: f64) -> Option<ParsedTime> {
     Some(exact(nanos as i64))
 }
 
+/// 10000-01-01T00:00:00Z in seconds: the first time a four-digit year cannot write.
+const YEAR_10000_SECS: f64 = 253_402_300_800.0;
+
+/// Whether an epoch number read by [`parse_epoch`] could as well be the next coarser unit and
+/// still be a date before the year 10000: `253402300800` is read as milliseconds (1978), but as
+/// seconds it is 10000-01-01, a "never" some systems write. Such a time is flagged, not trusted.
+pub fn epoch_unit_ambiguous(text: &str) -> bool {
+    let Ok(value) = text.trim().parse::<f64>() else {
+        return false;
+    };
+    // The unit parse_epoch chose, as a divisor to seconds; seconds have no coarser unit.
+    let per_second = if value < 1e11 {
+        return false;
+    } else if value < 1e14 {
+        1e3
+    } else if value < 1e17 {
+        1e6
+    } else {
+        1e9
+    };
+    value / (per_second / 1e3) <= YEAR_10000_SECS
+}
+
 /// [`parse_epoch`] for whole numbers, in integer arithmetic: journald's microseconds and
 /// nanosecond stamps do not fit an f64 exactly.
 pub fn parse_epoch_int(value: u64) -> Option<ParsedTime> {
@@ -180,6 +203,29 @@ pub fn parse_user_time(text: &str) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epochs_that_read_as_two_plausible_dates_are_told() {
+        assert!(
+            epoch_unit_ambiguous("253402300800"),
+            "10000-01-01 in seconds"
+        );
+        assert!(epoch_unit_ambiguous("253402300799"));
+        assert!(!epoch_unit_ambiguous("253402300801"));
+        assert!(
+            !epoch_unit_ambiguous("1722500000"),
+            "seconds have no coarser unit"
+        );
+        assert!(
+            !epoch_unit_ambiguous("1722500000000"),
+            "milliseconds of 2024"
+        );
+        assert!(
+            epoch_unit_ambiguous("100000000000000"),
+            "µs of 1973 or ms of 5138"
+        );
+        assert!(!epoch_unit_ambiguous("2024-08-01"));
+    }
 
     #[test]
     fn whole_epoch_numbers_keep_every_digit() {

@@ -6,7 +6,6 @@ use std::io::{self, Cursor, Read, Seek, Write};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 use super::limits::{Bounded, Counting, ReadFault};
@@ -78,8 +77,10 @@ fn expand_tar(
     let raw = open_raw(&leaf.content).map_err(|e| crate::Error::io(&leaf.path, e))?;
     let stream: Box<dyn Read> = if kind == Kind::TarGz {
         let (counting, consumed) = Counting::new(raw);
+        // Nothing the tar reader needs follows its end-of-archive blocks; a tail is not read.
+        let (members, _tail) = super::gzip::GzMembers::new(std::io::BufReader::new(counting));
         Box::new(Bounded::new(
-            MultiGzDecoder::new(counting),
+            members,
             consumed,
             walk.limits.max_archive_bytes,
             walk.limits,

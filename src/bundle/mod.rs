@@ -5,6 +5,7 @@
 //! unsafe archive paths, bombs, unreadable files) becomes an [`Entry::Refused`] with a reason.
 
 mod archive;
+pub mod gzip;
 pub mod limits;
 
 use std::fs::File;
@@ -13,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 use limits::{magic, read_head, Bounded, Counting, Magic};
@@ -53,19 +53,31 @@ pub struct Leaf {
 impl Leaf {
     /// Opens the leaf's decompressed bytes. A gzip layer is undone here, bounded by `limits`.
     pub fn open(&self, limits: &Limits) -> io::Result<Box<dyn BufRead + Send>> {
+        Ok(self.open_noting(limits)?.0)
+    }
+
+    /// [`Leaf::open`], and where a gzip layer tells what followed its last member.
+    pub fn open_noting(
+        &self,
+        limits: &Limits,
+    ) -> io::Result<(Box<dyn BufRead + Send>, Option<gzip::GzTail>)> {
         let mut raw = BufReader::with_capacity(64 << 10, open_raw(&self.content)?);
         if magic(raw.fill_buf()?) != Magic::Gzip {
-            return Ok(Box::new(raw));
+            return Ok((Box::new(raw), None));
         }
         let (counting, consumed) = Counting::new(raw);
+        let (members, tail) = gzip::GzMembers::new(BufReader::with_capacity(64 << 10, counting));
         let decoder = Bounded::new(
-            MultiGzDecoder::new(counting),
+            members,
             consumed,
             limits.max_file_bytes,
             limits,
             self.budget.clone(),
         );
-        Ok(Box::new(BufReader::with_capacity(64 << 10, decoder)))
+        Ok((
+            Box::new(BufReader::with_capacity(64 << 10, decoder)),
+            Some(tail),
+        ))
     }
 }
 

@@ -13,6 +13,7 @@ mod gcp;
 mod generic;
 mod guess;
 mod journald;
+mod json_keys;
 mod k8s;
 mod m365;
 mod saas;
@@ -134,9 +135,30 @@ pub struct FileContext {
     pub reference_nanos: Option<i64>,
 }
 
+/// What parsing a record noticed that the event should carry as a flag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParseNotes {
+    /// Bytes that are not UTF-8 were replaced for indexing.
+    pub utf8_replaced: bool,
+    /// The first key an object of the record holds twice (the last value is the one read).
+    pub duplicate_key: Option<String>,
+}
+
+impl ParseNotes {
+    fn utf8(bytes: &[u8]) -> ParseNotes {
+        ParseNotes {
+            utf8_replaced: std::str::from_utf8(bytes).is_err(),
+            duplicate_key: None,
+        }
+    }
+}
+
 /// Parses a record into a JSON object; a CSV row (`csv` = delimiter and header) becomes an
-/// object keyed by column. The flag says invalid UTF-8 had to be replaced.
-pub fn parse_record(bytes: &[u8], csv: Option<(u8, &[String])>) -> Result<(Value, bool), String> {
+/// object keyed by column.
+pub fn parse_record(
+    bytes: &[u8],
+    csv: Option<(u8, &[String])>,
+) -> Result<(Value, ParseNotes), String> {
     if let Some((delimiter, header)) = csv {
         let mut row = Map::new();
         for (i, cell) in split_csv_row(bytes, delimiter).into_iter().enumerate() {
@@ -146,12 +168,12 @@ pub fn parse_record(bytes: &[u8], csv: Option<(u8, &[String])>) -> Result<(Value
                 .unwrap_or_else(|| format!("column_{}", i + 1));
             row.insert(key, Value::String(cell));
         }
-        return Ok((Value::Object(row), std::str::from_utf8(bytes).is_err()));
+        return Ok((Value::Object(row), ParseNotes::utf8(bytes)));
     }
-    let (value, replaced) = match serde_json::from_slice::<Value>(bytes) {
+    let ((value, duplicate_key), utf8_replaced) = match json_keys::from_slice(bytes) {
         Ok(v) => (v, false),
         Err(e) if std::str::from_utf8(bytes).is_err() => {
-            match serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)) {
+            match json_keys::from_slice(String::from_utf8_lossy(bytes).as_bytes()) {
                 Ok(v) => (v, true),
                 Err(_) => return Err(format!("invalid JSON: {e}")),
             }
@@ -161,7 +183,13 @@ pub fn parse_record(bytes: &[u8], csv: Option<(u8, &[String])>) -> Result<(Value
     if !value.is_object() {
         return Err("record is not a JSON object".to_string());
     }
-    Ok((value, replaced))
+    Ok((
+        value,
+        ParseNotes {
+            utf8_replaced,
+            duplicate_key,
+        },
+    ))
 }
 
 /// A file's format, settled normalizer and context: turns raw records into events.
@@ -235,7 +263,7 @@ impl RecordReader {
         }
     }
 
-    pub fn parse(&self, bytes: &[u8]) -> Result<(Value, bool), String> {
+    pub fn parse(&self, bytes: &[u8]) -> Result<(Value, ParseNotes), String> {
         // A line format may also read its records out of JSON wrappers (auditd in Log Analytics
         // rows); a record that is a JSON object is read as JSON.
         let json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
@@ -243,7 +271,7 @@ impl RecordReader {
             return self
                 .format
                 .parse_line(bytes)
-                .map(|v| (v, std::str::from_utf8(bytes).is_err()));
+                .map(|v| (v, ParseNotes::utf8(bytes)));
         }
         let csv = self
             .context
@@ -253,7 +281,7 @@ impl RecordReader {
     }
 
     /// Normalizes a parsed record and flags what a reviewer should know about it.
-    pub fn event(&self, value: &Value, utf8_replaced: bool, provenance: Provenance) -> AuditEvent {
+    pub fn event(&self, value: &Value, notes: &ParseNotes, provenance: Provenance) -> AuditEvent {
         let mut event = AuditEvent {
             format: self.format.name().to_string(),
             provenance,
@@ -273,8 +301,21 @@ impl RecordReader {
                 *flag = "time_zone_chosen".to_string();
             }
         }
-        if utf8_replaced {
+        if notes.utf8_replaced {
             event.flags.push("invalid_utf8".to_string());
+        }
+        if notes.duplicate_key.is_some() {
+            event.flags.push("duplicate_keys".to_string());
+        }
+        let epoch = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        if event.time.utc_nanos.is_some()
+            && event
+                .time
+                .original
+                .as_deref()
+                .is_some_and(|t| epoch(t.trim()) && crate::time::epoch_unit_ambiguous(t))
+        {
+            event.flags.push("epoch_ambiguous".to_string());
         }
         // A record dated after its file was last written: clock skew, a wrong zone or year, or
         // an edited record. A day of slack covers times written in local time without a zone.

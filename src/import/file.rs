@@ -10,10 +10,11 @@ use super::report::{FileReport, FileStatus, WarningKind};
 use super::ImportOptions;
 use crate::bundle::limits::ReadFault;
 use crate::bundle::{Leaf, Limits};
-use crate::formats::{self, parse_record, Format, FormatOptions, RecordReader, Sample};
+use crate::formats::{self, parse_record, Format, FormatOptions, ParseNotes, RecordReader, Sample};
 use crate::index::{self, Fields};
 use crate::integrity::watch::Watch;
 use crate::model::event::{AuditEvent, Provenance};
+use crate::record::encoding::{self, Bom};
 use crate::record::{sniff_shape, split_csv_row, CsvFramer, Frame, JsonFramer, LineFramer, Shape};
 
 const SNIFF_BYTES: u64 = 64 << 10;
@@ -58,6 +59,20 @@ impl<R: BufRead> Framer<R> {
     }
 }
 
+/// What followed a gzip file's last member, as the import reports it.
+fn trailing_reason(size: u64, tail: crate::bundle::gzip::Tail) -> String {
+    let what = if tail.zeros {
+        "zero bytes (padding)"
+    } else {
+        "bytes that are not gzip data"
+    };
+    format!(
+        "the gzip data ends at byte {} of {size}; the {} {what} after it were not read (as gzip -dc does)",
+        size.saturating_sub(tail.bytes),
+        tail.bytes
+    )
+}
+
 /// Reads a leaf into documents handed to `sink`, and reports what happened.
 pub(crate) fn read_file(
     ctx: &ReadContext,
@@ -73,7 +88,7 @@ pub(crate) fn read_file(
     );
     report.file_id = Some(job.file_id);
     report.size = Some(leaf.size);
-    let mut input = match leaf.open(ctx.limits) {
+    let (mut input, gz_tail) = match leaf.open_noting(ctx.limits) {
         Ok(r) => r,
         Err(e) => return Ok(failed(report, format!("cannot open: {e}"))),
     };
@@ -85,6 +100,32 @@ pub(crate) fn read_file(
     let input = CountInto {
         inner: input,
         counter: ctx.bytes,
+    };
+    let (head, input): (Vec<u8>, Box<dyn Read + Send + '_>) = match encoding::by_bom(&head) {
+        Bom::None => (head, Box::new(input)),
+        Bom::Unsupported(name) => {
+            report.status = FileStatus::Unrecognized;
+            report.note = Some(format!(
+                "{name} text (its byte order mark says so) is an unsupported encoding; convert it to UTF-8 first (iconv -f {name} -t UTF-8)"
+            ));
+            return Ok(report);
+        }
+        Bom::Decodable(enc) => {
+            let mut decoded = encoding::decode(head, input, enc);
+            let mut head = Vec::new();
+            if let Err(e) = (&mut decoded).take(SNIFF_BYTES).read_to_end(&mut head) {
+                return Ok(failed(report, read_error(&e, 0)));
+            }
+            report.warn_many(
+                WarningKind::Transcoded,
+                1,
+                format!(
+                    "{} text, decoded to UTF-8: raw records and offsets are those of the decoded text",
+                    enc.name()
+                ),
+            );
+            (head, decoded)
+        }
     };
     let chosen = ctx.options.format_for(&leaf.path);
     if head.starts_with(formats::windows::EVTX_MAGIC) && chosen.is_none_or(|f| f == "evtx") {
@@ -116,6 +157,16 @@ pub(crate) fn read_file(
         watch,
         ..
     } = file;
+    if let Framer::Json(json) = &framer {
+        let n = json.repeated_wrappers();
+        if n > 0 {
+            let reason = format!(
+                "the file's wrapper object holds its Records key {} times: the records of every array were read (a JSON parser would keep only the last)",
+                n + 1
+            );
+            report.warn_many(WarningKind::DuplicateKeys, n, reason);
+        }
+    }
     if let Framer::Lines(lines) = &framer {
         let n = lines.comments();
         if n > 0 {
@@ -127,6 +178,13 @@ pub(crate) fn read_file(
         }
     }
     (report.findings, report.ids) = watch.finish(&leaf.path);
+    if let Some(tail) = gz_tail.and_then(|t| *t.lock().unwrap_or_else(|p| p.into_inner())) {
+        report.warn_many(
+            WarningKind::TrailingData,
+            1,
+            trailing_reason(leaf.size, tail),
+        );
+    }
     match result {
         Ok(()) => {}
         Err(ReadStop::Io(e)) => {
@@ -321,7 +379,9 @@ impl FileReader<'_> {
                     }
                 }
                 let parsed = match (&*framer, forced) {
-                    (Framer::Lines(_), Some(f)) => f.parse_line(&raw.bytes).map(|v| (v, false)),
+                    (Framer::Lines(_), Some(f)) => {
+                        f.parse_line(&raw.bytes).map(|v| (v, ParseNotes::default()))
+                    }
                     _ => parse_record(&raw.bytes, self.csv(framer)),
                 };
                 if let Ok((value, _)) = parsed {
@@ -416,7 +476,7 @@ impl FileReader<'_> {
             }
             Frame::Record(raw) => raw,
         };
-        let (value, utf8_replaced) = match reader.parse(&raw.bytes) {
+        let (value, notes) = match reader.parse(&raw.bytes) {
             Ok(v) => v,
             Err(reason) => {
                 self.report.skip(Some(raw.line), Some(raw.offset), reason);
@@ -431,10 +491,10 @@ impl FileReader<'_> {
             line: (raw.line > 0).then_some(raw.line),
             offset: raw.offset,
         };
-        let event = reader.event(&value, utf8_replaced, provenance);
+        let event = reader.event(&value, &notes, provenance);
         if !event.flags.is_empty() {
             self.report.flagged += 1;
-            self.warn_flags(&event, raw.line, raw.offset, utf8_replaced);
+            self.warn_flags(&event, raw.line, raw.offset, &notes);
         }
         self.watch.observe(&event, &value);
         let doc = index::document(
@@ -452,14 +512,28 @@ impl FileReader<'_> {
 
     /// Tells the report what a flagged event's flags mean for the reader of the file: each
     /// warning counted by kind, and what the import assumed stated once per file.
-    fn warn_flags(&mut self, event: &AuditEvent, line: u64, offset: u64, utf8_replaced: bool) {
+    fn warn_flags(&mut self, event: &AuditEvent, line: u64, offset: u64, notes: &ParseNotes) {
         let (line, offset) = (Some(line), Some(offset));
         let has = |flag: &str| event.flags.iter().any(|f| f == flag);
         let time = event.time.utc_nanos.map(crate::time::format_rfc3339);
-        if utf8_replaced {
+        if notes.utf8_replaced {
             self.report
                 .warn(WarningKind::InvalidUtf8, line, offset, || {
                     "invalid UTF-8 replaced for indexing; raw bytes kept".to_string()
+                });
+        }
+        if has("epoch_ambiguous") {
+            let read = time.clone().unwrap_or_default();
+            let original = event.time.original.clone().unwrap_or_default();
+            self.report
+                .warn(WarningKind::EpochAmbiguous, line, offset, || {
+                    format!("the epoch number {original} is read as {read}; in the next larger unit it would also be a date (up to the year 10000, a value some systems write for \"never\")")
+                });
+        }
+        if let Some(key) = &notes.duplicate_key {
+            self.report
+                .warn(WarningKind::DuplicateKeys, line, offset, || {
+                    format!("the key {key:?} appears twice in one object: the last value is read, the raw record keeps both")
                 });
         }
         if has("year_inferred") {

@@ -42,6 +42,16 @@ pub enum WarningKind {
     InvalidUtf8,
     /// Lines starting with `#`, which are not records.
     CommentLines,
+    /// Bytes after the last gzip member (padding or other data), not read.
+    TrailingData,
+    /// A JSON object with the same key twice: the last value is indexed, the raw record keeps
+    /// both.
+    DuplicateKeys,
+    /// Text in UTF-16 or UTF-32 (said by its byte order mark), decoded to UTF-8 for reading.
+    Transcoded,
+    /// An epoch number that reads as a date in two units (milliseconds of 1978 or seconds of
+    /// the year 10000): read in the smaller one, flagged.
+    EpochAmbiguous,
 }
 
 impl WarningKind {
@@ -55,6 +65,10 @@ impl WarningKind {
             WarningKind::TimeMissing => "time_missing",
             WarningKind::InvalidUtf8 => "invalid_utf8",
             WarningKind::CommentLines => "comment_lines",
+            WarningKind::TrailingData => "trailing_data",
+            WarningKind::DuplicateKeys => "duplicate_keys",
+            WarningKind::Transcoded => "transcoded",
+            WarningKind::EpochAmbiguous => "epoch_ambiguous",
         }
     }
 }

@@ -33,8 +33,15 @@ struct Scanner {
     buf: Vec<u8>,
     start_offset: u64,
     start_line: u64,
-    /// Inside a wrapper object after its records array: skip until the object closes.
+    /// Inside a wrapper object after its records array: skip until the object closes, or until
+    /// another records array under the same key.
     skipping_wrapper_rest: bool,
+    /// A string being read at the wrapper's own level after its records array (a key, perhaps
+    /// `Records` again); at most 16 bytes are kept, enough to compare.
+    rest_key: Option<Vec<u8>>,
+    /// Records arrays after the first in one wrapper object: a duplicate key that a JSON parser
+    /// would resolve by keeping only the last array. All are read, and counted.
+    repeated_wrappers: u64,
     /// Skipping a non-object array element until `,` or the array's end.
     skipping_element: bool,
     /// Skipping a stray line at top level.
@@ -55,6 +62,11 @@ impl<R: BufRead> JsonFramer<R> {
             reader,
             scan: Scanner::new(max_record),
         }
+    }
+
+    /// Records arrays read after the first in one wrapper object (`{"Records":[…],"Records":[…]}`).
+    pub fn repeated_wrappers(&self) -> u64 {
+        self.scan.repeated_wrappers
     }
 
     /// Next record or bad stretch; `Ok(None)` at the end. An I/O error (a truncated gzip stream,
@@ -104,6 +116,8 @@ impl Scanner {
             start_offset: 0,
             start_line: 1,
             skipping_wrapper_rest: false,
+            rest_key: None,
+            repeated_wrappers: 0,
             skipping_element: false,
             skipping_line: false,
             key_start: None,
@@ -140,6 +154,10 @@ impl Scanner {
     }
 
     fn push_slice(&mut self, bytes: &[u8]) {
+        if let Some(key) = self.rest_key.as_mut() {
+            let room = 16usize.saturating_sub(key.len());
+            key.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
         if !self.capturing || self.oversize {
             return;
         }
@@ -152,6 +170,9 @@ impl Scanner {
     }
 
     fn push(&mut self, b: u8) {
+        if let Some(key) = self.rest_key.as_mut().filter(|k| k.len() < 16) {
+            key.push(b);
+        }
         if !self.capturing || self.oversize {
             return;
         }
@@ -285,6 +306,11 @@ impl Scanner {
     }
 
     fn end_string(&mut self) {
+        if let Some(key) = self.rest_key.take() {
+            let key = key.strip_suffix(b"\"").unwrap_or(&key);
+            self.last_key_is_wrapper = WRAPPER_KEYS.contains(&key);
+            return;
+        }
         let Some(start) = self.key_start.take() else {
             return;
         };
@@ -297,6 +323,9 @@ impl Scanner {
     }
 
     fn step_skipping(&mut self, b: u8) {
+        if self.skipping_wrapper_rest && self.depth == 1 && self.wrapper_key(b) {
+            return;
+        }
         match b {
             b'"' => self.in_string = true,
             b'{' | b'[' => self.depth += 1,
@@ -316,6 +345,35 @@ impl Scanner {
             }
             _ => {}
         }
+    }
+
+    /// At the wrapper's own level after its records array: another `"Records": [` starts more
+    /// records. Returns whether `b` was taken.
+    fn wrapper_key(&mut self, b: u8) -> bool {
+        match b {
+            b'"' => {
+                self.in_string = true;
+                self.rest_key = Some(Vec::new());
+                self.after_wrapper_colon = false;
+            }
+            b':' => {
+                self.after_wrapper_colon = self.last_key_is_wrapper;
+                self.last_key_is_wrapper = false;
+            }
+            b'[' if self.after_wrapper_colon => {
+                self.after_wrapper_colon = false;
+                self.skipping_wrapper_rest = false;
+                self.record_base = 2;
+                self.depth = 2;
+                self.repeated_wrappers += 1;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => {
+                self.after_wrapper_colon = false;
+                return false;
+            }
+        }
+        true
     }
 
     fn complete_record(&mut self) {
@@ -406,6 +464,20 @@ mod tests {
     fn wrapper_elements_are_records() {
         let input = "{\"Records\": [\n {\"a\": \"}\"},\n {\"b\": [1,2]}\n]}";
         assert_eq!(records(input), vec!["{\"a\": \"}\"}", "{\"b\": [1,2]}"]);
+    }
+
+    #[test]
+    fn a_second_records_array_is_read_and_counted() {
+        let input = r#"{"Records": [{"a":1}], "x": "Records", "n": {"Records": [{"no":1}]}, "Records" : [{"b":2},{"c":3}]}"#;
+        let mut framer = JsonFramer::new(input.as_bytes(), 1 << 20);
+        let mut got = Vec::new();
+        while let Some(frame) = framer.next_frame().unwrap() {
+            if let Frame::Record(r) = frame {
+                got.push(String::from_utf8(r.bytes).unwrap());
+            }
+        }
+        assert_eq!(got, [r#"{"a":1}"#, r#"{"b":2}"#, r#"{"c":3}"#]);
+        assert_eq!(framer.repeated_wrappers(), 1);
     }
 
     #[test]

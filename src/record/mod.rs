@@ -4,6 +4,7 @@
 //! a record here is raw bytes plus a locator. Normalizers turn records into events later.
 
 mod csv_rows;
+pub mod encoding;
 mod json_values;
 mod lines;
 

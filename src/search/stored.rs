@@ -93,7 +93,7 @@ pub(super) fn rebuild(
     );
     let (file_id, ordinal) = (seq >> 32, seq & 0xffff_ffff);
     let file = store.imported_file(file_id)?;
-    let (value, replaced) = file.reader.parse(&raw).map_err(|e| {
+    let (value, notes) = file.reader.parse(&raw).map_err(|e| {
         Error::Corrupt(format!(
             "stored record {file_id}-{ordinal} no longer parses: {e}"
         ))
@@ -106,5 +106,5 @@ pub(super) fn rebuild(
         line: (line > 0).then_some(line),
         offset,
     };
-    Ok((file.reader.event(&value, replaced, provenance), raw, value))
+    Ok((file.reader.event(&value, &notes, provenance), raw, value))
 }

@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod datasets;
 mod digests;
+mod encodings;
 mod export;
 mod false_alarms;
 mod fixtures;

@@ -12,6 +12,10 @@ export const WARNING_LABEL: Record<WarningKind, string> = {
   time_missing: "no time",
   invalid_utf8: "invalid UTF-8 replaced",
   comment_lines: "comment lines",
+  trailing_data: "bytes after the gzip data",
+  duplicate_keys: "keys written twice",
+  transcoded: "decoded from UTF-16",
+  epoch_ambiguous: "epoch unit ambiguous",
 };
 
 /** `120 year inferred · 3 no time`, most frequent first. */

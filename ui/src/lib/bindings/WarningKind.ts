@@ -3,4 +3,4 @@
 /**
  * What a warning about an imported record says, so reports can count them by kind.
  */
-export type WarningKind = "year_inferred" | "future_time" | "zone_assumed" | "zone_chosen" | "time_unparsed" | "time_missing" | "invalid_utf8" | "comment_lines";
+export type WarningKind = "year_inferred" | "future_time" | "zone_assumed" | "zone_chosen" | "time_unparsed" | "time_missing" | "invalid_utf8" | "comment_lines" | "trailing_data" | "duplicate_keys" | "transcoded" | "epoch_ambiguous";
