@@ -7,7 +7,7 @@ BENCH_DATA ?= target/bench-data-v2-$(BENCH_EVENTS)
 APP := target/debug/sightline-desktop
 BINDINGS := ui/src/lib/bindings
 
-.PHONY: run test setup setup-desktop ui app bindings check-bindings test-engine test-ui e2e bench bench-ui cli-demo
+.PHONY: run test setup setup-desktop ui app bindings check-bindings test-engine test-ui e2e bench bench-ui cli-demo fuzz
 
 setup:
 	@scripts/setup.sh
@@ -71,6 +71,10 @@ bench: setup
 	/usr/bin/env time -v target/release/sightline-bench run --data $(BENCH_DATA) --case target/bench-case 2> >(grep -E 'Maximum resident|Elapsed' >&2)
 
 ## The window on the 1M-event bench case: launch, query-to-screen and deep-scroll timings.
+## Every parser under cargo fuzz for FUZZ_SECONDS each (default 600); not part of `make test`.
+fuzz:
+	scripts/fuzz.sh
+
 bench-ui: app
 	@test -f target/bench-case/case.sqlite || $(MAKE) bench
 	xvfb-run -a -s "-screen 0 1400x900x24" node ui/bench/window.mjs

@@ -21,6 +21,8 @@ pub mod error;
 pub mod export;
 pub mod fault;
 pub mod formats;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod import;
 pub mod index;
 pub mod integrity;

@@ -7,6 +7,8 @@
 
 mod evtx;
 mod file;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod report;
 
 use std::collections::HashMap;

@@ -12,7 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("input", &["bundle", "record", "formats"]),
     ("store", &["index", "case"]),
     ("features", &["search", "integrity", "import", "export"]),
-    ("api", &["api"]),
+    ("api", &["api", "fuzzing"]),
 ];
 
 fn root() -> PathBuf {
