@@ -227,3 +227,60 @@ fn the_journal_chains_every_import_and_shows_where_it_was_edited() {
         "a removed first entry shows at the next one"
     );
 }
+
+#[test]
+fn an_import_stopped_midway_leaves_no_segment_files_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).expect("mkdir");
+    big_bundle(&bundle, 60, 2000);
+    let case = new_case(dir.path());
+    import(&case, &[fixtures().join("generic/app-audit.jsonl")]);
+    let index = case.dir().join("index");
+    let files = || -> std::collections::BTreeSet<String> {
+        std::fs::read_dir(&index)
+            .expect("index dir")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let before = files();
+    // A small indexing budget makes the writer flush segments long before the end; stopping
+    // then (a cancel here, a full disk in the field) must delete them.
+    let options = sightline::api::ImportOptions {
+        index_memory: 15 << 20,
+        readers: 1,
+        ..Default::default()
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let flushed = std::sync::atomic::AtomicBool::new(false);
+    let result = case.import(
+        &[bundle],
+        &options,
+        &|p| {
+            let segments = files().len() > before.len() + 2;
+            if segments {
+                flushed.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            if segments || p.events > 100_000 {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    );
+    assert!(
+        matches!(result, Err(Error::Cancelled)),
+        "{:?}",
+        result.map(|r| r.events)
+    );
+    assert!(
+        flushed.load(std::sync::atomic::Ordering::Relaxed),
+        "the writer flushed no segment before the cancel; make the bundle bigger"
+    );
+    let after: Vec<String> = files()
+        .into_iter()
+        .filter(|f| !before.contains(f) && f != ".tantivy-writer.lock")
+        .collect();
+    assert!(after.is_empty(), "left behind: {after:?}");
+    assert_eq!(search(&case, "").total, 3);
+}
