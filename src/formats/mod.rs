@@ -21,6 +21,8 @@ mod syslog;
 pub mod value;
 pub mod windows;
 mod windows_ids;
+mod winevent_text;
+mod wrapped;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -82,6 +84,11 @@ pub trait Format: Send + Sync {
     fn group_key(&self) -> Option<GroupKey> {
         None
     }
+    /// Whether the format is a SIEM's export wrapping records of other formats
+    /// (`wrapped::unwrap` reads the record inside).
+    fn wraps(&self) -> bool {
+        false
+    }
     /// Prepares the normalizer for one file.
     fn normalizer(&self, sample: &Sample, options: &FormatOptions) -> Box<dyn Normalize>;
     /// Source key paths whose values this format copies whole into a normalized query field
@@ -142,13 +149,15 @@ pub struct ParseNotes {
     pub utf8_replaced: bool,
     /// The first key an object of the record holds twice (the last value is the one read).
     pub duplicate_key: Option<String>,
+    /// For a record read out of a SIEM export: the format of the record inside.
+    pub inner_format: Option<&'static str>,
 }
 
 impl ParseNotes {
     fn utf8(bytes: &[u8]) -> ParseNotes {
         ParseNotes {
             utf8_replaced: std::str::from_utf8(bytes).is_err(),
-            duplicate_key: None,
+            ..ParseNotes::default()
         }
     }
 }
@@ -188,6 +197,7 @@ pub fn parse_record(
         ParseNotes {
             utf8_replaced,
             duplicate_key,
+            inner_format: None,
         },
     ))
 }
@@ -196,6 +206,8 @@ pub fn parse_record(
 pub struct RecordReader {
     pub format: &'static dyn Format,
     normalizer: Box<dyn Normalize>,
+    /// For a SIEM export: the normalizers of the formats inside it.
+    inner: Option<wrapped::Inner>,
     context: FileContext,
 }
 
@@ -224,6 +236,7 @@ impl RecordReader {
         RecordReader {
             format,
             normalizer,
+            inner: format.wraps().then(|| wrapped::Inner::new(options.clone())),
             context,
         }
     }
@@ -247,6 +260,7 @@ impl RecordReader {
         Some(RecordReader {
             format,
             normalizer,
+            inner: format.wraps().then(|| wrapped::Inner::new(options)),
             context,
         })
     }
@@ -277,7 +291,13 @@ impl RecordReader {
             .context
             .delimiter
             .map(|d| (d, self.context.header.as_deref().unwrap_or_default()));
-        parse_record(bytes, csv)
+        let (value, mut notes) = parse_record(bytes, csv)?;
+        if !self.format.wraps() {
+            return Ok((value, notes));
+        }
+        let (inner, format) = wrapped::unwrap(self.format.name(), value)?;
+        notes.inner_format = Some(format.name());
+        Ok((inner, notes))
     }
 
     /// Normalizes a parsed record and flags what a reviewer should know about it.
@@ -287,7 +307,14 @@ impl RecordReader {
             provenance,
             ..AuditEvent::default()
         };
-        self.normalizer.normalize(value, &mut event);
+        let inner = notes.inner_format.and_then(by_name);
+        match (inner, &self.inner) {
+            (Some(format), Some(readers)) => {
+                readers.normalize(format, value, &mut event);
+                event.provenance.wrapper = Some(self.format.name().to_string());
+            }
+            _ => self.normalizer.normalize(value, &mut event),
+        }
         if event.activity == crate::model::Activity::Other {
             event.activity = activity::classify(&event, value);
         }
@@ -339,7 +366,7 @@ impl RecordReader {
 
 /// Every known format, specific before generic.
 pub fn registry() -> &'static [&'static dyn Format] {
-    static FORMATS: [&dyn Format; 19] = [
+    static FORMATS: [&dyn Format; 22] = [
         &digest::CloudTrailDigest,
         &cloudtrail::CloudTrail,
         &k8s::Kubernetes,
@@ -357,6 +384,9 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &windows::Evtx,
         &auditd::Auditd,
         &syslog::Syslog,
+        &wrapped::Splunk,
+        &wrapped::SplunkCsv,
+        &wrapped::Elastic,
         &generic::JsonGeneric,
         &generic::CsvGeneric,
     ];

@@ -232,9 +232,11 @@ fn framer_for<'f, R: Read + 'f>(
         None => None,
     };
     // Text logs are recognized by their lines before the delimited-text guess, which would take
-    // a syslog line with commas for a CSV row.
+    // a syslog line with commas for a CSV row; but a first row of column names is a CSV header,
+    // whatever the rows below it hold (a Splunk export's `_raw` column holds log lines).
+    let header = matches!(shape, Shape::Delimited(d) if crate::record::looks_like_header(&head, d));
     let forced = forced.or_else(|| {
-        (shape != Shape::Json)
+        (shape != Shape::Json && !header)
             .then(|| formats::detect_text(&head))
             .flatten()
     });
@@ -490,6 +492,7 @@ impl FileReader<'_> {
             ordinal,
             line: (raw.line > 0).then_some(raw.line),
             offset: raw.offset,
+            wrapper: None,
         };
         let event = reader.event(&value, &notes, provenance);
         if !event.flags.is_empty() {

@@ -145,6 +145,10 @@ pub struct Provenance {
     /// Byte offset of the record in the (decompressed) file.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub offset: u64,
+    /// The export the record was read out of (`splunk`, `splunk_csv`, `elastic`), when it came
+    /// wrapped; the raw record is the wrapper's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrapper: Option<String>,
 }
 
 /// One normalized audit event.

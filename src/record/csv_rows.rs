@@ -16,27 +16,82 @@ const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// Guesses the delimiter from the first two lines: the one that splits the header into at least
 /// two columns and gives the second line the same column count.
 pub(super) fn sniff_delimiter(sample: &[u8]) -> Option<u8> {
-    let mut lines = sample
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
-    let header = lines.next()?;
-    let second = lines.next();
     let mut best: Option<(usize, u8)> = None;
     for d in DELIMITERS {
-        let columns = split_csv_row(header, d).len();
+        let rows = first_rows(sample, d, 2);
+        let Some(header) = rows.first() else { continue };
+        let columns = header.len();
         if columns < 2 {
             continue;
         }
-        if let Some(row) = second {
-            if split_csv_row(row, d).len() != columns {
-                continue;
-            }
+        // Records, not lines: a quoted field may hold line breaks (Splunk's `_raw`).
+        if rows.get(1).is_some_and(|row| row.len() != columns) {
+            continue;
         }
         if best.is_none_or(|(n, _)| columns > n) {
             best = Some((columns, d));
         }
     }
     best.map(|(_, d)| d)
+}
+
+/// The first `n` records of `sample` (fewer when it ends; a record cut by the sample's end is
+/// not one).
+fn first_rows(sample: &[u8], delimiter: u8, n: usize) -> Vec<Vec<String>> {
+    let start = sample
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(sample.len());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(&sample[start..]);
+    let mut rows = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while rows.len() < n {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) if (reader.position().byte() as usize) < sample.len() - start => rows.push(
+                record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            ),
+            // The sample ends inside it: the second record may be cut; the first one counts.
+            Ok(true) if rows.is_empty() => rows.push(
+                record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            ),
+            _ => break,
+        }
+    }
+    rows
+}
+
+/// Whether the first row of `sample` reads as a header of names (`_time`, `event.action`,
+/// `Source IP`), not as data: a text log whose lines have commas must not be taken for a header,
+/// nor a header for a log line.
+pub fn looks_like_header(sample: &[u8], delimiter: u8) -> bool {
+    let rows = first_rows(sample, delimiter, 1);
+    let Some(header) = rows.first().filter(|h| h.len() >= 2) else {
+        return false;
+    };
+    header.iter().all(|name| {
+        let name = name.trim();
+        let first = name.bytes().next();
+        let clock = name
+            .as_bytes()
+            .windows(3)
+            .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit());
+        first.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'@')
+            && name.len() <= 64
+            && !clock
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b" _.@:/()[]-#".contains(&b))
+    })
 }
 
 /// Splits one row into fields (RFC 4180 quoting, `""` inside quotes is a quote); invalid UTF-8

@@ -1,8 +1,8 @@
 //! A streaming splitter for JSON record files.
 //!
-//! Top-level values are records, except that a top-level array's elements are records and a
+//! Top-level values are records, except that a top-level array's elements are records, a
 //! top-level object holding a `Records` (or `records`) array contributes that array's elements
-//! instead of itself. This covers CloudTrail deliveries (pretty, compact), bare arrays, JSON lines
+//! instead of itself, and so does an Elasticsearch/OpenSearch search response (`hits.hits`). This covers CloudTrail deliveries (pretty, compact), bare arrays, JSON lines
 //! and concatenated objects without ever holding more than one record in memory.
 
 use std::collections::VecDeque;
@@ -11,6 +11,26 @@ use std::io::{self, BufRead};
 use super::{BadRecord, Frame, RawRecord};
 
 const WRAPPER_KEYS: [&[u8]; 2] = [b"Records", b"records"];
+
+/// What the last key read at a wrapper's level was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Other,
+    /// `Records`/`records`: its array holds the records.
+    Records,
+    /// `hits`: at the top, the object holding the hits; inside it, the array of hits.
+    Hits,
+}
+
+fn key_kind(key: &[u8]) -> Key {
+    if WRAPPER_KEYS.contains(&key) {
+        Key::Records
+    } else if key == b"hits" {
+        Key::Hits
+    } else {
+        Key::Other
+    }
+}
 
 pub struct JsonFramer<R> {
     reader: R,
@@ -48,8 +68,11 @@ struct Scanner {
     skipping_line: bool,
     /// Key bookkeeping for spotting `"Records": [` at depth 1 of a top-level object.
     key_start: Option<usize>,
-    last_key_is_wrapper: bool,
-    after_wrapper_colon: bool,
+    last_key: Key,
+    /// The key whose value comes next, right after its colon.
+    after_colon: Key,
+    /// Inside the top-level `hits` object of a search response.
+    in_hits: bool,
     /// True once the first record fit on one line: newlines then end malformed records.
     lines_mode: Option<bool>,
     started: bool,
@@ -121,8 +144,9 @@ impl Scanner {
             skipping_element: false,
             skipping_line: false,
             key_start: None,
-            last_key_is_wrapper: false,
-            after_wrapper_colon: false,
+            last_key: Key::Other,
+            after_colon: Key::Other,
+            in_hits: false,
             lines_mode: None,
             started: false,
             finished: false,
@@ -243,8 +267,10 @@ impl Scanner {
     }
 
     fn close_records_array(&mut self) {
-        if self.record_base == 2 {
-            self.depth = 1;
+        if self.record_base >= 2 {
+            // Back in the wrapper (the hits object of a search response, or the wrapper object):
+            // the rest of it is skipped.
+            self.depth = self.record_base - 1;
             self.skipping_wrapper_rest = true;
         } else {
             self.depth = 0;
@@ -259,8 +285,9 @@ impl Scanner {
         self.start_offset = self.offset;
         self.start_line = self.line;
         self.key_start = None;
-        self.last_key_is_wrapper = false;
-        self.after_wrapper_colon = false;
+        self.last_key = Key::Other;
+        self.after_colon = Key::Other;
+        self.in_hits = false;
         self.push(b);
         self.depth += 1;
     }
@@ -268,32 +295,37 @@ impl Scanner {
     fn step_capturing(&mut self, b: u8) {
         let top_object =
             self.record_base == 0 && self.depth == 1 && self.buf.first() == Some(&b'{');
-        if top_object && self.after_wrapper_colon && !b.is_ascii_whitespace() {
-            self.after_wrapper_colon = false;
-            if b == b'[' {
+        let in_hits = self.in_hits && self.record_base == 0 && self.depth == 2;
+        let key_level = top_object || in_hits;
+        if key_level && self.after_colon != Key::Other && !b.is_ascii_whitespace() {
+            let key = std::mem::replace(&mut self.after_colon, Key::Other);
+            match (b, key) {
                 // `{"Records": [` — the object is a wrapper, its array elements are the records.
-                self.capturing = false;
-                self.buf.clear();
-                self.depth = 2;
-                self.record_base = 2;
-                return;
+                (b'[', Key::Records) if top_object => return self.enter_wrapper(2),
+                // `{…, "hits": {…, "hits": [` — a search response; each hit is a record.
+                (b'[', Key::Hits) if in_hits => return self.enter_wrapper(3),
+                (b'{', Key::Hits) if top_object => self.in_hits = true,
+                _ => {}
             }
         }
         self.push(b);
         match b {
             b'"' => {
                 self.in_string = true;
-                if top_object {
+                if key_level {
                     self.key_start = Some(self.buf.len());
                 }
             }
-            b':' if top_object => {
-                self.after_wrapper_colon = self.last_key_is_wrapper;
-                self.last_key_is_wrapper = false;
+            b':' if key_level => {
+                self.after_colon = self.last_key;
+                self.last_key = Key::Other;
             }
             b'{' | b'[' => self.depth += 1,
             b'}' | b']' => {
                 self.depth = self.depth.saturating_sub(1);
+                if self.depth == 1 {
+                    self.in_hits = false;
+                }
                 if self.depth == self.record_base {
                     self.complete_record();
                 }
@@ -305,10 +337,20 @@ impl Scanner {
         }
     }
 
+    /// The value being captured is a wrapper: what was read of it is dropped, and the elements
+    /// of the array just opened, at depth `base`, are the records.
+    fn enter_wrapper(&mut self, base: u32) {
+        self.capturing = false;
+        self.buf.clear();
+        self.depth = base;
+        self.record_base = base;
+        self.in_hits = false;
+    }
+
     fn end_string(&mut self) {
         if let Some(key) = self.rest_key.take() {
             let key = key.strip_suffix(b"\"").unwrap_or(&key);
-            self.last_key_is_wrapper = WRAPPER_KEYS.contains(&key);
+            self.last_key = key_kind(key);
             return;
         }
         let Some(start) = self.key_start.take() else {
@@ -319,7 +361,7 @@ impl Scanner {
         }
         let end = self.buf.len().saturating_sub(1);
         let key = self.buf.get(start..end).unwrap_or_default();
-        self.last_key_is_wrapper = WRAPPER_KEYS.contains(&key);
+        self.last_key = key_kind(key);
     }
 
     fn step_skipping(&mut self, b: u8) {
@@ -354,14 +396,14 @@ impl Scanner {
             b'"' => {
                 self.in_string = true;
                 self.rest_key = Some(Vec::new());
-                self.after_wrapper_colon = false;
+                self.after_colon = Key::Other;
             }
             b':' => {
-                self.after_wrapper_colon = self.last_key_is_wrapper;
-                self.last_key_is_wrapper = false;
+                self.after_colon = self.last_key;
+                self.last_key = Key::Other;
             }
-            b'[' if self.after_wrapper_colon => {
-                self.after_wrapper_colon = false;
+            b'[' if self.after_colon == Key::Records => {
+                self.after_colon = Key::Other;
                 self.skipping_wrapper_rest = false;
                 self.record_base = 2;
                 self.depth = 2;
@@ -369,7 +411,7 @@ impl Scanner {
             }
             b' ' | b'\t' | b'\r' | b'\n' => {}
             _ => {
-                self.after_wrapper_colon = false;
+                self.after_colon = Key::Other;
                 return false;
             }
         }
@@ -464,6 +506,22 @@ mod tests {
     fn wrapper_elements_are_records() {
         let input = "{\"Records\": [\n {\"a\": \"}\"},\n {\"b\": [1,2]}\n]}";
         assert_eq!(records(input), vec!["{\"a\": \"}\"}", "{\"b\": [1,2]}"]);
+    }
+
+    #[test]
+    fn search_responses_yield_their_hits() {
+        let input = r#"{"took":3,"_shards":{"hits":[{"no":1}]},"hits":{"total":{"value":2},"hits":[{"_index":"i","_source":{"a":"}"}},{"_index":"i","_source":{"b":[1]}}],"max_score":1}}
+{"hits":{"hits":[{"_id":"3"}]}}
+{"plain":{"hits":{"hits":[1]}}}"#;
+        assert_eq!(
+            records(input),
+            [
+                r#"{"_index":"i","_source":{"a":"}"}}"#,
+                r#"{"_index":"i","_source":{"b":[1]}}"#,
+                r#"{"_id":"3"}"#,
+                r#"{"plain":{"hits":{"hits":[1]}}}"#,
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod encoding;
 mod json_values;
 mod lines;
 
-pub use csv_rows::{split_csv_row, CsvFramer};
+pub use csv_rows::{looks_like_header, split_csv_row, CsvFramer};
 pub use json_values::JsonFramer;
 pub use lines::{is_comment, GroupKey, LineFramer};
 

@@ -105,6 +105,7 @@ pub(super) fn rebuild(
         ordinal,
         line: (line > 0).then_some(line),
         offset,
+        wrapper: None,
     };
     Ok((file.reader.event(&value, &notes, provenance), raw, value))
 }

@@ -18,4 +18,5 @@ mod layers;
 mod marks;
 mod meaning;
 mod search;
+mod siem;
 mod support;

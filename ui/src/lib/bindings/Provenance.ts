@@ -19,4 +19,9 @@ line: number | null,
 /**
  * Byte offset of the record in the (decompressed) file.
  */
-offset: number, };
+offset: number, 
+/**
+ * The export the record was read out of (`splunk`, `splunk_csv`, `elastic`), when it came
+ * wrapped; the raw record is the wrapper's.
+ */
+wrapper?: string | null, };

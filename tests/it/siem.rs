@@ -1,0 +1,286 @@
+//! SIEM exports: a record wrapped by Splunk (JSON, CSV) or Elasticsearch/OpenSearch (a search
+//! response, `elasticdump` lines) is the same event as the record imported bare.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use sightline::api::{Case, SearchRequest, SortOrder};
+
+use crate::support::{fixtures, import, new_case};
+
+/// What a reader compares between two readings of one record.
+type Seen = Vec<(
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+)>;
+
+fn seen(case: &Case) -> Seen {
+    let result = case
+        .page(&SearchRequest {
+            limit: 1000,
+            order: SortOrder::OldestFirst,
+            ..SearchRequest::default()
+        })
+        .expect("search");
+    let mut out: Seen = result
+        .events
+        .into_iter()
+        .map(|e| {
+            (
+                e.time,
+                e.actor.identity.name,
+                e.action,
+                e.activity.as_str().to_string(),
+                e.outcome,
+                e.target.and_then(|t| t.name),
+                e.ip,
+                e.native_id,
+                e.format,
+                e.code,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The JSON records of a fixture: an array, a `Records` wrapper, one object, or JSON lines.
+fn json_records(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).expect("fixture");
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Array(items)) => items,
+        Ok(Value::Object(mut m)) => match m.remove("Records") {
+            Some(Value::Array(items)) => items,
+            _ => vec![Value::Object(m)],
+        },
+        _ => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect(),
+    }
+}
+
+fn csv_cell(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// One record per `(raw, sourcetype, time)`, as each export writes them.
+fn splunk_json(rows: &[(String, &str, String)]) -> String {
+    rows.iter()
+        .map(|(raw, st, time)| {
+            json!({"preview": false, "result": {"_time": time, "sourcetype": st, "host": "h1", "source": "s", "_raw": raw}})
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn splunk_csv(rows: &[(String, &str, String)]) -> String {
+    let mut out = String::from("\"_time\",\"host\",\"source\",\"sourcetype\",\"_raw\"\r\n");
+    for (raw, st, time) in rows {
+        out.push_str(&format!(
+            "{},\"h1\",\"s\",{},{}\r\n",
+            csv_cell(time),
+            csv_cell(st),
+            csv_cell(raw)
+        ));
+    }
+    out
+}
+
+fn es_response(sources: &[Value]) -> String {
+    let hits: Vec<Value> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| json!({"_index": "logs-2024", "_id": format!("id-{i}"), "_score": 1.0, "_source": s}))
+        .collect();
+    json!({"took": 4, "timed_out": false, "_shards": {"total": 1}, "hits": {"total": {"value": hits.len()}, "max_score": 1.0, "hits": hits}})
+        .to_string()
+}
+
+fn elasticdump(sources: &[Value]) -> String {
+    sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({"_index": "logs-2024", "_type": "_doc", "_id": format!("d-{i}"), "_source": s})
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn import_text(dir: &Path, name: &str, text: &str) -> Case {
+    let case_dir = dir.join(name);
+    std::fs::create_dir_all(&case_dir).expect("mkdir");
+    let file = case_dir.join(name);
+    std::fs::write(&file, text).expect("write");
+    let case = new_case(&case_dir);
+    let report = import(&case, &[file]);
+    assert_eq!(report.skipped, 0, "{name}: {:?}", report.files[0].errors);
+    case
+}
+
+const JSON_FIXTURES: &[&str] = &[
+    "cloudtrail/aws.persistence.iam-create-admin-user.json",
+    "cloudtrail/aws.initial-access.console-login-without-mfa.json",
+    "formats/okta/system-log.jsonl",
+    "formats/k8s/create_clusterrolebinding.json",
+    "formats/gcp/LogEntryData-pubsubCreateTopic.json",
+    "formats/windows/winlogbeat.jsonl",
+    "formats/github/audit-log.jsonl",
+    "formats/workspace/activities.jsonl",
+    "formats/m365/microsoft_audit_log.jsonl",
+];
+
+#[test]
+fn json_records_wrapped_by_splunk_or_elasticsearch_read_as_the_bare_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for rel in JSON_FIXTURES {
+        let path: PathBuf = fixtures().join(rel);
+        let bare_case = new_case(&dir.path().join(format!("bare-{}", rel.replace('/', "_"))));
+        import(&bare_case, std::slice::from_ref(&path));
+        let bare = seen(&bare_case);
+        assert!(!bare.is_empty(), "{rel}");
+        let records = json_records(&path);
+        let rows: Vec<(String, &str, String)> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.to_string(),
+                    "any:json",
+                    "2024-01-01T00:00:00.000+00:00".to_string(),
+                )
+            })
+            .collect();
+        for (kind, text) in [
+            ("splunk.json", splunk_json(&rows)),
+            ("splunk.csv", splunk_csv(&rows)),
+            ("search.json", es_response(&records)),
+            ("dump.ndjson", elasticdump(&records)),
+        ] {
+            let name = format!("{}-{kind}", rel.replace('/', "_"));
+            let wrapped = import_text(dir.path(), &name, &text);
+            assert_eq!(seen(&wrapped), bare, "{rel} as {kind}");
+        }
+    }
+}
+
+#[test]
+fn text_lines_in_splunk_raw_read_by_their_sourcetype_with_splunk_time_for_a_missing_year() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = fixtures().join("formats/syslog/auth.log");
+    let bare_case = new_case(&dir.path().join("bare"));
+    import(&bare_case, std::slice::from_ref(&path));
+    let bare = seen(&bare_case);
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), bare.len());
+    // Splunk's `_time` is what it made of each line; the bare import's reading stands in for it.
+    let mut by_ordinal: Vec<(u64, String)> = bare_case
+        .page(&SearchRequest {
+            limit: 1000,
+            ..SearchRequest::default()
+        })
+        .expect("search")
+        .events
+        .into_iter()
+        .map(|e| {
+            let ordinal =
+                e.id.rsplit('-')
+                    .next()
+                    .and_then(|o| o.parse().ok())
+                    .expect("id");
+            (ordinal, e.time.unwrap_or_default())
+        })
+        .collect();
+    by_ordinal.sort();
+    let times: Vec<String> = by_ordinal.into_iter().map(|(_, t)| t).collect();
+    let rows: Vec<(String, &str, String)> = lines
+        .iter()
+        .zip(&times)
+        .map(|(l, t)| (l.to_string(), "linux_secure", t.clone()))
+        .collect();
+    for (kind, text) in [
+        ("splunk.json", splunk_json(&rows)),
+        ("splunk.csv", splunk_csv(&rows)),
+    ] {
+        let wrapped = import_text(dir.path(), kind, &text);
+        let got = seen(&wrapped);
+        assert_eq!(got, bare, "{kind}");
+        let flagged = wrapped
+            .page(&SearchRequest {
+                query: "flag:year_inferred".into(),
+                ..SearchRequest::default()
+            })
+            .expect("search");
+        assert_eq!(
+            flagged.total, 0,
+            "{kind}: the year is Splunk's, not guessed"
+        );
+    }
+}
+
+#[test]
+fn windows_events_in_splunk_xml_rendering_read_as_the_evtx_file_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = fixtures().join(
+        "formats/evtx/ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx",
+    );
+    let bare_case = new_case(&dir.path().join("bare"));
+    import(&bare_case, std::slice::from_ref(&path));
+    let mut bare = seen(&bare_case);
+    let mut parser = evtx::EvtxParser::from_path(&path).expect("evtx");
+    let rows: Vec<(String, &str, String)> = parser
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            (
+                r.data,
+                "XmlWinEventLog:Security",
+                "2024-01-01T00:00:00.000+00:00".to_string(),
+            )
+        })
+        .collect();
+    assert!(!rows.is_empty());
+    let wrapped = import_text(dir.path(), "xml.json", &splunk_json(&rows));
+    let mut got = seen(&wrapped);
+    // Read from XML the events are Windows events like any other; from the file, `evtx`.
+    for e in bare.iter_mut().chain(got.iter_mut()) {
+        e.8 = "windows".into();
+    }
+    assert_eq!(got, bare);
+    let detail = wrapped.event("1-0").expect("event");
+    assert_eq!(detail.event.provenance.wrapper.as_deref(), Some("splunk"));
+    assert_eq!(
+        detail.record["splunk"]["sourcetype"],
+        "XmlWinEventLog:Security"
+    );
+}
+
+#[test]
+fn a_splunk_csv_of_log_lines_is_not_taken_for_a_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows = vec![(
+        "Jan  1 00:00:03 bastion sshd[4102]: Failed password for root from 198.51.100.23 port 40223 ssh2".to_string(),
+        "linux_secure",
+        "2025-01-01T00:00:03.000+00:00".to_string(),
+    )];
+    let case = import_text(dir.path(), "export.csv", &splunk_csv(&rows));
+    let stats = case.stats().expect("stats");
+    assert_eq!(stats.files[0].format.as_deref(), Some("splunk_csv"));
+    let got = seen(&case);
+    assert_eq!(got.len(), 1, "the header is not an event");
+    assert_eq!(got[0].0.as_deref(), Some("2025-01-01T00:00:03Z"));
+    assert_eq!(got[0].3, "logon");
+    assert_eq!(got[0].4, "failure");
+}
