@@ -83,7 +83,7 @@ pub struct ExportArgs {
     pub case: PathBuf,
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// csv (RFC 4180, spreadsheet-safe) or jsonl.
+    /// csv (RFC 4180, spreadsheet-safe), jsonl, or ocsf-json (OCSF 1.1 objects, one per line).
     #[arg(long, default_value = "csv")]
     pub format: String,
     /// Comma-separated columns (default: every normalized and provenance column);

@@ -52,7 +52,8 @@ pub fn run(args: ExportArgs, clock: std::sync::Arc<sightline::api::SystemClock>)
     let format = match args.format.as_str() {
         "csv" => ExportFormat::Csv,
         "jsonl" => ExportFormat::Jsonl,
-        other => bail!("--format is csv or jsonl, not {other:?}"),
+        "ocsf-json" => ExportFormat::OcsfJson,
+        other => bail!("--format is csv, jsonl or ocsf-json, not {other:?}"),
     };
     // Writable when possible, so the export is recorded in the case journal.
     let case = super::commands::open_shared(&args.case, clock)?;

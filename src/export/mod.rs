@@ -8,6 +8,7 @@
 //! records the export in the case journal.
 
 pub mod columns;
+pub mod ocsf;
 pub mod redact;
 pub mod report;
 
@@ -31,6 +32,8 @@ pub enum ExportFormat {
     #[default]
     Csv,
     Jsonl,
+    /// OCSF 1.1 objects, one per line (`export::ocsf`); the columns do not apply.
+    OcsfJson,
 }
 
 /// What to export and how.

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::columns::{self, Column, Row};
@@ -49,6 +50,7 @@ type FileWriter = HashingWriter<std::io::BufWriter<std::fs::File>>;
 enum Format {
     Csv(Box<csv::Writer<FileWriter>>),
     Jsonl(FileWriter),
+    Ocsf(FileWriter),
 }
 
 /// Rows in the chosen columns and format, redacted when a redactor is given.
@@ -89,10 +91,14 @@ impl RowSink<'_> {
                     }
                     object.insert(name.clone(), v);
                 }
-                let line = serde_json::to_string(&object)
-                    .map_err(|e| Error::Internal(format!("export row not serializable: {e}")))?;
-                w.write_all(line.as_bytes()).map_err(io)?;
-                w.write_all(b"\n").map_err(io)?;
+                json_line(w, &Value::Object(object)).map_err(io)?;
+            }
+            Format::Ocsf(w) => {
+                let mut object = super::ocsf::event(row.event, row.record);
+                if let Some(r) = self.redactor.as_mut() {
+                    r.json(&mut object);
+                }
+                json_line(w, &object).map_err(io)?;
             }
         }
         Ok(())
@@ -105,7 +111,7 @@ impl RowSink<'_> {
             Format::Csv(w) => w
                 .into_inner()
                 .map_err(|e| Error::io(self.path, std::io::Error::other(e.error().to_string())))?,
-            Format::Jsonl(w) => w,
+            Format::Jsonl(w) | Format::Ocsf(w) => w,
         };
         writer.flush().map_err(io)?;
         let sha256 = crate::bundle::hex(&writer.hash.finalize());
@@ -117,6 +123,11 @@ impl RowSink<'_> {
             .map_err(io)?;
         Ok((sha256, self.redactor))
     }
+}
+
+fn json_line(w: &mut FileWriter, value: &Value) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, value)?;
+    w.write_all(b"\n")
 }
 
 /// A CSV writer's error: writing to the file is the only way it can fail here.
@@ -230,6 +241,7 @@ fn open<'a>(
             Format::Csv(Box::new(w))
         }
         ExportFormat::Jsonl => Format::Jsonl(writer),
+        ExportFormat::OcsfJson => Format::Ocsf(writer),
     };
     let redactor = match &options.redact_key {
         Some(key) => {

@@ -15,7 +15,31 @@ use Activity::*;
 /// The activity of a normalized event of any format.
 pub fn classify(event: &AuditEvent, record: &Value) -> Activity {
     let action = event.action.as_str();
-    let found = match event.format.as_str() {
+    let found = by_format(event.format.as_str(), action, record);
+    found.or_else(|| verb(action)).unwrap_or(Other)
+}
+
+/// An OCSF record's source, as the format whose table names its actions: the format Sightline
+/// exported it from (`metadata.log_name`), or the product that logged it.
+fn ocsf_source(record: &Value) -> &'static str {
+    let text = |p: &str| {
+        crate::formats::value::get(record, p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    let log = text("metadata.log_name");
+    let product = text("metadata.product.name");
+    match (log.as_str(), product.as_str()) {
+        ("cloudtrail", _) | (_, "cloudtrail") => "cloudtrail",
+        ("okta", _) | (_, "okta") => "okta",
+        ("evtx" | "windows_json", _) | (_, "microsoft windows") => "windows_json",
+        _ => "",
+    }
+}
+
+fn by_format(format: &str, action: &str, record: &Value) -> Option<Activity> {
+    match format {
         "cloudtrail" => cloudtrail(action),
         "evtx" | "windows_json" => windows(action),
         "auditd" => auditd(action),
@@ -29,9 +53,13 @@ pub fn classify(event: &AuditEvent, record: &Value) -> Activity {
         "gcp_audit" => gcp(action),
         "k8s_audit" => k8s(action, record),
         "json" | "csv" => generic(action),
+        "ecs" => super::ecs::activity(record),
+        "ocsf" => match ocsf_source(record) {
+            "" => None,
+            source => by_format(source, action, record),
+        },
         _ => None,
-    };
-    found.or_else(|| verb(action)).unwrap_or(Other)
+    }
 }
 
 /// The activity a leading or trailing verb says: `CreateUser`, `repo.destroy`, `…/WRITE`.

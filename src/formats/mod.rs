@@ -9,6 +9,7 @@ mod auditd;
 mod azure;
 mod cloudtrail;
 mod digest;
+mod ecs;
 mod gcp;
 mod generic;
 mod guess;
@@ -16,6 +17,7 @@ mod journald;
 mod json_keys;
 mod k8s;
 mod m365;
+pub mod ocsf;
 mod saas;
 mod syslog;
 pub mod value;
@@ -366,7 +368,7 @@ impl RecordReader {
 
 /// Every known format, specific before generic.
 pub fn registry() -> &'static [&'static dyn Format] {
-    static FORMATS: [&dyn Format; 22] = [
+    static FORMATS: [&dyn Format; 25] = [
         &digest::CloudTrailDigest,
         &cloudtrail::CloudTrail,
         &k8s::Kubernetes,
@@ -384,9 +386,12 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &windows::Evtx,
         &auditd::Auditd,
         &syslog::Syslog,
+        &ecs::Ecs,
+        &ocsf::Ocsf,
         &wrapped::Splunk,
         &wrapped::SplunkCsv,
         &wrapped::Elastic,
+        &wrapped::KibanaCsv,
         &generic::JsonGeneric,
         &generic::CsvGeneric,
     ];

@@ -18,6 +18,7 @@ use crate::record::Shape;
 pub struct Splunk;
 pub struct SplunkCsv;
 pub struct Elastic;
+pub struct KibanaCsv;
 
 /// Splunk sourcetypes whose `_raw` is a text line, by the format that reads it. JSON records are
 /// recognized by their content instead, whatever their sourcetype says.
@@ -109,6 +110,41 @@ impl Format for Elastic {
     }
 }
 
+impl Format for KibanaCsv {
+    fn name(&self) -> &'static str {
+        "kibana_csv"
+    }
+
+    fn reads_delimited(&self) -> bool {
+        true
+    }
+
+    /// Kibana's and OpenSearch Dashboards' CSV: one column per field, named by its path.
+    fn detect(&self, sample: &Sample) -> u8 {
+        let Some(header) = sample
+            .header
+            .filter(|_| matches!(sample.shape, Shape::Delimited(_)))
+        else {
+            return 0;
+        };
+        let has = |c: &str| header.iter().any(|h| h == c);
+        let dotted = header.iter().filter(|h| h.contains('.')).count();
+        if has("@timestamp") && (dotted >= 2 || has("_id")) {
+            92
+        } else {
+            0
+        }
+    }
+
+    fn wraps(&self) -> bool {
+        true
+    }
+
+    fn normalizer(&self, _sample: &Sample, _options: &FormatOptions) -> Box<dyn Normalize> {
+        Box::new(Unread)
+    }
+}
+
 /// A wrapper's own normalizer never runs: every record is read by the format inside.
 struct Unread;
 
@@ -122,6 +158,18 @@ pub fn unwrap(wrapper: &str, outer: Value) -> Result<(Value, &'static dyn Format
         return Err("the export's record is not a JSON object".to_string());
     };
     match wrapper {
+        "kibana_csv" => {
+            // Empty cells are fields the document did not have; the search engine's own columns
+            // are the wrapper's. Field paths stay dotted keys, which key-path lookups read.
+            fields.retain(|_, v| v.as_str().is_none_or(|s| !s.is_empty() && s != "-"));
+            let meta: Map<String, Value> = ["_id", "_index", "_score", "_type"]
+                .iter()
+                .filter_map(|k| Some((k.to_string(), fields.remove(*k)?)))
+                .collect();
+            let inner = Value::Object(fields);
+            let format = by_content(&inner);
+            Ok((merged(inner, "es", meta), format))
+        }
         "elastic" => {
             let Some(Value::Object(source)) = fields.remove("_source") else {
                 return Err("the hit has no _source object".to_string());

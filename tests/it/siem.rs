@@ -284,3 +284,215 @@ fn a_splunk_csv_of_log_lines_is_not_taken_for_a_log() {
     assert_eq!(got[0].3, "logon");
     assert_eq!(got[0].4, "failure");
 }
+
+#[test]
+fn both_windows_renderings_in_a_splunk_csv_read_as_one_event() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    let report = import(
+        &case,
+        &[fixtures().join("formats/splunk/wineventlog-both-renderings.csv")],
+    );
+    assert_eq!(report.files[0].format.as_deref(), Some("splunk_csv"));
+    let got = seen(&case);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0], got[1], "classic and XML read alike");
+    let e = &got[0];
+    assert_eq!(e.0.as_deref(), Some("2024-03-04T09:30:00Z"));
+    assert_eq!(e.1.as_deref(), Some("WKS-7\\Administrator"));
+    assert_eq!((e.3.as_str(), e.4.as_str()), ("logon", "failure"));
+    assert_eq!(e.6.as_deref(), Some("203.0.113.9"));
+    assert_eq!(e.7.as_deref(), Some("223742"));
+    assert_eq!(e.9.as_deref(), Some("4625"));
+}
+
+#[test]
+fn ecs_documents_read_by_the_field_reference() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    let report = import(
+        &case,
+        &[fixtures().join("formats/ecs/filebeat-system-auth.jsonl")],
+    );
+    assert_eq!(report.files[0].format.as_deref(), Some("ecs"));
+    let got = seen(&case);
+    let summary: Vec<(&str, &str, &str, Option<&str>)> = got
+        .iter()
+        .map(|e| {
+            (
+                e.1.as_deref().unwrap_or(""),
+                e.3.as_str(),
+                e.4.as_str(),
+                e.6.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("root", "logon", "failure", Some("198.51.100.23")),
+            ("deploy", "logon", "success", Some("203.0.113.5")),
+            ("backup2", "account_create", "unknown", None),
+            ("deploy", "process_start", "success", None),
+        ]
+    );
+}
+
+#[test]
+fn ocsf_reads_field_for_field_and_an_ocsf_export_reads_back_as_the_case_it_came_from() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(&dir.path().join("lake"));
+    let report = import(
+        &case,
+        &[fixtures().join("formats/ocsf/security-lake.jsonl")],
+    );
+    assert_eq!(report.files[0].format.as_deref(), Some("ocsf"));
+    let got = seen(&case);
+    let summary: Vec<(&str, &str, &str, &str, Option<&str>)> = got
+        .iter()
+        .map(|e| {
+            (
+                e.1.as_deref().unwrap_or(""),
+                e.2.as_str(),
+                e.3.as_str(),
+                e.4.as_str(),
+                e.5.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "ops",
+                "CreateUser",
+                "account_create",
+                "success",
+                Some("svc-exfil")
+            ),
+            (
+                "WKS-7\\Administrator",
+                "",
+                "logon",
+                "failure",
+                Some("WKS-7")
+            ),
+            (
+                "ops",
+                "StopLogging",
+                "logging_stop",
+                "success",
+                Some("main")
+            ),
+        ]
+    );
+
+    // Round trip: a case of several sources, exported as OCSF and imported again.
+    let source = new_case(&dir.path().join("source"));
+    import(
+        &source,
+        &[
+            fixtures().join("cloudtrail/aws.persistence.iam-create-admin-user.json"),
+            fixtures().join("formats/okta/system-log.jsonl"),
+            fixtures().join("formats/evtx/ID4625-failed_login_with_denied_access_due_to_account_restriction.evtx"),
+        ],
+    );
+    let out = dir.path().join("lake.ocsf.jsonl");
+    let manifest = source
+        .export(
+            &out,
+            &sightline::api::ExportOptions {
+                format: sightline::api::ExportFormat::OcsfJson,
+                ..Default::default()
+            },
+            &|_| {},
+            &Default::default(),
+        )
+        .expect("export");
+    assert!(manifest.rows > 0);
+    let again = new_case(&dir.path().join("again"));
+    let report = import(&again, &[out]);
+    assert_eq!(report.files[0].format.as_deref(), Some("ocsf"));
+    // The format is OCSF now; everything else an investigator reads is the same.
+    let strip = |mut s: Seen| {
+        for e in &mut s {
+            e.8 = String::new();
+        }
+        s.sort();
+        s
+    };
+    assert_eq!(strip(seen(&again)), strip(seen(&source)));
+}
+
+/// Flattens a document to `path → text` as Kibana's CSV export writes its columns.
+fn flatten(prefix: &str, v: &Value, out: &mut std::collections::BTreeMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&path, v, out);
+            }
+        }
+        Value::Array(items) => {
+            let texts: Vec<String> = items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect();
+            out.insert(prefix.to_string(), texts.join(", "));
+        }
+        Value::String(s) => {
+            out.insert(prefix.to_string(), s.clone());
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+#[test]
+fn a_kibana_csv_export_reads_as_the_documents_it_lists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = fixtures().join("formats/ecs/filebeat-system-auth.jsonl");
+    let bare_case = new_case(&dir.path().join("bare"));
+    import(&bare_case, std::slice::from_ref(&path));
+    let docs = json_records(&path);
+    let rows: Vec<std::collections::BTreeMap<String, String>> = docs
+        .iter()
+        .map(|d| {
+            let mut m = std::collections::BTreeMap::new();
+            flatten("", d, &mut m);
+            m
+        })
+        .collect();
+    let mut columns: Vec<String> = rows.iter().flat_map(|r| r.keys().cloned()).collect();
+    columns.sort();
+    columns.dedup();
+    columns.insert(0, "_id".into());
+    let mut csv = columns
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\n";
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| match c.as_str() {
+                "_id" => csv_cell(&format!("doc-{i}")),
+                _ => csv_cell(row.get(c).map_or("-", String::as_str)),
+            })
+            .collect();
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    let case = import_text(dir.path(), "kibana.csv", &csv);
+    assert_eq!(
+        case.stats().expect("stats").files[0].format.as_deref(),
+        Some("kibana_csv")
+    );
+    assert_eq!(seen(&case), seen(&bare_case));
+}
