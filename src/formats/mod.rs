@@ -19,6 +19,7 @@ mod k8s;
 mod m365;
 pub mod ocsf;
 mod saas;
+pub mod splunk_xml;
 mod syslog;
 pub mod value;
 pub mod windows;
@@ -84,6 +85,11 @@ pub trait Format: Send + Sync {
     }
     /// For line formats: the key that joins several lines into one record.
     fn group_key(&self) -> Option<GroupKey> {
+        None
+    }
+    /// For formats whose records are not JSON, delimited rows or text lines (Splunk's XML
+    /// export): the record as a JSON object.
+    fn parse_raw(&self, _bytes: &[u8]) -> Option<Result<Value, String>> {
         None
     }
     /// Whether the format is a SIEM's export wrapping records of other formats
@@ -293,7 +299,10 @@ impl RecordReader {
             .context
             .delimiter
             .map(|d| (d, self.context.header.as_deref().unwrap_or_default()));
-        let (value, mut notes) = parse_record(bytes, csv)?;
+        let (value, mut notes) = match self.format.parse_raw(bytes) {
+            Some(parsed) => (parsed?, ParseNotes::utf8(bytes)),
+            None => parse_record(bytes, csv)?,
+        };
         if !self.format.wraps() {
             return Ok((value, notes));
         }
@@ -368,7 +377,7 @@ impl RecordReader {
 
 /// Every known format, specific before generic.
 pub fn registry() -> &'static [&'static dyn Format] {
-    static FORMATS: [&dyn Format; 25] = [
+    static FORMATS: [&dyn Format; 26] = [
         &digest::CloudTrailDigest,
         &cloudtrail::CloudTrail,
         &k8s::Kubernetes,
@@ -392,6 +401,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &wrapped::SplunkCsv,
         &wrapped::Elastic,
         &wrapped::KibanaCsv,
+        &splunk_xml::SplunkXml,
         &generic::JsonGeneric,
         &generic::CsvGeneric,
     ];

@@ -146,7 +146,7 @@ impl Format for KibanaCsv {
 }
 
 /// A wrapper's own normalizer never runs: every record is read by the format inside.
-struct Unread;
+pub(super) struct Unread;
 
 impl Normalize for Unread {
     fn normalize(&self, _record: &Value, _event: &mut AuditEvent) {}
@@ -178,6 +178,7 @@ pub fn unwrap(wrapper: &str, outer: Value) -> Result<(Value, &'static dyn Format
             let format = by_content(&inner);
             Ok((merged(inner, "es", fields), format))
         }
+        // Splunk: JSON (`splunk`), CSV (`splunk_csv`), XML (`splunk_xml`).
         _ => {
             if let Some(Value::Object(result)) = fields.remove("result") {
                 fields = result;

@@ -131,6 +131,9 @@ pub(crate) fn read_file(
     if head.starts_with(formats::windows::EVTX_MAGIC) && chosen.is_none_or(|f| f == "evtx") {
         return super::evtx::read_evtx(ctx, job, report, head, input, sink);
     }
+    if formats::splunk_xml::is_export(&head) && chosen.is_none_or(|f| f == "splunk_xml") {
+        return super::xml::read_splunk_xml(ctx, job, report, head, input, sink);
+    }
     let (mut framer, forced) = match framer_for(ctx, chosen, head, input)? {
         Ok(found) => found,
         Err(reason) => {

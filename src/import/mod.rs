@@ -10,6 +10,7 @@ mod file;
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
 mod report;
+mod xml;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -97,6 +97,28 @@ fn splunk_csv(rows: &[(String, &str, String)]) -> String {
     out
 }
 
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\'', "&apos;")
+        .replace('"', "&quot;")
+}
+
+fn splunk_xml(rows: &[(String, &str, String)]) -> String {
+    let mut out = String::from("<?xml version='1.0' encoding='UTF-8'?>\n<results preview='0'>\n<meta>\n<fieldOrder>\n<field>_raw</field>\n<field>_time</field>\n</fieldOrder>\n</meta>\n");
+    for (i, (raw, st, time)) in rows.iter().enumerate() {
+        out.push_str(&format!(
+            "\t<result offset='{i}'>\n\t\t<field k='_raw'><v xml:space='preserve' trunc='0'>{}</v></field>\n\t\t<field k='_time'><value><text>{}</text></value></field>\n\t\t<field k='sourcetype'><value><text>{}</text></value></field>\n\t</result>\n",
+            xml_text(raw),
+            xml_text(time),
+            xml_text(st)
+        ));
+    }
+    out.push_str("</results>\n");
+    out
+}
+
 fn es_response(sources: &[Value]) -> String {
     let hits: Vec<Value> = sources
         .iter()
@@ -165,6 +187,7 @@ fn json_records_wrapped_by_splunk_or_elasticsearch_read_as_the_bare_records() {
         for (kind, text) in [
             ("splunk.json", splunk_json(&rows)),
             ("splunk.csv", splunk_csv(&rows)),
+            ("splunk.xml", splunk_xml(&rows)),
             ("search.json", es_response(&records)),
             ("dump.ndjson", elasticdump(&records)),
         ] {
