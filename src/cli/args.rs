@@ -83,7 +83,8 @@ pub struct ExportArgs {
     pub case: PathBuf,
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// csv (RFC 4180, spreadsheet-safe), jsonl, or ocsf-json (OCSF 1.1 objects, one per line).
+    /// csv (RFC 4180, spreadsheet-safe), jsonl, ocsf-json (OCSF 1.1 objects, one per line) or
+    /// ocsf-parquet (the same as Parquet, for data lakes).
     #[arg(long, default_value = "csv")]
     pub format: String,
     /// Comma-separated columns (default: every normalized and provenance column);

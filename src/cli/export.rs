@@ -53,7 +53,8 @@ pub fn run(args: ExportArgs, clock: std::sync::Arc<sightline::api::SystemClock>)
         "csv" => ExportFormat::Csv,
         "jsonl" => ExportFormat::Jsonl,
         "ocsf-json" => ExportFormat::OcsfJson,
-        other => bail!("--format is csv, jsonl or ocsf-json, not {other:?}"),
+        "ocsf-parquet" => ExportFormat::OcsfParquet,
+        other => bail!("--format is csv, jsonl, ocsf-json or ocsf-parquet, not {other:?}"),
     };
     // Writable when possible, so the export is recorded in the case journal.
     let case = super::commands::open_shared(&args.case, clock)?;

@@ -9,6 +9,7 @@
 
 pub mod columns;
 pub mod ocsf;
+mod parquet;
 pub mod redact;
 pub mod report;
 
@@ -34,6 +35,8 @@ pub enum ExportFormat {
     Jsonl,
     /// OCSF 1.1 objects, one per line (`export::ocsf`); the columns do not apply.
     OcsfJson,
+    /// The same objects as Parquet (`export::parquet`), as data lakes load OCSF.
+    OcsfParquet,
 }
 
 /// What to export and how.

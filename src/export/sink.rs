@@ -51,6 +51,8 @@ enum Format {
     Csv(Box<csv::Writer<FileWriter>>),
     Jsonl(FileWriter),
     Ocsf(FileWriter),
+    /// OCSF JSON lines written to this file first, then converted into the export as Parquet.
+    OcsfParquet(FileWriter, std::path::PathBuf),
 }
 
 /// Rows in the chosen columns and format, redacted when a redactor is given.
@@ -93,7 +95,7 @@ impl RowSink<'_> {
                 }
                 json_line(w, &Value::Object(object)).map_err(io)?;
             }
-            Format::Ocsf(w) => {
+            Format::Ocsf(w) | Format::OcsfParquet(w, _) => {
                 let mut object = super::ocsf::event(row.event, row.record);
                 if let Some(r) = self.redactor.as_mut() {
                     r.json(&mut object);
@@ -107,11 +109,15 @@ impl RowSink<'_> {
     /// Flushes and syncs the file; returns its SHA-256 and the redactor.
     fn finish(self) -> Result<(String, Option<Redactor>)> {
         let io = |e: std::io::Error| Error::io(self.path, e);
-        let mut writer = match self.format {
-            Format::Csv(w) => w
-                .into_inner()
-                .map_err(|e| Error::io(self.path, std::io::Error::other(e.error().to_string())))?,
-            Format::Jsonl(w) | Format::Ocsf(w) => w,
+        let (mut writer, staged) = match self.format {
+            Format::Csv(w) => (
+                w.into_inner().map_err(|e| {
+                    Error::io(self.path, std::io::Error::other(e.error().to_string()))
+                })?,
+                None,
+            ),
+            Format::Jsonl(w) | Format::Ocsf(w) => (w, None),
+            Format::OcsfParquet(w, rows) => (w, Some(rows)),
         };
         writer.flush().map_err(io)?;
         let sha256 = crate::bundle::hex(&writer.hash.finalize());
@@ -121,7 +127,16 @@ impl RowSink<'_> {
             .map_err(|e| Error::io(self.path, e.into_error()))?
             .sync_all()
             .map_err(io)?;
-        Ok((sha256, self.redactor))
+        let Some(rows) = staged else {
+            return Ok((sha256, self.redactor));
+        };
+        let converted = super::parquet::from_json_lines(&rows, self.path);
+        let _ = std::fs::remove_file(&rows);
+        converted?;
+        let file = std::fs::File::open(self.path).map_err(io)?;
+        let mut hash = Sha256::new();
+        std::io::copy(&mut std::io::BufReader::new(file), &mut hash).map_err(io)?;
+        Ok((crate::bundle::hex(&hash.finalize()), self.redactor))
     }
 }
 
@@ -242,6 +257,17 @@ fn open<'a>(
         }
         ExportFormat::Jsonl => Format::Jsonl(writer),
         ExportFormat::OcsfJson => Format::Ocsf(writer),
+        ExportFormat::OcsfParquet => {
+            let rows = partial.with_extension("rows.jsonl");
+            let file = std::fs::File::create(&rows).map_err(|e| Error::io(&rows, e))?;
+            let staged = HashingWriter {
+                inner: std::io::BufWriter::with_capacity(1 << 20, file),
+                hash: Sha256::new(),
+            };
+            drop(writer);
+            let _ = std::fs::remove_file(partial);
+            Format::OcsfParquet(staged, rows)
+        }
     };
     let redactor = match &options.redact_key {
         Some(key) => {

@@ -59,6 +59,34 @@ impl<R: BufRead> Framer<R> {
     }
 }
 
+/// Largest Parquet file read; it is read whole, as the format's footer comes last.
+const MAX_PARQUET_BYTES: u64 = 4 << 30;
+
+/// A Parquet file as a stream of JSON lines and its first bytes, or why it cannot be read.
+fn parquet_rows<'r>(
+    head: Vec<u8>,
+    input: impl Read + Send + 'r,
+) -> Result<(Vec<u8>, Box<dyn Read + Send + 'r>), String> {
+    let mut bytes = head;
+    input
+        .take(MAX_PARQUET_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(&e, 0))?;
+    if bytes.len() as u64 > MAX_PARQUET_BYTES {
+        return Err(format!(
+            "Parquet file larger than {} MiB; split it (nothing was read)",
+            MAX_PARQUET_BYTES >> 20
+        ));
+    }
+    let mut rows = crate::record::parquet_rows::ParquetJson::new(bytes)?;
+    let mut head = Vec::new();
+    (&mut rows)
+        .take(SNIFF_BYTES)
+        .read_to_end(&mut head)
+        .map_err(|e| format!("Parquet rows could not be read: {e}"))?;
+    Ok((head, Box::new(rows)))
+}
+
 /// What followed a gzip file's last member, as the import reports it.
 fn trailing_reason(size: u64, tail: crate::bundle::gzip::Tail) -> String {
     let what = if tail.zeros {
@@ -101,22 +129,37 @@ pub(crate) fn read_file(
         inner: input,
         counter: ctx.bytes,
     };
-    let (head, input): (Vec<u8>, Box<dyn Read + Send + '_>) = match encoding::by_bom(&head) {
-        Bom::None => (head, Box::new(input)),
-        Bom::Unsupported(name) => {
-            report.status = FileStatus::Unrecognized;
-            report.note = Some(format!(
+    let (head, input): (Vec<u8>, Box<dyn Read + Send + '_>) = if head
+        .starts_with(crate::record::parquet_rows::MAGIC)
+    {
+        match parquet_rows(head, input) {
+            Ok(pair) => {
+                report.warn_many(
+                    WarningKind::Transcoded,
+                    1,
+                    "Parquet rows rendered as JSON lines: raw records and offsets are those of the rendering".to_string(),
+                );
+                pair
+            }
+            Err(note) => return Ok(failed(report, note)),
+        }
+    } else {
+        match encoding::by_bom(&head) {
+            Bom::None => (head, Box::new(input)),
+            Bom::Unsupported(name) => {
+                report.status = FileStatus::Unrecognized;
+                report.note = Some(format!(
                 "{name} text (its byte order mark says so) is an unsupported encoding; convert it to UTF-8 first (iconv -f {name} -t UTF-8)"
             ));
-            return Ok(report);
-        }
-        Bom::Decodable(enc) => {
-            let mut decoded = encoding::decode(head, input, enc);
-            let mut head = Vec::new();
-            if let Err(e) = (&mut decoded).take(SNIFF_BYTES).read_to_end(&mut head) {
-                return Ok(failed(report, read_error(&e, 0)));
+                return Ok(report);
             }
-            report.warn_many(
+            Bom::Decodable(enc) => {
+                let mut decoded = encoding::decode(head, input, enc);
+                let mut head = Vec::new();
+                if let Err(e) = (&mut decoded).take(SNIFF_BYTES).read_to_end(&mut head) {
+                    return Ok(failed(report, read_error(&e, 0)));
+                }
+                report.warn_many(
                 WarningKind::Transcoded,
                 1,
                 format!(
@@ -124,7 +167,8 @@ pub(crate) fn read_file(
                     enc.name()
                 ),
             );
-            (head, decoded)
+                (head, decoded)
+            }
         }
     };
     let chosen = ctx.options.format_for(&leaf.path);

@@ -7,6 +7,7 @@ mod csv_rows;
 pub mod encoding;
 mod json_values;
 mod lines;
+pub mod parquet_rows;
 
 pub use csv_rows::{looks_like_header, split_csv_row, CsvFramer};
 pub use json_values::JsonFramer;

@@ -445,6 +445,32 @@ fn ocsf_reads_field_for_field_and_an_ocsf_export_reads_back_as_the_case_it_came_
         s
     };
     assert_eq!(strip(seen(&again)), strip(seen(&source)));
+
+    // The same as Parquet, as a data lake loads it: nested columns, and read back alike.
+    let out = dir.path().join("lake.parquet");
+    let manifest = source
+        .export(
+            &out,
+            &sightline::api::ExportOptions {
+                format: sightline::api::ExportFormat::OcsfParquet,
+                ..Default::default()
+            },
+            &|_| {},
+            &Default::default(),
+        )
+        .expect("export");
+    let bytes = std::fs::read(&out).expect("parquet");
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+    assert_eq!(manifest.sha256, sightline::api::sha256_hex(&bytes));
+    assert!(
+        !dir.path().join("lake.rows.jsonl").exists(),
+        "the staging file is gone"
+    );
+    let parquet_case = new_case(&dir.path().join("from-parquet"));
+    let report = import(&parquet_case, &[out]);
+    assert_eq!(report.files[0].format.as_deref(), Some("ocsf"));
+    assert_eq!(report.files[0].events, manifest.rows);
+    assert_eq!(strip(seen(&parquet_case)), strip(seen(&source)));
 }
 
 /// Flattens a document to `path → text` as Kibana's CSV export writes its columns.
