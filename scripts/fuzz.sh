@@ -2,7 +2,9 @@
 # Runs every fuzz target for a bounded time (FUZZ_SECONDS each, default 600), each with a corpus
 # seeded from tests/fixtures and, when present, ../shared/datasets. Installs the nightly toolchain
 # and cargo-fuzz when missing. Crashes land in fuzz/artifacts/<target>/; the executions per
-# target are printed at the end and kept in target/fuzz-summary.txt.
+# target are printed at the end and kept in target/fuzz-summary.txt. cargo fuzz builds the targets
+# from this checkout: to keep editing while it runs, run it from a worktree
+# (git worktree add ../fuzz-tree HEAD && ../fuzz-tree/scripts/fuzz.sh).
 #
 #   make fuzz                      every target, 10 minutes each
 #   FUZZ_SECONDS=60 make fuzz      shorter
@@ -53,7 +55,7 @@ for target in "${targets[@]}"; do
   status=0
   (cd fuzz && cargo +nightly fuzz run -O "$target" "corpus/$target" -- \
       -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=30 -print_final_stats=1) >"$log" 2>&1 || status=$?
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   corpus=$(ls "fuzz/corpus/$target" | wc -l)
   echo "$target: ${runs:-?} executions, corpus $corpus, exit $status" | tee -a "$summary"
   if [ "$status" -ne 0 ]; then
