@@ -224,6 +224,22 @@ fn by_content(inner: &Value) -> &'static dyn Format {
         .map_or(&super::generic::JsonGeneric as &dyn Format, |(_, f)| f)
 }
 
+/// A JSON record by its content. A Pub/Sub message (`{"data": {…}, "attributes": …}`, as Splunk's
+/// Google add-on indexes Cloud Logging sinks) is read by what its `data` holds.
+fn pubsub_data(value: Value) -> (Value, &'static dyn Format) {
+    let format = by_content(&value);
+    if format.name() != "json" {
+        return (value, format);
+    }
+    let Some(data) = get(&value, "data").filter(|d| d.is_object()).cloned() else {
+        return (value, format);
+    };
+    match by_content(&data) {
+        inner if inner.name() != "json" => (data, inner),
+        _ => (value, format),
+    }
+}
+
 /// `_raw` text: a JSON record, a Windows event in either rendering, or a text line read by the
 /// format its sourcetype (or its content) names.
 fn read_raw(text: &str, sourcetype: &str) -> Result<(Value, &'static dyn Format), String> {
@@ -231,8 +247,7 @@ fn read_raw(text: &str, sourcetype: &str) -> Result<(Value, &'static dyn Format)
     if trimmed.starts_with('{') {
         let value: Value =
             serde_json::from_str(trimmed).map_err(|e| format!("_raw is not valid JSON: {e}"))?;
-        let format = by_content(&value);
-        return Ok((value, format));
+        return Ok(pubsub_data(value));
     }
     let windows = super::by_name("windows_json").ok_or("windows_json is not a format")?;
     if trimmed.starts_with('<') && trimmed.contains("<Event") {
@@ -351,6 +366,11 @@ mod tests {
         let line = serde_json::json!({"_raw": "type=USER_LOGIN msg=audit(1714521600.123:42): pid=1 uid=0 res=failed", "sourcetype": "linux_audit"});
         let (_, f) = unwrap("splunk_csv", line).unwrap();
         assert_eq!(f.name(), "auditd");
+
+        let pubsub = serde_json::json!({"_raw": serde_json::json!({"data": {"insertId": "1", "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "methodName": "SetIamPolicy", "serviceName": "iam.googleapis.com"}, "timestamp": "2024-05-01T00:00:00Z"}, "attributes": {"logging.googleapis.com/timestamp": "2024-05-01T00:00:00Z"}}).to_string(), "sourcetype": "google:gcp:pubsub:message"});
+        let (v, f) = unwrap("splunk", pubsub).unwrap();
+        assert_eq!(f.name(), "gcp_audit");
+        assert_eq!(v["protoPayload"]["methodName"], "SetIamPolicy");
 
         let hit = serde_json::json!({"_index": "logs", "_id": "1", "_source": {"eventType": "user.session.start", "published": "2024-05-01T00:00:00Z", "actor": {"alternateId": "a@b"}, "uuid": "u"}});
         let (v, f) = unwrap("elastic", hit).unwrap();
