@@ -22,12 +22,16 @@ use serde_json::json;
 use crate::case::journal::JournalAction;
 use crate::case::{Store, DB_FILE};
 
-pub use crate::bundle::{sha256_hex, Limits};
+pub use crate::bundle::{path_text, sha256_hex, Limits};
 pub use crate::case::journal::{JournalCheck, JournalEntry, JournalHead};
 pub use crate::case::marks::{Marks, Tag};
 pub use crate::case::saved::SavedSearch;
 pub use crate::case::{CaseStats, FormatCount, ManifestFile};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
+pub use crate::detect::{
+    DetectProgress, DetectReport, Detection, DetectionEvent, EventDetection, FiredRule, Matched,
+    RuleFailure, RuleInfo, RuleSources,
+};
 pub use crate::error::{Error, ErrorCode, Result};
 pub use crate::export::redact::key_id as redaction_key_id;
 pub use crate::export::report::ReportSummary;
@@ -442,6 +446,56 @@ impl Case {
         Ok(report)
     }
 
+    /// Runs the detection rules of `sources` over every event of the case and replaces its
+    /// detections: `detect::run`. Journaled. The sources are kept: later imports use them.
+    pub fn detect(
+        &self,
+        sources: &RuleSources,
+        progress: &(dyn Fn(&DetectProgress) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<DetectReport> {
+        let report = crate::detect::run(&self.store, sources, progress, cancel)?;
+        let fired: Vec<serde_json::Value> = report
+            .detections
+            .iter()
+            .map(|d| json!({ "rule": d.rule.key(), "count": d.count }))
+            .collect();
+        self.store.journal_output(
+            JournalAction::Detect,
+            &json!({
+                "sources": report.sources,
+                "rules_loaded": report.rules_loaded,
+                "rules_failed": report.rules_failed.len(),
+                "events": report.events_checked,
+                "fired": fired,
+            }),
+            None,
+            None,
+        )?;
+        Ok(report)
+    }
+
+    /// Every rule that fired in the case, most serious first, with its first events:
+    /// `detect::detections`.
+    pub fn detections(&self) -> Result<Vec<Detection>> {
+        crate::detect::detections(&self.store)
+    }
+
+    /// The report of the last run on demand (without its detections): `detect::last_report`.
+    pub fn last_detect_report(&self) -> Result<Option<DetectReport>> {
+        crate::detect::last_report(&self.store)
+    }
+
+    /// Where the case's rules come from (the built-in pack until a run says otherwise).
+    pub fn rule_sources(&self) -> Result<RuleSources> {
+        crate::detect::case_sources(&self.store)
+    }
+
+    /// The detections on one event, with why each matched: `detect::on_event`.
+    pub fn event_detections(&self, id: &str) -> Result<Vec<EventDetection>> {
+        crate::detect::on_event(&self.store, id)
+    }
+
     /// The report of the last verify run, if any.
     pub fn last_integrity_report(&self) -> Result<Option<IntegrityReport>> {
         crate::integrity::last_report(&self.store)
@@ -506,6 +560,11 @@ impl Case {
         }
         Ok(summary)
     }
+}
+
+/// Every rule `sources` holds, and the files that did not load: `detect::list_rules`.
+pub fn list_rules(sources: &RuleSources) -> (Vec<RuleInfo>, Vec<RuleFailure>) {
+    crate::detect::list_rules(sources)
 }
 
 /// Refuses an import that cannot start (nothing given, a path that is not there, an unknown

@@ -17,6 +17,7 @@ pub mod api;
 pub mod bundle;
 pub mod case;
 pub mod clock;
+pub mod detect;
 pub mod error;
 pub mod export;
 pub mod fault;

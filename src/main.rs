@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 mod cli;
 
-use cli::args::{ExportArgs, ImportArgs, ReportArgs, SearchArgs, ShowArgs, StatsArgs, VerifyArgs};
+use cli::args::{
+    DetectArgs, ExportArgs, ImportArgs, ReportArgs, RulesCommand, SearchArgs, ShowArgs, StatsArgs,
+    VerifyArgs,
+};
 use cli::commands;
 
 use anyhow::Result;
@@ -41,6 +44,13 @@ enum Command {
     /// Write an offline HTML incident report of the events a query selects: timeline, actors,
     /// marked events with notes, the integrity verdict, the sources and their hashes.
     Report(ReportArgs),
+    /// Run Sigma rules (Sightline's own pack, and rule files, folders or zips given with
+    /// --rules) over every event of the case; print what fired, by level, with the rule's
+    /// author, the events and why they matched.
+    Detect(DetectArgs),
+    /// Rules for rule authors: list what a rule source holds, or test one rule on one log file.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Events per format and per file, and the time range covered.
     Stats(StatsArgs),
     /// One event in full: normalized fields, provenance and the raw record.
@@ -67,6 +77,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Search(args) => commands::search(args, clock)?,
         Command::Export(args) => cli::export::run(args, clock)?,
         Command::Report(args) => commands::report(args, clock)?,
+        Command::Detect(args) => cli::detect::detect(args, clock)?,
+        Command::Rules(RulesCommand::List(args)) => cli::detect::list(args)?,
+        Command::Rules(RulesCommand::Test(args)) => cli::detect::test(args, clock)?,
         Command::Stats(args) => commands::stats(&Case::open(&args.case, clock)?, args.json)?,
         Command::Show(args) => {
             commands::show(&Case::open(&args.case, clock)?, &args.id, args.json)?

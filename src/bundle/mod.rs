@@ -5,6 +5,7 @@
 //! unsafe archive paths, bombs, unreadable files) becomes an [`Entry::Refused`] with a reason.
 
 mod archive;
+pub use archive::unsafe_path as unsafe_member;
 pub mod gzip;
 pub mod limits;
 

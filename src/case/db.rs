@@ -97,6 +97,27 @@ CREATE TABLE outputs (
     journal_seq INTEGER NOT NULL
 );
 "#,
+    r#"
+-- What detections found: the rules that fired (described by the detect feature, as JSON) and one
+-- row per rule and event, with why it matched. Hits of an import are written with its manifest.
+CREATE TABLE detection_rules (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    level TEXT NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    info TEXT NOT NULL
+);
+CREATE TABLE detection_hits (
+    rule INTEGER NOT NULL REFERENCES detection_rules(id),
+    seq INTEGER NOT NULL,
+    run_id INTEGER,
+    time INTEGER,
+    matched TEXT,
+    PRIMARY KEY (rule, seq)
+);
+CREATE INDEX detection_hits_seq ON detection_hits(seq);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -221,8 +242,10 @@ pub fn record_run(
     findings: &[(u64, &crate::model::Finding)],
     report: &str,
     entry: &RunEntry,
+    detections: (&[super::detections::RuleRow], &[super::detections::HitRow]),
 ) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    super::detections::insert(&tx, detections.0, detections.1, Some(run_id))?;
     {
         let mut insert =
             tx.prepare("INSERT INTO findings (run_id, file_id, finding) VALUES (?1, ?2, ?3)")?;
@@ -274,6 +297,7 @@ pub fn finish_run(conn: &Connection, run_id: u64, status: &str, now: &str) -> Re
     )?;
     if status == "aborted" {
         conn.execute("DELETE FROM files WHERE run_id = ?1", [run_id as i64])?;
+        super::detections::forget_run(conn, run_id)?;
     }
     Ok(())
 }

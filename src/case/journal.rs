@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 pub enum JournalAction {
     Import,
     Verify,
+    Detect,
     /// An import run that a kill or a crash cut off before it became visible.
     ImportInterrupted,
     Search,
@@ -38,6 +39,7 @@ impl JournalAction {
         match self {
             JournalAction::Import => "import",
             JournalAction::Verify => "verify",
+            JournalAction::Detect => "detect",
             JournalAction::ImportInterrupted => "import_interrupted",
             JournalAction::Search => "search",
             JournalAction::Export => "export",

@@ -6,6 +6,7 @@
 
 pub mod aliases;
 pub mod db;
+pub mod detections;
 pub mod journal;
 pub mod marks;
 pub mod saved;
@@ -279,6 +280,15 @@ impl Store {
         let docs = Arc::new(build()?);
         *cached = Some((key, docs.clone()));
         Ok(docs)
+    }
+
+    /// A case metadata value a feature keeps (`last_verify`, `rule_sources`).
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(db::meta(&self.db(), key)?)
+    }
+
+    pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        Ok(db::set_meta(&self.db(), key, value)?)
     }
 
     pub(crate) fn now_text(&self) -> String {

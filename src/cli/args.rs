@@ -150,3 +150,48 @@ pub struct ShowArgs {
     pub json: bool,
     pub id: String,
 }
+
+#[derive(clap::Args)]
+pub struct DetectArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    /// Sigma rule files, folders or zip files (repeatable); without any, the case keeps the
+    /// ones it last ran with.
+    #[arg(long, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Leave out Sightline's own rule pack.
+    #[arg(long)]
+    pub no_builtin: bool,
+    #[arg(long)]
+    pub json: bool,
+    /// Only detections on the events this query selects.
+    pub query: Vec<String>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum RulesCommand {
+    /// Every rule the sources hold, and the files that did not load (and why).
+    List(RulesListArgs),
+    /// Runs one rule file over one log file and prints what matched and why: for rule authors.
+    Test(RulesTestArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RulesListArgs {
+    #[arg(long, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    #[arg(long)]
+    pub no_builtin: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct RulesTestArgs {
+    /// A Sigma rule file (or folder, or zip).
+    pub rule: PathBuf,
+    /// A log file in any format Sightline reads.
+    pub file: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}

@@ -104,6 +104,25 @@ pub fn print_import(out: &mut String, r: &ImportReport) {
             r.files_failed
         );
     }
+    if !r.detections.is_empty() {
+        let fired: Vec<String> = r
+            .detections
+            .iter()
+            .take(5)
+            .map(|d| format!("{} {} ({})", d.level, super::safe::safe(&d.title), d.count))
+            .collect();
+        let more = r.detections.len().saturating_sub(5);
+        outln!(
+            out,
+            "detections in the case: {}{} (sightline detect lists them with their events)",
+            fired.join(", "),
+            if more > 0 {
+                format!(", {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
     for f in &r.files {
         let format = f.format.as_deref().unwrap_or("-");
         outln!(

@@ -19,6 +19,7 @@ mod k8s;
 mod m365;
 pub mod ocsf;
 mod saas;
+pub mod sigma;
 pub mod splunk_xml;
 mod syslog;
 pub mod value;

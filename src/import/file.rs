@@ -38,6 +38,8 @@ pub(crate) struct ReadContext<'a> {
     /// The import's clock, UTC nanoseconds: the reference time of files that have no
     /// modification time of their own (archive members).
     pub now: i64,
+    /// The case's rules, evaluated on every event as it is indexed.
+    pub detector: Option<&'a crate::detect::Detector>,
 }
 
 pub(super) type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
@@ -547,6 +549,12 @@ impl FileReader<'_> {
             self.warn_flags(&event, raw.line, raw.offset, &notes);
         }
         self.watch.observe(&event, &value);
+        if let Some(detector) = self.ctx.detector {
+            let seq = crate::model::event::sequence_key(self.file_id, ordinal);
+            self.report
+                .hits
+                .extend(detector.evaluate(&event, &value, seq));
+        }
         let doc = index::document(
             self.ctx.fields,
             &event,

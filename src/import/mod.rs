@@ -23,6 +23,7 @@ use tantivy::{IndexWriter, TantivyDocument};
 
 use crate::bundle::{Entry, Limits, Walk};
 use crate::case::{db, Store};
+use crate::detect::Detector;
 use crate::error::{Error, Result};
 use crate::formats::FieldMapping;
 use crate::integrity::{ids, watch::IdMark};
@@ -49,6 +50,8 @@ pub struct ImportOptions {
     pub index_memory: usize,
     /// Threads reading files (0: one per core).
     pub readers: usize,
+    /// Whether the case's detection rules run on the new events (and correlations after).
+    pub detect: bool,
 }
 
 impl Default for ImportOptions {
@@ -62,6 +65,7 @@ impl Default for ImportOptions {
             limits: Limits::default(),
             index_memory: 384 << 20,
             readers: 0,
+            detect: true,
         }
     }
 }
@@ -177,8 +181,15 @@ pub fn run(
         threads.clamp(1, 8),
         options.index_memory.max((threads * 16) << 20),
     )?;
+    // The rules the case's detections were last made with; a rule folder that went away is a
+    // failure listed by `detect`, not a failed import.
+    let detector = options
+        .detect
+        .then(|| crate::detect::case_sources(store).map(|s| Detector::load(&s)))
+        .transpose()?;
     let pipeline = Pipeline {
         store,
+        detector: detector.as_ref(),
         writer: &writer,
         options,
         threads,
@@ -204,10 +215,23 @@ pub fn run(
         return abort(store, writer, run_id, e);
     }
     crate::fault::point("import:ids_staged");
-    commit(store, &mut writer, run_id, &report, &journal(&report))?;
+    commit(
+        store,
+        &mut writer,
+        run_id,
+        &report,
+        &journal(&report),
+        detector.as_ref(),
+    )?;
     writer.wait_merging_threads()?;
     store.reader.reload()?;
     let mut report = report;
+    if let Some(detector) = &detector {
+        // Correlations see the whole case: a window may have begun in an earlier import.
+        let hits = crate::detect::correlate(store, detector, cancel)?;
+        crate::detect::keep_correlations(store, detector, &hits)?;
+        report.detections = crate::detect::fired(store)?;
+    }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }
@@ -297,6 +321,7 @@ fn attach_conflicts(
 /// the index writer; the calling thread collects reports and tells progress.
 struct Pipeline<'a> {
     store: &'a Store,
+    detector: Option<&'a Detector>,
     writer: &'a IndexWriter<TantivyDocument>,
     options: &'a ImportOptions,
     threads: usize,
@@ -335,6 +360,7 @@ impl Pipeline<'_> {
                 .now()
                 .timestamp_nanos_opt()
                 .unwrap_or(i64::MAX),
+            detector: self.detector,
         };
         let (job_tx, job_rx) = bounded::<FileJob>(self.threads * 2);
         let (done_tx, done_rx) = unbounded::<Result<FileReport>>();
@@ -489,6 +515,7 @@ fn commit(
     run_id: u64,
     report: &ImportReport,
     journal_detail: &serde_json::Value,
+    detector: Option<&Detector>,
 ) -> Result<()> {
     let rows = manifest_rows(store, report)?;
     let findings: Vec<(u64, &Finding)> = report
@@ -502,7 +529,24 @@ fn commit(
         at: &store.now_text(),
         detail: journal_detail,
     };
-    db::record_run(&mut store.db(), run_id, &rows, &findings, &json, &entry)?;
+    let hits: Vec<crate::detect::Hit> = report
+        .files
+        .iter()
+        .flat_map(|f| f.hits.iter().cloned())
+        .collect();
+    let (rules, hit_rows) = match detector {
+        Some(d) => crate::detect::rows(d, &hits)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    db::record_run(
+        &mut store.db(),
+        run_id,
+        &rows,
+        &findings,
+        &json,
+        &entry,
+        (&rules, &hit_rows),
+    )?;
     crate::fault::point("import:recorded");
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&format!("run:{run_id}"));

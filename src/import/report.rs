@@ -153,6 +153,9 @@ pub struct FileReport {
     pub findings: Vec<crate::model::Finding>,
     #[serde(skip)]
     pub(crate) ids: Vec<crate::integrity::watch::IdMark>,
+    /// What the case's rules found in the file's events.
+    #[serde(skip)]
+    pub(crate) hits: Vec<crate::detect::Hit>,
     #[serde(skip)]
     pub(crate) file_id: Option<u64>,
     #[serde(skip)]
@@ -186,6 +189,7 @@ impl FileReport {
             assumptions: Vec::new(),
             findings: Vec::new(),
             ids: Vec::new(),
+            hits: Vec::new(),
             file_id: None,
             context: None,
             size: None,
@@ -284,6 +288,10 @@ pub struct ImportReport {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub elapsed_ms: u64,
     pub files: Vec<FileReport>,
+    /// The rules that fired on the case after this import (its own events, and correlations
+    /// over the whole case), most serious first; see `sightline detect` for their events.
+    #[serde(default)]
+    pub detections: Vec<crate::detect::FiredRule>,
 }
 
 impl ImportReport {
@@ -313,6 +321,7 @@ impl ImportReport {
             bytes,
             elapsed_ms,
             files,
+            detections: Vec::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ use tantivy::{Index, Term as TantivyTerm};
 
 use super::query::{Comparison, Node, Term, Value};
 use super::seqset::SeqSetQuery;
+use crate::case::detections::HitQuery;
 use crate::case::marks::MarkQuery;
 use crate::error::{Error, Result};
 use crate::index::{Fields, WORDS_TOKENIZER};
@@ -19,7 +20,7 @@ use crate::model::event::{parse_event_id, sequence_key};
 use std::collections::HashSet;
 
 /// Query field names with a normalized meaning; any other name is an original key path.
-pub const FIELD_NAMES: [&str; 23] = [
+pub const FIELD_NAMES: [&str; 25] = [
     "time",
     "actor",
     "action",
@@ -43,16 +44,22 @@ pub const FIELD_NAMES: [&str; 23] = [
     "tag",
     "is",
     "has",
+    "rule",
+    "level",
 ];
 
 /// Resolves a mark term (`tag:`, `is:`, `has:`) to the events' sequence keys.
 pub type MarkLookup<'a> = &'a dyn Fn(&MarkQuery) -> Result<HashSet<u64>>;
+
+/// Resolves a detection term (`rule:`, `level:`, `has:detection`) to the events' sequence keys.
+pub type DetectionLookup<'a> = &'a dyn Fn(&HitQuery) -> Result<HashSet<u64>>;
 
 pub struct Builder<'a> {
     pub index: &'a Index,
     pub searcher: &'a tantivy::Searcher,
     pub fields: &'a Fields,
     pub marks: MarkLookup<'a>,
+    pub detections: DetectionLookup<'a>,
 }
 
 fn error(position: usize, message: impl Into<String>) -> Error {
@@ -100,6 +107,7 @@ impl Builder<'_> {
         let keyword_fields: &[Field] = match field {
             "time" => return self.time(t),
             "tag" | "is" | "has" => return self.mark(field, t),
+            "rule" | "level" => return self.detection(field, t),
             "id" => return self.id(t),
             "message" => return self.words(f.all, &t.value, t.position),
             "actor" => &[f.actor, f.actor_any],
@@ -255,6 +263,11 @@ impl Builder<'_> {
         let (Value::Word(w) | Value::Phrase(w)) = &t.value else {
             return Err(error(t.position, format!("{field}: takes a plain word")));
         };
+        if field == "has" && w.eq_ignore_ascii_case("detection") {
+            return Ok(Box::new(SeqSetQuery::new((self.detections)(
+                &HitQuery::Any,
+            )?)));
+        }
         let q = match (field, w.to_lowercase().as_str()) {
             ("tag", _) => MarkQuery::Tag(w.clone()),
             ("is", "starred") => MarkQuery::Starred,
@@ -264,11 +277,30 @@ impl Builder<'_> {
             _ => {
                 return Err(error(
                     t.position,
-                    "use tag:NAME, is:starred, is:marked, has:note or has:tag",
+                    "use tag:NAME, is:starred, is:marked, has:note, has:tag or has:detection",
                 ))
             }
         };
         Ok(Box::new(SeqSetQuery::new((self.marks)(&q)?)))
+    }
+
+    /// `rule:TITLE` (or its id; `*` wildcards) and `level:high`: events a detection is on.
+    fn detection(&self, field: &str, t: &Term) -> Result<Box<dyn Query>> {
+        let name = match &t.value {
+            Value::Word(w) | Value::Phrase(w) => w.clone(),
+            Value::Wildcard(w) => w.clone(),
+            _ => {
+                return Err(error(
+                    t.position,
+                    format!("{field}: takes a rule's title or id, or a level"),
+                ))
+            }
+        };
+        let q = match field {
+            "rule" => HitQuery::Rule(&name),
+            _ => HitQuery::Level(&name),
+        };
+        Ok(Box::new(SeqSetQuery::new((self.detections)(&q)?)))
     }
 
     fn id_term(&self, kind: &str, value: &str) -> Box<dyn Query> {

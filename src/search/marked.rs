@@ -1,5 +1,6 @@
-//! Where investigators' marks meet search: the tag facet (tags live in the case database, so
-//! their counts come from the tagged hits).
+//! Where what the case database says about events meets search: the tag facet (tags live in the
+//! case database, so their counts come from the tagged hits) and the detection facets (rule and
+//! level of the detections on the hits).
 
 use std::collections::HashMap;
 
@@ -18,7 +19,33 @@ pub(super) fn tag_facet(
     query: &dyn Query,
     limit: usize,
 ) -> Result<Option<Facet>> {
-    let tags_of = store.tags_by_seq()?;
+    seq_facet("tag", &store.tags_by_seq()?, searcher, query, limit)
+}
+
+/// Hits per rule and per level of the detections on them, when the case has detections.
+pub(super) fn detection_facets(
+    store: &Store,
+    searcher: &Searcher,
+    query: &dyn Query,
+    limit: usize,
+) -> Result<Vec<Facet>> {
+    let (rules, levels) = store.detection_labels()?;
+    let mut out = Vec::new();
+    for (field, labels) in [("rule", rules), ("level", levels)] {
+        out.extend(seq_facet(field, &labels, searcher, query, limit)?);
+    }
+    Ok(out)
+}
+
+/// A facet of labels the database keeps per event: the labelled events among the hits are
+/// found in one pass, then counted per label.
+fn seq_facet(
+    field: &str,
+    tags_of: &HashMap<u64, Vec<String>>,
+    searcher: &Searcher,
+    query: &dyn Query,
+    limit: usize,
+) -> Result<Option<Facet>> {
     if tags_of.is_empty() {
         return Ok(None);
     }
@@ -56,7 +83,7 @@ pub(super) fn tag_facet(
     let distinct = values.len() as u64;
     values.truncate(limit);
     Ok(Some(Facet {
-        field: "tag".to_string(),
+        field: field.to_string(),
         values,
         distinct,
     }))

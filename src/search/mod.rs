@@ -26,7 +26,7 @@ use tantivy::{Searcher, Term};
 pub use build::FIELD_NAMES;
 use collect::{CountCollector, Counts, Layout, Page};
 pub use listing::position;
-pub(crate) use stored::{event, for_each_hit};
+pub(crate) use stored::{event, for_each_hit, for_each_of};
 
 /// Offsets from which pages come from the query's whole sorted hit list.
 const DEEP_PAGE: usize = 10_000;
@@ -284,6 +284,12 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         if let Some(tags) = marked::tag_facet(store, &searcher, query.as_ref(), req.facet_limit)? {
             facets.push(tags);
         }
+        facets.extend(marked::detection_facets(
+            store,
+            &searcher,
+            query.as_ref(),
+            req.facet_limit,
+        )?);
     }
     Ok(SearchResult {
         total: counts.total,
@@ -404,6 +410,7 @@ pub(crate) fn compile(
             searcher,
             fields: &store.fields,
             marks: &|q| store.marked(q),
+            detections: &|q| store.detected(q),
         };
         clauses.push((Occur::Must, builder.build(&node)?));
     }

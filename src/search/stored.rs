@@ -66,6 +66,39 @@ pub(crate) fn for_each_hit(
     Ok(total)
 }
 
+/// The events with these sequence keys, oldest first (then in file order), rebuilt with their
+/// raw and parsed records: how detections read back the events a correlation counts.
+pub(crate) fn for_each_of(
+    store: &Store,
+    seqs: std::collections::HashSet<u64>,
+    cancel: &AtomicBool,
+    f: &mut HitVisitor<'_>,
+) -> Result<u64> {
+    store.reader.reload()?;
+    let searcher = store.reader.searcher();
+    let query = super::seqset::SeqSetQuery::new(seqs);
+    let docs = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+    let mut events = Vec::with_capacity(docs.len());
+    for (i, addr) in docs.into_iter().enumerate() {
+        if i % 1024 == 0 && cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        events.push(rebuild(store, &doc)?);
+    }
+    events.sort_by_key(|(e, _, _)| {
+        (
+            e.time.utc_nanos.unwrap_or(i64::MAX),
+            sequence_key(e.provenance.file_id, e.provenance.ordinal),
+        )
+    });
+    let total = events.len() as u64;
+    for (event, raw, record) in &events {
+        f(total, event, raw, record)?;
+    }
+    Ok(total)
+}
+
 pub(super) fn load(store: &Store, searcher: &Searcher, addr: DocAddress) -> Result<AuditEvent> {
     let doc: TantivyDocument = searcher.doc(addr)?;
     Ok(rebuild(store, &doc)?.0)

@@ -11,7 +11,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("core", &["error", "clock", "time", "model", "fault"]),
     ("input", &["bundle", "record", "formats"]),
     ("store", &["index", "case"]),
-    ("features", &["search", "integrity", "import", "export"]),
+    (
+        "features",
+        &["search", "integrity", "detect", "import", "export"],
+    ),
     ("api", &["api", "fuzzing"]),
 ];
 

@@ -1,0 +1,285 @@
+//! What detections found, kept with the case: the rules that fired (`detection_rules`, the
+//! rule's description as JSON, written by the `detect` feature) and one row per rule and event
+//! (`detection_hits`, with why it matched). The store keeps and answers; it does not evaluate.
+
+use std::collections::HashSet;
+
+use rusqlite::{params, Connection, Transaction};
+
+use super::Store;
+use crate::error::Result;
+
+/// A rule as stored.
+pub struct RuleRow<'a> {
+    pub key: &'a str,
+    pub title: &'a str,
+    pub level: &'a str,
+    pub hidden: bool,
+    /// The feature's full description of the rule, as JSON.
+    pub info: String,
+}
+
+/// One rule matching one event; `rule` indexes the rows given with it.
+pub struct HitRow {
+    pub rule: usize,
+    pub seq: u64,
+    pub time: Option<i64>,
+    /// Why it matched, as JSON.
+    pub matched: String,
+}
+
+/// Which hits a query asks for.
+pub enum HitQuery<'a> {
+    /// A rule by title or id (case-insensitive; `*` as a wildcard).
+    Rule(&'a str),
+    Level(&'a str),
+    Any,
+}
+
+/// Inserts (or finds) the rules and inserts the hits, in the caller's transaction.
+pub(crate) fn insert(
+    tx: &Transaction,
+    rules: &[RuleRow],
+    hits: &[HitRow],
+    run_id: Option<u64>,
+) -> Result<()> {
+    let mut ids = Vec::with_capacity(rules.len());
+    {
+        let mut upsert = tx.prepare(
+            "INSERT INTO detection_rules (key, title, level, hidden, info) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(key) DO UPDATE SET title = excluded.title, level = excluded.level,
+             hidden = excluded.hidden, info = excluded.info RETURNING id",
+        )?;
+        for r in rules {
+            let id: i64 = upsert
+                .query_row(params![r.key, r.title, r.level, r.hidden, r.info], |row| {
+                    row.get(0)
+                })?;
+            ids.push(id);
+        }
+    }
+    let mut insert = tx.prepare(
+        "INSERT OR REPLACE INTO detection_hits (rule, seq, run_id, time, matched) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for h in hits {
+        let Some(rule) = ids.get(h.rule) else {
+            continue;
+        };
+        insert.execute(params![
+            rule,
+            h.seq as i64,
+            run_id.map(|r| r as i64),
+            h.time,
+            h.matched
+        ])?;
+    }
+    Ok(())
+}
+
+/// Drops the hits of an import run that never became visible.
+pub(crate) fn forget_run(conn: &Connection, run_id: u64) -> Result<()> {
+    conn.execute(
+        "DELETE FROM detection_hits WHERE run_id = ?1",
+        [run_id as i64],
+    )?;
+    Ok(())
+}
+
+/// A rule's hits in the case: its stored description, how many, first and last time.
+pub struct RuleHits {
+    pub info: String,
+    pub count: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    /// The first events, oldest first: `(seq, time, matched)`.
+    pub events: Vec<(u64, Option<i64>, String)>,
+}
+
+impl Store {
+    /// Replaces every rule and hit with these, in one transaction (a run on demand).
+    pub fn replace_detections(&self, rules: &[RuleRow], hits: &[HitRow]) -> Result<()> {
+        self.check_writable_for("running detections")?;
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM detection_hits", [])?;
+        tx.execute("DELETE FROM detection_rules", [])?;
+        insert(&tx, rules, hits, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces the hits of these rules only (the correlation pass after an import).
+    pub fn replace_rule_hits(&self, rules: &[RuleRow], hits: &[HitRow]) -> Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for r in rules {
+            tx.execute(
+                "DELETE FROM detection_hits WHERE rule IN (SELECT id FROM detection_rules WHERE key = ?1)",
+                [r.key],
+            )?;
+        }
+        insert(&tx, rules, hits, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The events some hits are on.
+    pub fn detected(&self, q: &HitQuery) -> Result<HashSet<u64>> {
+        let db = self.db();
+        let (sql, arg): (&str, Option<String>) = match q {
+            HitQuery::Rule(name) => (
+                "SELECT h.seq FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
+                 WHERE NOT r.hidden AND (r.title LIKE ?1 ESCAPE '\\' OR r.key LIKE ?1 ESCAPE '\\')",
+                Some(like(name)),
+            ),
+            HitQuery::Level(level) => (
+                "SELECT h.seq FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
+                 WHERE NOT r.hidden AND r.level = ?1 COLLATE NOCASE",
+                Some(level.to_string()),
+            ),
+            HitQuery::Any => (
+                "SELECT h.seq FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
+                 WHERE NOT r.hidden",
+                None,
+            ),
+        };
+        let mut stmt = db.prepare(sql)?;
+        let rows = match arg {
+            Some(a) => stmt
+                .query_map([a], |r| r.get::<_, i64>(0))?
+                .collect::<Vec<_>>(),
+            None => stmt
+                .query_map([], |r| r.get::<_, i64>(0))?
+                .collect::<Vec<_>>(),
+        };
+        rows.into_iter()
+            .map(|r| r.map(|s| s as u64).map_err(Into::into))
+            .collect()
+    }
+
+    /// Every rule with hits (hidden ones too when `hidden`), most serious first, with up to
+    /// `events` of its events.
+    pub fn rule_hits(&self, hidden: bool, events: usize) -> Result<Vec<RuleHits>> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT r.id, r.info, COUNT(h.seq), MIN(h.time), MAX(h.time) FROM detection_rules r
+             JOIN detection_hits h ON h.rule = r.id WHERE ?1 OR NOT r.hidden
+             GROUP BY r.id ORDER BY CASE r.level WHEN 'critical' THEN 0 WHEN 'high' THEN 1
+             WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, COUNT(h.seq) DESC, r.title",
+        )?;
+        let rules = stmt
+            .query_map([hidden], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)? as u64,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut first = db.prepare(
+            "SELECT seq, time, COALESCE(matched, '[]') FROM detection_hits WHERE rule = ?1
+             ORDER BY time IS NULL, time, seq LIMIT ?2",
+        )?;
+        let mut out = Vec::new();
+        for (id, info, count, lo, hi) in rules {
+            let events = first
+                .query_map(params![id, events as i64], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            out.push(RuleHits {
+                info,
+                count,
+                first: lo,
+                last: hi,
+                events,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The rules that matched one event, with why: `(info, matched)`.
+    pub fn hits_on(&self, seq: u64) -> Result<Vec<(String, String)>> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT r.info, COALESCE(h.matched, '[]') FROM detection_hits h
+             JOIN detection_rules r ON r.id = h.rule WHERE h.seq = ?1 AND NOT r.hidden
+             ORDER BY r.title",
+        )?;
+        let rows = stmt
+            .query_map([seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Rule titles and levels of the detections on each event (hidden rules left out).
+    #[allow(clippy::type_complexity)]
+    pub fn detection_labels(
+        &self,
+    ) -> Result<(
+        std::collections::HashMap<u64, Vec<String>>,
+        std::collections::HashMap<u64, Vec<String>>,
+    )> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT h.seq, r.title, r.level FROM detection_hits h
+             JOIN detection_rules r ON r.id = h.rule WHERE NOT r.hidden",
+        )?;
+        let (mut rules, mut levels) = (
+            std::collections::HashMap::new(),
+            std::collections::HashMap::new(),
+        );
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (seq, title, level) = row?;
+            rules.entry(seq).or_insert_with(Vec::new).push(title);
+            let l: &mut Vec<String> = levels.entry(seq).or_default();
+            if !l.contains(&level) {
+                l.push(level);
+            }
+        }
+        Ok((rules, levels))
+    }
+
+    /// The events each of these rules (by key) matched, with their times.
+    pub fn rule_seqs(&self, keys: &[String]) -> Result<Vec<(u64, Option<i64>)>> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT h.seq, h.time FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
+             WHERE r.key = ?1",
+        )?;
+        let mut out = Vec::new();
+        for key in keys {
+            for row in stmt.query_map([key], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))? {
+                out.push(row?);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// A user's name with `*` wildcards as a LIKE pattern.
+fn like(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        match c {
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '*' => out.push('%'),
+            c => out.push(c),
+        }
+    }
+    out
+}
