@@ -5,6 +5,7 @@ mod case_dir;
 mod cli;
 mod crash;
 mod datasets;
+mod detect;
 mod digests;
 mod encodings;
 mod export;

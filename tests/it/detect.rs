@@ -1,0 +1,324 @@
+//! Detections: Sightline's rule pack fires on its positive records and not on its negative ones,
+//! in any source; import and a run on demand find the same; hostile rule files are refused with
+//! a reason and never stop a run; detections are searchable.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use serde_json::{json, Value};
+use sightline::api::{Case, ImportOptions, RuleSources};
+
+use crate::support::{fixtures, import, import_with, new_case, search};
+
+fn write_lines(dir: &Path, name: &str, records: &[Value]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let text: Vec<String> = records.iter().map(Value::to_string).collect();
+    std::fs::write(&path, text.join("\n")).expect("write");
+    path
+}
+
+fn cloudtrail(name: &str, extra: Value) -> Value {
+    let mut r = json!({
+        "eventVersion": "1.08", "eventTime": "2024-05-01T10:00:00Z", "eventSource": "iam.amazonaws.com",
+        "eventName": name, "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7",
+        "userIdentity": {"type": "IAMUser", "userName": "alice", "arn": "arn:aws:iam::1:user/alice"},
+        "eventID": format!("id-{name}-{}", extra.to_string().len()), "eventType": "AwsApiCall",
+        "recipientAccountId": "111122223333"
+    });
+    merge(&mut r, extra);
+    r
+}
+
+fn merge(a: &mut Value, b: Value) {
+    if let (Value::Object(a), Value::Object(b)) = (a, b) {
+        for (k, v) in b {
+            match a.get_mut(&k) {
+                Some(slot @ Value::Object(_)) if v.is_object() => merge(slot, v),
+                _ => {
+                    a.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+/// Rules that fired on the case, by title.
+fn fired(case: &Case) -> Vec<String> {
+    case.detections()
+        .expect("detections")
+        .into_iter()
+        .map(|d| d.rule.title)
+        .collect()
+}
+
+/// `(rule title, positive records, negative records)` for the single-event rules of the pack,
+/// as CloudTrail records.
+fn cloudtrail_cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
+    let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    vec![
+        (
+            "AWS administrator policy attached",
+            vec![cloudtrail("AttachUserPolicy", json!({"requestParameters": {"policyArn": admin, "userName": "bob"}}))],
+            vec![
+                cloudtrail("AttachUserPolicy", json!({"requestParameters": {"policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "userName": "bob"}})),
+                cloudtrail("AttachUserPolicy", json!({"requestParameters": {"policyArn": admin}, "errorCode": "AccessDenied"})),
+            ],
+        ),
+        (
+            "AWS root account used",
+            vec![cloudtrail("CreateBucket", json!({"eventSource": "s3.amazonaws.com", "userIdentity": {"type": "Root", "userName": null}}))],
+            vec![cloudtrail("CreateBucket", json!({"eventSource": "s3.amazonaws.com", "userIdentity": {"type": "Root", "invokedBy": "s3.amazonaws.com"}}))],
+        ),
+        (
+            "AWS access key created for another user",
+            vec![cloudtrail("CreateAccessKey", json!({"requestParameters": {"userName": "bob"}}))],
+            vec![cloudtrail("CreateAccessKey", json!({"requestParameters": {"userName": "alice"}}))],
+        ),
+        (
+            "AWS console login without MFA",
+            vec![cloudtrail("ConsoleLogin", json!({"eventSource": "signin.amazonaws.com", "additionalEventData": {"MFAUsed": "No"}, "responseElements": {"ConsoleLogin": "Success"}}))],
+            vec![cloudtrail("ConsoleLogin", json!({"eventSource": "signin.amazonaws.com", "additionalEventData": {"MFAUsed": "Yes"}, "responseElements": {"ConsoleLogin": "Success"}}))],
+        ),
+        (
+            "S3 bucket or object opened to the public",
+            vec![cloudtrail("PutBucketAcl", json!({"eventSource": "s3.amazonaws.com", "requestParameters": {"bucketName": "b", "AccessControlPolicy": {"AccessControlList": {"Grant": [{"Grantee": {"URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}]}}}}))],
+            vec![cloudtrail("PutBucketAcl", json!({"eventSource": "s3.amazonaws.com", "requestParameters": {"bucketName": "b", "AccessControlPolicy": {"AccessControlList": {"Grant": [{"Grantee": {"ID": "abc"}, "Permission": "READ"}]}}}}))],
+        ),
+        (
+            "Identity provider or federation trust added",
+            vec![cloudtrail("CreateSAMLProvider", json!({"requestParameters": {"name": "evil-idp"}}))],
+            vec![cloudtrail("ListSAMLProviders", json!({}))],
+        ),
+        (
+            "Logging stopped or cleared",
+            vec![cloudtrail("StopLogging", json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"name": "main"}}))],
+            vec![cloudtrail("StartLogging", json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"name": "main"}}))],
+        ),
+        (
+            "Audit configuration changed",
+            vec![cloudtrail("PutEventSelectors", json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"trailName": "main"}}))],
+            vec![cloudtrail("GetEventSelectors", json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"trailName": "main"}}))],
+        ),
+        (
+            "MFA disabled or reset",
+            vec![cloudtrail("DeactivateMFADevice", json!({"requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::1:mfa/bob"}}))],
+            vec![cloudtrail("EnableMFADevice", json!({"requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::1:mfa/bob"}}))],
+        ),
+    ]
+}
+
+#[test]
+fn each_rule_of_the_pack_fires_on_its_positive_records_and_not_on_its_negative_ones() {
+    for (title, positive, negative) in cloudtrail_cases() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let case = new_case(dir.path());
+        import(&case, &[write_lines(dir.path(), "neg.jsonl", &negative)]);
+        assert!(!fired(&case).contains(&title.to_string()), "{title} fired on its negative records: {:?}", fired(&case));
+        import(&case, &[write_lines(dir.path(), "pos.jsonl", &positive)]);
+        assert!(fired(&case).contains(&title.to_string()), "{title} did not fire: {:?}", fired(&case));
+        let hits = search(&case, &format!("rule:\"{title}\""));
+        assert_eq!(hits.total, positive.len() as u64, "{title}");
+    }
+}
+
+fn ssh_lines(dir: &Path, name: &str, lines: &[String]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    path
+}
+
+fn failed(minute: u32, second: u32, user: &str, ip: &str) -> String {
+    format!("2024-03-04T10:{minute:02}:{second:02}+00:00 bastion sshd[4102]: Failed password for {user} from {ip} port 40222 ssh2")
+}
+
+fn accepted(minute: u32, user: &str, ip: &str) -> String {
+    format!("2024-03-04T10:{minute:02}:30+00:00 bastion sshd[4103]: Accepted password for {user} from {ip} port 40223 ssh2")
+}
+
+#[test]
+fn brute_force_then_success_and_password_spray_are_found_across_imports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    // Six failures in one file, six more in the next: the brute force spans two imports.
+    let first: Vec<String> = (0..6).map(|i| failed(0, i * 5, "root", "203.0.113.9")).collect();
+    let second: Vec<String> = (0..6)
+        .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
+        .chain([accepted(3, "root", "203.0.113.9")])
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth-1.log", &first)]);
+    assert!(!fired(&case).iter().any(|t| t.starts_with("Brute force")), "{:?}", fired(&case));
+    import(&case, &[ssh_lines(dir.path(), "auth-2.log", &second)]);
+    let titles = fired(&case);
+    assert!(titles.contains(&"Brute force against one account".to_string()), "{titles:?}");
+    assert!(titles.contains(&"Brute force followed by a successful logon".to_string()), "{titles:?}");
+    assert!(!titles.contains(&"Password spray from one address".to_string()), "{titles:?}");
+    assert!(!titles.contains(&"Failed logon".to_string()), "base rules are not listed");
+    let detections = case.detections().expect("detections");
+    let chain = detections
+        .iter()
+        .find(|d| d.rule.title == "Brute force followed by a successful logon")
+        .expect("fired");
+    assert_eq!(chain.rule.level, "critical");
+    assert_eq!(chain.rule.author.as_deref(), Some("Sightline"));
+    assert!(chain.events.iter().any(|e| e.matched.iter().any(|m| m.field == "actor" && m.value == "root")));
+
+    // Five accounts from one address in a few minutes: a spray, and no single brute force.
+    let spray: Vec<String> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .enumerate()
+        .map(|(i, u)| failed(20, i as u32 * 10, u, "198.51.100.66"))
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth-3.log", &spray)]);
+    assert!(fired(&case).contains(&"Password spray from one address".to_string()));
+    assert_eq!(search(&case, "rule:\"Password spray*\"").total, 5);
+}
+
+#[test]
+fn a_run_on_demand_finds_what_the_import_found_and_replaces_it_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(&case, &[fixtures().join("cloudtrail"), fixtures().join("formats/evtx")]);
+    let at_import = case.detections().expect("detections");
+    assert!(!at_import.is_empty());
+    let report = case
+        .detect(&RuleSources::default(), &|_| {}, &AtomicBool::new(false))
+        .expect("detect");
+    assert_eq!(report.detections, at_import, "the same rules, events and reasons");
+    assert_eq!(report.rules_failed, vec![]);
+    let last = case.journal().expect("journal").entries.pop().expect("entry");
+    assert_eq!(last.action, "detect");
+
+    // Without the pack, nothing fires; the case keeps that choice for later imports.
+    let none = RuleSources {
+        paths: vec![],
+        builtin: false,
+    };
+    let report = case.detect(&none, &|_| {}, &AtomicBool::new(false)).expect("detect");
+    assert!(report.detections.is_empty());
+    assert_eq!(search(&case, "has:detection").total, 0);
+    import(&case, &[fixtures().join("cloudtrail/aws.persistence.iam-create-admin-user.json")]);
+    assert!(case.detections().expect("detections").is_empty());
+}
+
+#[test]
+fn hostile_rule_files_are_refused_with_a_reason_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).expect("mkdir");
+    let write = |name: &str, text: &str| std::fs::write(rules.join(name), text).expect("write");
+    write("broken.yml", "title: [unclosed\n");
+    write(
+        "modifier.yml",
+        "title: Bad modifier\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName|nosuchmodifier: x\n  condition: sel\n",
+    );
+    write(
+        "deep.yml",
+        &format!(
+            "title: Deep\nlogsource: {{product: aws}}\ndetection:\n  sel:\n    eventName: x\n  condition: {}sel{}\n",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+    );
+    write("huge.yml", &format!("title: Huge\n# {}\n", "x".repeat(2 << 20)));
+    // Catastrophic for a backtracking engine; linear for the regex crate.
+    write(
+        "regex.yml",
+        "title: Slow regex\nid: 11111111-1111-4111-8111-111111111111\nauthor: test\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName|re: '^(a+)+$'\n  condition: sel\nlevel: low\n",
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("../escape.yml", zip::write::SimpleFileOptions::default())
+        .expect("zip");
+    std::io::Write::write_all(&mut zip, b"title: Escape\n").expect("zip");
+    let zipped = zip.finish().expect("zip").into_inner();
+    std::fs::write(rules.join("rules.zip"), zipped).expect("write");
+
+    let case = new_case(dir.path());
+    let slow = cloudtrail(&format!("{}b", "a".repeat(50_000)), json!({}));
+    import_with(
+        &case,
+        &[write_lines(dir.path(), "slow.jsonl", &[slow])],
+        &ImportOptions {
+            detect: false,
+            ..ImportOptions::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let report = case
+        .detect(
+            &RuleSources {
+                paths: vec![rules.display().to_string()],
+                builtin: false,
+            },
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .expect("the run goes on");
+    assert!(started.elapsed().as_secs() < 20, "no rule stalls the run");
+    let reasons: Vec<(String, String)> = report
+        .rules_failed
+        .iter()
+        .map(|f| {
+            let name = f.path.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
+            (name, f.reason.clone())
+        })
+        .collect();
+    let reason = |name: &str| {
+        reasons
+            .iter()
+            .find(|(n, _)| n.ends_with(name))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("{name} not listed: {reasons:?}"))
+    };
+    assert!(reason("broken.yml").contains("not a Sigma rule"));
+    assert!(reason("modifier.yml").contains("nosuchmodifier") || reason("modifier.yml").contains("modifier"));
+    assert!(reason("deep.yml").contains("nests deeper"));
+    assert!(reason("huge.yml").contains("larger than"));
+    assert!(reason("escape.yml").contains("unsafe path"));
+    assert_eq!(report.rules_loaded, 1, "the regex rule loads: {reasons:?}");
+}
+
+/// SigmaHQ's rules, where `../shared/sigma` is present: they load (or say why not) and run over
+/// the shared datasets without a failure, naming their authors.
+#[test]
+fn sigmahq_rules_load_and_run_over_real_logs() {
+    let Some(datasets) = crate::support::shared_datasets() else {
+        eprintln!("skipped: ../shared/datasets is absent");
+        return;
+    };
+    let sigma = datasets.join("../sigma/rules");
+    if !sigma.is_dir() {
+        eprintln!("skipped: ../shared/sigma is absent");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import_with(
+        &case,
+        &[datasets.clone()],
+        &ImportOptions {
+            detect: false,
+            ..ImportOptions::default()
+        },
+    );
+    let paths = ["cloud", "linux", "windows/builtin/security"]
+        .iter()
+        .map(|p| sigma.join(p).display().to_string())
+        .collect();
+    let report = case
+        .detect(&RuleSources { paths, builtin: true }, &|_| {}, &AtomicBool::new(false))
+        .expect("detect");
+    eprintln!(
+        "SigmaHQ: {} rules loaded, {} not loaded; {} rules fired over {} events",
+        report.rules_loaded,
+        report.rules_failed.len(),
+        report.detections.len(),
+        report.events_checked
+    );
+    assert!(report.rules_loaded > 500, "{}", report.rules_loaded);
+    assert!(report.rules_failed.len() * 20 < report.rules_loaded as usize, "{:?}", &report.rules_failed[..report.rules_failed.len().min(5)]);
+    assert!(report
+        .detections
+        .iter()
+        .any(|d| !d.rule.path.starts_with("builtin/")), "a SigmaHQ rule fires on the datasets");
+    assert!(report.detections.iter().all(|d| d.rule.author.is_some() || d.rule.path.starts_with("builtin/")));
+}
