@@ -83,6 +83,8 @@ pub struct Overview {
     /// Of those, how many there are in all.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub findings_above_info: u64,
+    /// The rules that fired, most serious first.
+    pub detections: Vec<FiredRule>,
 }
 
 /// Findings the overview lists.
@@ -212,6 +214,7 @@ impl Case {
             verdicts,
             worst,
             findings_above_info,
+            detections: crate::detect::fired(&self.store)?,
         })
     }
 

@@ -6,10 +6,11 @@ use std::sync::atomic::Ordering;
 
 use serde::Deserialize;
 use sightline::api::{
-    self, ActorProfile, ErrorCode, EventDetail, ExportFormat, ExportManifest, ExportOptions,
-    ExportProgress, FieldStats, ImportOptions, ImportProgress, ImportReport, IntegrityReport,
-    JournalCheck, JournalHead, Marks, Overview, Relocation, ReportSummary, SavedSearch,
-    SearchRequest, SearchResult, Tag, VerifyOptions, VerifyProgress,
+    self, ActorProfile, DetectProgress, DetectReport, Detection, ErrorCode, EventDetail,
+    EventDetection, ExportFormat, ExportManifest, ExportOptions, ExportProgress, FieldStats,
+    ImportOptions, ImportProgress, ImportReport, IntegrityReport, JournalCheck, JournalHead, Marks,
+    Overview, Relocation, ReportSummary, RuleSources, SavedSearch, SearchRequest, SearchResult,
+    Tag, VerifyOptions, VerifyProgress,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -147,6 +148,51 @@ pub async fn verify_case(
         Ok(report)
     })
     .await
+}
+
+/// Every rule that fired in the case, most serious first, with its first events.
+#[tauri::command]
+pub async fn detections(app: AppHandle) -> AppResult<Vec<Detection>> {
+    blocking(move || Ok(app.state::<AppState>().current()?.detections()?)).await
+}
+
+/// Where the case's rules come from, and the last run's report (without its detections).
+#[tauri::command]
+pub async fn rule_sources(app: AppHandle) -> AppResult<(RuleSources, Option<DetectReport>)> {
+    blocking(move || {
+        let case = app.state::<AppState>().current()?;
+        Ok((case.rule_sources()?, case.last_detect_report()?))
+    })
+    .await
+}
+
+/// Runs `sources`' rules over the whole case and replaces its detections (journaled).
+#[tauri::command]
+pub async fn run_detections(
+    app: AppHandle,
+    sources: RuleSources,
+    progress: Channel<DetectProgress>,
+) -> AppResult<DetectReport> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let case = state.current()?;
+        state.cancel.store(false, Ordering::Relaxed);
+        let report = case.detect(
+            &sources,
+            &|p| {
+                let _ = progress.send(p.clone());
+            },
+            &state.cancel,
+        )?;
+        Ok(report)
+    })
+    .await
+}
+
+/// The detections on one event, with why each matched.
+#[tauri::command]
+pub async fn event_detections(app: AppHandle, id: String) -> AppResult<Vec<EventDetection>> {
+    blocking(move || Ok(app.state::<AppState>().current()?.event_detections(&id)?)).await
 }
 
 /// Adds (`on`) or removes a tag on an event; returns the event's marks.

@@ -57,6 +57,10 @@ pub fn run() {
             commands::add_alias,
             commands::remove_alias,
             commands::export_events,
+            commands::detections,
+            commands::rule_sources,
+            commands::run_detections,
+            commands::event_detections,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -249,6 +249,33 @@ impl Store {
         Ok((rules, levels))
     }
 
+    /// The most serious level of the (listed) detections on each of these events.
+    pub fn levels_of(&self, seqs: &[u64]) -> Result<std::collections::HashMap<u64, String>> {
+        let mut out = std::collections::HashMap::new();
+        if seqs.is_empty() {
+            return Ok(out);
+        }
+        let db = self.db();
+        let mut stmt = db.prepare_cached(
+            "SELECT r.level FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
+             WHERE h.seq = ?1 AND NOT r.hidden",
+        )?;
+        let rank = |l: &str| {
+            ["informational", "low", "medium", "high", "critical"]
+                .iter()
+                .position(|x| *x == l)
+        };
+        for &seq in seqs {
+            let levels = stmt
+                .query_map([seq as i64], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            if let Some(top) = levels.into_iter().max_by_key(|l| rank(l)) {
+                out.insert(seq, top);
+            }
+        }
+        Ok(out)
+    }
+
     /// The events each of these rules (by key) matched, with their times.
     pub fn rule_seqs(&self, keys: &[String]) -> Result<Vec<(u64, Option<i64>)>> {
         let db = self.db();

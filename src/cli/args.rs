@@ -162,6 +162,10 @@ pub struct DetectArgs {
     /// Leave out Sightline's own rule pack.
     #[arg(long)]
     pub no_builtin: bool,
+    /// Print the case's detections as they are, without running the rules (also while another
+    /// process writes the case).
+    #[arg(long, conflicts_with_all = ["rules", "no_builtin"])]
+    pub no_run: bool,
     #[arg(long)]
     pub json: bool,
     /// Only detections on the events this query selects.

@@ -30,7 +30,11 @@ pub fn detect(args: DetectArgs, clock: Arc<SystemClock>) -> Result<()> {
     } else {
         sources(&args.rules, args.no_builtin)
     };
-    let mut report = case.detect(&sources, &|_| {}, &AtomicBool::new(false))?;
+    let mut report = if args.no_run {
+        stored(&case)?
+    } else {
+        case.detect(&sources, &|_| {}, &AtomicBool::new(false))?
+    };
     let query = args.query.join(" ");
     if !query.trim().is_empty() {
         keep_only(&case, &mut report, &query)?;
@@ -39,6 +43,26 @@ pub fn detect(args: DetectArgs, clock: Arc<SystemClock>) -> Result<()> {
         return print_json(&json_report(&report));
     }
     emit(&text(&report))
+}
+
+/// The case's detections as the last import or run left them.
+fn stored(case: &Case) -> Result<DetectReport> {
+    let detections = case.detections()?;
+    Ok(match case.last_detect_report()? {
+        Some(mut last) => {
+            last.detections = detections;
+            last
+        }
+        None => DetectReport {
+            rules_loaded: 0,
+            rules_failed: Vec::new(),
+            detections,
+            sources: case.rule_sources()?,
+            events_checked: 0,
+            elapsed_ms: 0,
+            ran_at: String::new(),
+        },
+    })
 }
 
 /// Narrows the detections to the events `query` selects.

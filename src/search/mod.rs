@@ -71,6 +71,9 @@ pub struct EventRow {
     /// Tags, star and note the investigator added, if any.
     #[serde(default)]
     pub marks: Option<Marks>,
+    /// The most serious level of the detections on it (`high`), if any.
+    #[serde(default)]
+    pub detection: Option<String>,
 }
 
 impl From<&AuditEvent> for EventRow {
@@ -100,6 +103,7 @@ impl From<&AuditEvent> for EventRow {
             offset: e.provenance.offset,
             flags: e.flags.clone(),
             marks: None,
+            detection: None,
         }
     }
 }
@@ -278,6 +282,15 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         for e in &mut events {
             e.marks = marks.remove(&e.id);
         }
+    }
+    let seqs: Vec<u64> = events
+        .iter()
+        .filter_map(|e| crate::model::event::parse_event_id(&e.id))
+        .map(|(f, o)| crate::model::event::sequence_key(f, o))
+        .collect();
+    let mut levels = store.levels_of(&seqs)?;
+    for (e, seq) in events.iter_mut().zip(&seqs) {
+        e.detection = levels.remove(seq);
     }
     let mut facets = facets(std::mem::take(&mut counts.facets), req.facet_limit);
     if req.facet_limit > 0 {

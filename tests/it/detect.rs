@@ -58,51 +58,105 @@ fn cloudtrail_cases() -> Vec<(&'static str, Vec<Value>, Vec<Value>)> {
     vec![
         (
             "AWS administrator policy attached",
-            vec![cloudtrail("AttachUserPolicy", json!({"requestParameters": {"policyArn": admin, "userName": "bob"}}))],
+            vec![cloudtrail(
+                "AttachUserPolicy",
+                json!({"requestParameters": {"policyArn": admin, "userName": "bob"}}),
+            )],
             vec![
-                cloudtrail("AttachUserPolicy", json!({"requestParameters": {"policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "userName": "bob"}})),
-                cloudtrail("AttachUserPolicy", json!({"requestParameters": {"policyArn": admin}, "errorCode": "AccessDenied"})),
+                cloudtrail(
+                    "AttachUserPolicy",
+                    json!({"requestParameters": {"policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "userName": "bob"}}),
+                ),
+                cloudtrail(
+                    "AttachUserPolicy",
+                    json!({"requestParameters": {"policyArn": admin}, "errorCode": "AccessDenied"}),
+                ),
             ],
         ),
         (
             "AWS root account used",
-            vec![cloudtrail("CreateBucket", json!({"eventSource": "s3.amazonaws.com", "userIdentity": {"type": "Root", "userName": null}}))],
-            vec![cloudtrail("CreateBucket", json!({"eventSource": "s3.amazonaws.com", "userIdentity": {"type": "Root", "invokedBy": "s3.amazonaws.com"}}))],
+            vec![cloudtrail(
+                "CreateBucket",
+                json!({"eventSource": "s3.amazonaws.com", "userIdentity": {"type": "Root", "userName": null}}),
+            )],
+            vec![cloudtrail(
+                "CreateBucket",
+                json!({"eventSource": "s3.amazonaws.com", "userIdentity": {"type": "Root", "invokedBy": "s3.amazonaws.com"}}),
+            )],
         ),
         (
             "AWS access key created for another user",
-            vec![cloudtrail("CreateAccessKey", json!({"requestParameters": {"userName": "bob"}}))],
-            vec![cloudtrail("CreateAccessKey", json!({"requestParameters": {"userName": "alice"}}))],
+            vec![cloudtrail(
+                "CreateAccessKey",
+                json!({"requestParameters": {"userName": "bob"}}),
+            )],
+            vec![cloudtrail(
+                "CreateAccessKey",
+                json!({"requestParameters": {"userName": "alice"}}),
+            )],
         ),
         (
             "AWS console login without MFA",
-            vec![cloudtrail("ConsoleLogin", json!({"eventSource": "signin.amazonaws.com", "additionalEventData": {"MFAUsed": "No"}, "responseElements": {"ConsoleLogin": "Success"}}))],
-            vec![cloudtrail("ConsoleLogin", json!({"eventSource": "signin.amazonaws.com", "additionalEventData": {"MFAUsed": "Yes"}, "responseElements": {"ConsoleLogin": "Success"}}))],
+            vec![cloudtrail(
+                "ConsoleLogin",
+                json!({"eventSource": "signin.amazonaws.com", "additionalEventData": {"MFAUsed": "No"}, "responseElements": {"ConsoleLogin": "Success"}}),
+            )],
+            vec![cloudtrail(
+                "ConsoleLogin",
+                json!({"eventSource": "signin.amazonaws.com", "additionalEventData": {"MFAUsed": "Yes"}, "responseElements": {"ConsoleLogin": "Success"}}),
+            )],
         ),
         (
             "S3 bucket or object opened to the public",
-            vec![cloudtrail("PutBucketAcl", json!({"eventSource": "s3.amazonaws.com", "requestParameters": {"bucketName": "b", "AccessControlPolicy": {"AccessControlList": {"Grant": [{"Grantee": {"URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}]}}}}))],
-            vec![cloudtrail("PutBucketAcl", json!({"eventSource": "s3.amazonaws.com", "requestParameters": {"bucketName": "b", "AccessControlPolicy": {"AccessControlList": {"Grant": [{"Grantee": {"ID": "abc"}, "Permission": "READ"}]}}}}))],
+            vec![cloudtrail(
+                "PutBucketAcl",
+                json!({"eventSource": "s3.amazonaws.com", "requestParameters": {"bucketName": "b", "AccessControlPolicy": {"AccessControlList": {"Grant": [{"Grantee": {"URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}]}}}}),
+            )],
+            vec![cloudtrail(
+                "PutBucketAcl",
+                json!({"eventSource": "s3.amazonaws.com", "requestParameters": {"bucketName": "b", "AccessControlPolicy": {"AccessControlList": {"Grant": [{"Grantee": {"ID": "abc"}, "Permission": "READ"}]}}}}),
+            )],
         ),
         (
             "Identity provider or federation trust added",
-            vec![cloudtrail("CreateSAMLProvider", json!({"requestParameters": {"name": "evil-idp"}}))],
+            vec![cloudtrail(
+                "CreateSAMLProvider",
+                json!({"requestParameters": {"name": "evil-idp"}}),
+            )],
             vec![cloudtrail("ListSAMLProviders", json!({}))],
         ),
         (
             "Logging stopped or cleared",
-            vec![cloudtrail("StopLogging", json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"name": "main"}}))],
-            vec![cloudtrail("StartLogging", json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"name": "main"}}))],
+            vec![cloudtrail(
+                "StopLogging",
+                json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"name": "main"}}),
+            )],
+            vec![cloudtrail(
+                "StartLogging",
+                json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"name": "main"}}),
+            )],
         ),
         (
             "Audit configuration changed",
-            vec![cloudtrail("PutEventSelectors", json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"trailName": "main"}}))],
-            vec![cloudtrail("GetEventSelectors", json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"trailName": "main"}}))],
+            vec![cloudtrail(
+                "PutEventSelectors",
+                json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"trailName": "main"}}),
+            )],
+            vec![cloudtrail(
+                "GetEventSelectors",
+                json!({"eventSource": "cloudtrail.amazonaws.com", "requestParameters": {"trailName": "main"}}),
+            )],
         ),
         (
             "MFA disabled or reset",
-            vec![cloudtrail("DeactivateMFADevice", json!({"requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::1:mfa/bob"}}))],
-            vec![cloudtrail("EnableMFADevice", json!({"requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::1:mfa/bob"}}))],
+            vec![cloudtrail(
+                "DeactivateMFADevice",
+                json!({"requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::1:mfa/bob"}}),
+            )],
+            vec![cloudtrail(
+                "EnableMFADevice",
+                json!({"requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::1:mfa/bob"}}),
+            )],
         ),
     ]
 }
@@ -113,9 +167,17 @@ fn each_rule_of_the_pack_fires_on_its_positive_records_and_not_on_its_negative_o
         let dir = tempfile::tempdir().expect("tempdir");
         let case = new_case(dir.path());
         import(&case, &[write_lines(dir.path(), "neg.jsonl", &negative)]);
-        assert!(!fired(&case).contains(&title.to_string()), "{title} fired on its negative records: {:?}", fired(&case));
+        assert!(
+            !fired(&case).contains(&title.to_string()),
+            "{title} fired on its negative records: {:?}",
+            fired(&case)
+        );
         import(&case, &[write_lines(dir.path(), "pos.jsonl", &positive)]);
-        assert!(fired(&case).contains(&title.to_string()), "{title} did not fire: {:?}", fired(&case));
+        assert!(
+            fired(&case).contains(&title.to_string()),
+            "{title} did not fire: {:?}",
+            fired(&case)
+        );
         let hits = search(&case, &format!("rule:\"{title}\""));
         assert_eq!(hits.total, positive.len() as u64, "{title}");
     }
@@ -140,19 +202,37 @@ fn brute_force_then_success_and_password_spray_are_found_across_imports() {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
     // Six failures in one file, six more in the next: the brute force spans two imports.
-    let first: Vec<String> = (0..6).map(|i| failed(0, i * 5, "root", "203.0.113.9")).collect();
+    let first: Vec<String> = (0..6)
+        .map(|i| failed(0, i * 5, "root", "203.0.113.9"))
+        .collect();
     let second: Vec<String> = (0..6)
         .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
         .chain([accepted(3, "root", "203.0.113.9")])
         .collect();
     import(&case, &[ssh_lines(dir.path(), "auth-1.log", &first)]);
-    assert!(!fired(&case).iter().any(|t| t.starts_with("Brute force")), "{:?}", fired(&case));
+    assert!(
+        !fired(&case).iter().any(|t| t.starts_with("Brute force")),
+        "{:?}",
+        fired(&case)
+    );
     import(&case, &[ssh_lines(dir.path(), "auth-2.log", &second)]);
     let titles = fired(&case);
-    assert!(titles.contains(&"Brute force against one account".to_string()), "{titles:?}");
-    assert!(titles.contains(&"Brute force followed by a successful logon".to_string()), "{titles:?}");
-    assert!(!titles.contains(&"Password spray from one address".to_string()), "{titles:?}");
-    assert!(!titles.contains(&"Failed logon".to_string()), "base rules are not listed");
+    assert!(
+        titles.contains(&"Brute force against one account".to_string()),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Brute force followed by a successful logon".to_string()),
+        "{titles:?}"
+    );
+    assert!(
+        !titles.contains(&"Password spray from one address".to_string()),
+        "{titles:?}"
+    );
+    assert!(
+        !titles.contains(&"Failed logon".to_string()),
+        "base rules are not listed"
+    );
     let detections = case.detections().expect("detections");
     let chain = detections
         .iter()
@@ -160,7 +240,10 @@ fn brute_force_then_success_and_password_spray_are_found_across_imports() {
         .expect("fired");
     assert_eq!(chain.rule.level, "critical");
     assert_eq!(chain.rule.author.as_deref(), Some("Sightline"));
-    assert!(chain.events.iter().any(|e| e.matched.iter().any(|m| m.field == "actor" && m.value == "root")));
+    assert!(chain.events.iter().any(|e| e
+        .matched
+        .iter()
+        .any(|m| m.field == "actor" && m.value == "root")));
 
     // Five accounts from one address in a few minutes: a spray, and no single brute force.
     let spray: Vec<String> = ["a", "b", "c", "d", "e"]
@@ -177,15 +260,29 @@ fn brute_force_then_success_and_password_spray_are_found_across_imports() {
 fn a_run_on_demand_finds_what_the_import_found_and_replaces_it_whole() {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
-    import(&case, &[fixtures().join("cloudtrail"), fixtures().join("formats/evtx")]);
+    import(
+        &case,
+        &[
+            fixtures().join("cloudtrail"),
+            fixtures().join("formats/evtx"),
+        ],
+    );
     let at_import = case.detections().expect("detections");
     assert!(!at_import.is_empty());
     let report = case
         .detect(&RuleSources::default(), &|_| {}, &AtomicBool::new(false))
         .expect("detect");
-    assert_eq!(report.detections, at_import, "the same rules, events and reasons");
+    assert_eq!(
+        report.detections, at_import,
+        "the same rules, events and reasons"
+    );
     assert_eq!(report.rules_failed, vec![]);
-    let last = case.journal().expect("journal").entries.pop().expect("entry");
+    let last = case
+        .journal()
+        .expect("journal")
+        .entries
+        .pop()
+        .expect("entry");
     assert_eq!(last.action, "detect");
 
     // Without the pack, nothing fires; the case keeps that choice for later imports.
@@ -193,10 +290,15 @@ fn a_run_on_demand_finds_what_the_import_found_and_replaces_it_whole() {
         paths: vec![],
         builtin: false,
     };
-    let report = case.detect(&none, &|_| {}, &AtomicBool::new(false)).expect("detect");
+    let report = case
+        .detect(&none, &|_| {}, &AtomicBool::new(false))
+        .expect("detect");
     assert!(report.detections.is_empty());
     assert_eq!(search(&case, "has:detection").total, 0);
-    import(&case, &[fixtures().join("cloudtrail/aws.persistence.iam-create-admin-user.json")]);
+    import(
+        &case,
+        &[fixtures().join("cloudtrail/aws.persistence.iam-create-admin-user.json")],
+    );
     assert!(case.detections().expect("detections").is_empty());
 }
 
@@ -219,7 +321,10 @@ fn hostile_rule_files_are_refused_with_a_reason_and_the_run_goes_on() {
             ")".repeat(10_000)
         ),
     );
-    write("huge.yml", &format!("title: Huge\n# {}\n", "x".repeat(2 << 20)));
+    write(
+        "huge.yml",
+        &format!("title: Huge\n# {}\n", "x".repeat(2 << 20)),
+    );
     // Catastrophic for a backtracking engine; linear for the regex crate.
     write(
         "regex.yml",
@@ -258,7 +363,12 @@ fn hostile_rule_files_are_refused_with_a_reason_and_the_run_goes_on() {
         .rules_failed
         .iter()
         .map(|f| {
-            let name = f.path.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
+            let name = f
+                .path
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or_default()
+                .to_string();
             (name, f.reason.clone())
         })
         .collect();
@@ -270,7 +380,10 @@ fn hostile_rule_files_are_refused_with_a_reason_and_the_run_goes_on() {
             .unwrap_or_else(|| panic!("{name} not listed: {reasons:?}"))
     };
     assert!(reason("broken.yml").contains("not a Sigma rule"));
-    assert!(reason("modifier.yml").contains("nosuchmodifier") || reason("modifier.yml").contains("modifier"));
+    assert!(
+        reason("modifier.yml").contains("nosuchmodifier")
+            || reason("modifier.yml").contains("modifier")
+    );
     assert!(reason("deep.yml").contains("nests deeper"));
     assert!(reason("huge.yml").contains("larger than"));
     assert!(reason("escape.yml").contains("unsafe path"));
@@ -294,7 +407,7 @@ fn sigmahq_rules_load_and_run_over_real_logs() {
     let case = new_case(dir.path());
     import_with(
         &case,
-        &[datasets.clone()],
+        std::slice::from_ref(&datasets),
         &ImportOptions {
             detect: false,
             ..ImportOptions::default()
@@ -305,7 +418,14 @@ fn sigmahq_rules_load_and_run_over_real_logs() {
         .map(|p| sigma.join(p).display().to_string())
         .collect();
     let report = case
-        .detect(&RuleSources { paths, builtin: true }, &|_| {}, &AtomicBool::new(false))
+        .detect(
+            &RuleSources {
+                paths,
+                builtin: true,
+            },
+            &|_| {},
+            &AtomicBool::new(false),
+        )
         .expect("detect");
     eprintln!(
         "SigmaHQ: {} rules loaded, {} not loaded; {} rules fired over {} events",
@@ -315,10 +435,20 @@ fn sigmahq_rules_load_and_run_over_real_logs() {
         report.events_checked
     );
     assert!(report.rules_loaded > 500, "{}", report.rules_loaded);
-    assert!(report.rules_failed.len() * 20 < report.rules_loaded as usize, "{:?}", &report.rules_failed[..report.rules_failed.len().min(5)]);
+    assert!(
+        report.rules_failed.len() * 20 < report.rules_loaded as usize,
+        "{:?}",
+        &report.rules_failed[..report.rules_failed.len().min(5)]
+    );
+    assert!(
+        report
+            .detections
+            .iter()
+            .any(|d| !d.rule.path.starts_with("builtin/")),
+        "a SigmaHQ rule fires on the datasets"
+    );
     assert!(report
         .detections
         .iter()
-        .any(|d| !d.rule.path.starts_with("builtin/")), "a SigmaHQ rule fires on the datasets");
-    assert!(report.detections.iter().all(|d| d.rule.author.is_some() || d.rule.path.starts_with("builtin/")));
+        .all(|d| d.rule.author.is_some() || d.rule.path.starts_with("builtin/")));
 }

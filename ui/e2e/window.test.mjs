@@ -324,6 +324,37 @@ async function walk() {
   await runQuery("");
   await totalBecomes(engineTotal(""));
 
+  // Detections: the rules that fired at import, by level, each naming its author; a rule opens
+  // its events, and an event says why it matched. A run on demand finds the same.
+  await driver.wait(async () => /\d/.test(await text("[data-testid=detections-count]").catch(() => "")), 10_000, "the header counts the rules that fired");
+  await (await $("[data-testid=open-detections]")).click();
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=detection-rules] tbody tr"))).length > 0, 10_000);
+  const engineDetections = JSON.parse(spawnSync(cli, ["detect", "--case", demoCase, "--no-run", "--json"], { encoding: "utf8" }).stdout);
+  const shownRules = await driver.findElements(By.css("[data-testid=detection-rules] tbody tr"));
+  assert.equal(shownRules.length, engineDetections.detections.length);
+  assert.match(await text("[data-testid=detection-rules]"), /Logging stopped or cleared/);
+  assert.match(await text("[data-testid=rule-author]"), /Sightline/);
+  await shot("17-detections");
+  await (await $("[data-testid=run-detect]")).click();
+  await driver.wait(async () => !(await driver.executeScript("return !!document.querySelector('[data-testid=detect-progress]')")), 60_000, "the run finished");
+  assert.equal((await driver.findElements(By.css("[data-testid=detection-rules] tbody tr"))).length, engineDetections.detections.length);
+  const cleared = engineDetections.detections.find((d) => d.rule.title === "Logging stopped or cleared");
+  const opened = await driver.executeScript(`
+    for (const row of document.querySelectorAll("[data-testid=detection-rules] tbody tr")) {
+      if (/Logging stopped or cleared/.test(row.textContent)) { row.querySelector("[data-testid=show-detection]").click(); return true; }
+    }
+    return false;`);
+  assert.ok(opened);
+  await totalBecomes(cleared.count);
+  assert.match(await (await $("[data-testid=row]")).getAttribute("textContent"), /high/);
+  await driver.actions().doubleClick(await $("[data-testid=row]")).perform();
+  await driver.wait(async () => /Logging stopped or cleared/.test(await text("[data-testid=detail-detections]").catch(() => "")), 10_000, "the detail says which rule matched");
+  assert.match(await text("[data-testid=why-matched]"), /activity/);
+  await shot("17b-why-matched");
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+  await runQuery("");
+  await totalBecomes(engineTotal(""));
+
   // The dark theme, then back.
   await (await $("[data-testid=theme]")).click();
   await driver.wait(async () => (await driver.executeScript("return document.documentElement.dataset.theme")) === "dark", 5_000);

@@ -28,6 +28,11 @@ import type { ReportSummary } from "./bindings/ReportSummary";
 import type { SavedSearch } from "./bindings/SavedSearch";
 import type { SearchRequest } from "./bindings/SearchRequest";
 import type { SearchResult } from "./bindings/SearchResult";
+import type { Detection } from "./bindings/Detection";
+import type { DetectProgress } from "./bindings/DetectProgress";
+import type { DetectReport } from "./bindings/DetectReport";
+import type { EventDetection } from "./bindings/EventDetection";
+import type { RuleSources } from "./bindings/RuleSources";
 
 /** Errors from the shell always have this shape; anything else is wrapped into it. */
 export function asAppError(e: unknown): AppError {
@@ -59,6 +64,18 @@ export const eventDetail = (id: string) => call<EventDetail>("event_detail", { i
 export const queryFields = () => call<string[]>("query_fields");
 export const cancelWork = () => call<void>("cancel_work");
 export const lastIntegrity = () => call<IntegrityReport | null>("last_integrity");
+/** Every rule that fired in the case, most serious first, with its first events. */
+export const detections = () => call<Detection[]>("detections");
+/** Where the case's rules come from, and the last run's report (without its detections). */
+export const ruleSources = () => call<[RuleSources, DetectReport | null]>("rule_sources");
+/** The detections on one event, with why each matched. */
+export const eventDetections = (id: string) => call<EventDetection[]>("event_detections", { id });
+/** Runs the rules of `sources` over the whole case and replaces its detections (journaled). */
+export function runDetections(sources: RuleSources, onProgress: (p: DetectProgress) => void): Promise<DetectReport> {
+  const progress = new Channel<DetectProgress>();
+  progress.onmessage = onProgress;
+  return call<DetectReport>("run_detections", { sources, progress });
+}
 export const caseJournal = () => call<JournalCheck>("case_journal");
 export const exportColumns = () => call<string[]>("export_columns");
 export const setTag = (id: string, tag: string, on: boolean) => call<Marks>("set_tag", { id, tag, on });

@@ -15,4 +15,8 @@ time: string | null, time_original: string | null, actor: Actor, action: string,
 /**
  * Tags, star and note the investigator added, if any.
  */
-marks: Marks | null, };
+marks: Marks | null, 
+/**
+ * The most serious level of the detections on it (`high`), if any.
+ */
+detection: string | null, };
