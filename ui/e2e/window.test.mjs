@@ -339,12 +339,12 @@ async function walk() {
   await driver.wait(async () => !(await driver.executeScript("return !!document.querySelector('[data-testid=detect-progress]')")), 60_000, "the run finished");
   assert.equal((await driver.findElements(By.css("[data-testid=detection-rules] tbody tr"))).length, engineDetections.detections.length);
   const cleared = engineDetections.detections.find((d) => d.rule.title === "Logging stopped or cleared");
-  const opened = await driver.executeScript(`
+  const openedRule = await driver.executeScript(`
     for (const row of document.querySelectorAll("[data-testid=detection-rules] tbody tr")) {
       if (/Logging stopped or cleared/.test(row.textContent)) { row.querySelector("[data-testid=show-detection]").click(); return true; }
     }
     return false;`);
-  assert.ok(opened);
+  assert.ok(openedRule);
   await totalBecomes(cleared.count);
   assert.match(await (await $("[data-testid=row]")).getAttribute("textContent"), /high/);
   await driver.actions().doubleClick(await $("[data-testid=row]")).perform();
