@@ -12,6 +12,8 @@ pub(crate) struct Row<'a> {
     pub record: &'a Value,
     pub record_sha256: String,
     pub marks: Option<crate::case::marks::Marks>,
+    /// The rules that matched the event, with their authors (empty when none did).
+    pub detections: Option<String>,
 }
 
 type Get = fn(&Row) -> Option<String>;
@@ -26,7 +28,7 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// Normalized and provenance columns, in default order.
-pub(crate) const COLUMNS: [(&str, Get); 40] = [
+pub(crate) const COLUMNS: [(&str, Get); 41] = [
     ("event_id", |r| Some(r.event.id())),
     ("time", |r| {
         r.event.time.utc_nanos.map(crate::time::format_rfc3339)
@@ -79,6 +81,7 @@ pub(crate) const COLUMNS: [(&str, Get); 40] = [
         r.marks.as_ref().map(|m| m.starred.to_string())
     }),
     ("note", |r| r.marks.as_ref().and_then(|m| m.note.clone())),
+    ("detections", |r| r.detections.clone()),
 ];
 
 /// Prefix of original-field columns.

@@ -16,11 +16,13 @@ use crate::case::Store;
 use crate::error::{Error, Result};
 use crate::integrity::IntegrityReport;
 use crate::model::{SearchRequest, Severity, SortOrder};
-use crate::search::{FacetValue, Histogram, SearchResult};
+use crate::search::{EventRow, FacetValue, Histogram, SearchResult};
 
 /// Rows of marked events shown; a report is read by people.
 const MAX_MARKED: usize = 500;
 const TOP_ACTORS: usize = 20;
+/// Events listed per rule in the detections section.
+const RULE_EVENTS: usize = 5;
 
 const STYLE: &str = "body{font:13px/1.45 system-ui,sans-serif;margin:24px;color:#1b2330} h1{font-size:20px} h2{font-size:16px;margin-top:24px;border-bottom:1px solid #ccd}
 table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #dde;vertical-align:top}
@@ -39,6 +41,16 @@ pub struct ReportSummary {
     pub journal_head: Option<JournalHead>,
 }
 
+/// A rule that fired in the case, as the selection sees it.
+struct RuleInSelection {
+    rule: crate::detect::RuleInfo,
+    /// Events of the selection it matched, and of the whole case.
+    count: u64,
+    case_count: u64,
+    /// The selection's first events it matched, oldest first.
+    first: Vec<EventRow>,
+}
+
 /// Everything the page shows, gathered before it is drawn.
 struct ReportData {
     case_id: String,
@@ -51,6 +63,7 @@ struct ReportData {
     integrity: Option<IntegrityReport>,
     journal: JournalCheck,
     head: Option<JournalHead>,
+    detections: Vec<RuleInSelection>,
     /// The span the selected events actually cover, which an open-ended range does not say.
     span: String,
 }
@@ -126,7 +139,9 @@ fn gather(store: &Store, req: &SearchRequest) -> Result<ReportData> {
         edge(SortOrder::OldestFirst)?,
         edge(SortOrder::NewestFirst)?
     );
+    let detections = rules_in_selection(store, &all, &scope)?;
     Ok(ReportData {
+        detections,
         case_id: store.id().to_string(),
         generated: store.now_text(),
         request: req.clone(),
@@ -139,6 +154,44 @@ fn gather(store: &Store, req: &SearchRequest) -> Result<ReportData> {
         head: store.journal_head()?,
         span,
     })
+}
+
+/// The case's detections with their events in the selection: the counts from the selection's
+/// rule facet, the first events from a search for each rule within it.
+fn rules_in_selection(
+    store: &Store,
+    all: &SearchResult,
+    scope: &dyn Fn(&str) -> SearchRequest,
+) -> Result<Vec<RuleInSelection>> {
+    let counts: HashMap<String, u64> = facet(all, "rule")
+        .into_iter()
+        .map(|v| (v.value, v.count))
+        .collect();
+    let mut out = Vec::new();
+    for d in crate::detect::detections(store)? {
+        let count = counts.get(&d.rule.title).copied().unwrap_or(0);
+        // The id when the rule has one: a title may hold a quote the query cannot.
+        let name = d.rule.id.clone().unwrap_or_else(|| d.rule.title.clone());
+        let first = if count == 0 || name.contains('"') {
+            Vec::new()
+        } else {
+            crate::search::run(
+                store,
+                &SearchRequest {
+                    limit: RULE_EVENTS,
+                    ..scope(&format!("rule:\"{name}\""))
+                },
+            )?
+            .events
+        };
+        out.push(RuleInSelection {
+            rule: d.rule,
+            count,
+            case_count: d.count,
+            first,
+        });
+    }
+    Ok(out)
 }
 
 fn facet(result: &SearchResult, name: &str) -> Vec<FacetValue> {
@@ -200,6 +253,7 @@ fn render(d: &ReportData) -> Markup {
                 h2 { "Timeline" }
                 (timeline(&d.all.histogram))
                 (actors(d))
+                (detections(d))
                 (marked(d))
                 (integrity(d))
                 (sources(d))
@@ -219,6 +273,38 @@ fn actors(d: &ReportData) -> Markup {
                         td.mono { (a.value) }
                         td.n { (a.count) }
                         td.n { (d.failed_by.get(&a.value).copied().unwrap_or(0)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn detections(d: &ReportData) -> Markup {
+    let fired: Vec<_> = d.detections.iter().filter(|r| r.count > 0).collect();
+    html! {
+        h2 { "Detections (" (fired.len()) " rules)" }
+        @if fired.is_empty() {
+            p { "No detection rule matched an event of the selection." }
+        } @else {
+            p { "Each rule is named with its author, as the Detection Rule License asks of SigmaHQ's rules." }
+            table {
+                thead { tr {
+                    th { "level" } th { "rule" } th { "author" } th { "events" } th { "first events (UTC)" }
+                } }
+                tbody {
+                    @for r in &fired {
+                        tr {
+                            td.kind { (r.rule.level) }
+                            td { b { (r.rule.title) } br; span.mono { (r.rule.path) } }
+                            td { (r.rule.author.as_deref().unwrap_or("unknown")) }
+                            td.n { (r.count) @if r.case_count != r.count { " of " (r.case_count) } }
+                            td.mono {
+                                @for e in &r.first {
+                                    (e.time.as_deref().unwrap_or("–")) " " (e.id) " · " (e.file) br;
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -452,3 +452,91 @@ fn sigmahq_rules_load_and_run_over_real_logs() {
         .iter()
         .all(|d| d.rule.author.is_some() || d.rule.path.starts_with("builtin/")));
 }
+
+#[test]
+fn exports_and_the_report_name_each_detection_with_its_author() {
+    use sightline::api::{ExportFormat, ExportOptions, SearchRequest};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(
+        &case,
+        &[
+            fixtures().join("cloudtrail"),
+            fixtures().join("formats/evtx"),
+        ],
+    );
+    let detections = case.detections().expect("detections");
+    let cleared = detections
+        .iter()
+        .find(|d| d.rule.title == "Logging stopped or cleared")
+        .expect("the pack finds the cleared log");
+    let cell = format!("{}: {} (Sightline)", cleared.rule.level, cleared.rule.title);
+
+    let csv_out = dir.path().join("out.csv");
+    let options = ExportOptions {
+        request: SearchRequest {
+            query: "has:detection".into(),
+            ..SearchRequest::default()
+        },
+        ..ExportOptions::default()
+    };
+    case.export(&csv_out, &options, &|_| {}, &AtomicBool::new(false))
+        .expect("export");
+    let mut reader = csv::Reader::from_path(&csv_out).expect("csv");
+    let header = reader.headers().expect("header").clone();
+    let column = header
+        .iter()
+        .position(|h| h == "detections")
+        .expect("a detections column");
+    let id = header
+        .iter()
+        .position(|h| h == "event_id")
+        .expect("event_id");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len() as u64, search(&case, "has:detection").total);
+    assert!(
+        rows.iter().all(|r| !r[column].is_empty()),
+        "every row names its rules"
+    );
+    let first = &cleared.events[0].id;
+    let row = rows
+        .iter()
+        .find(|r| &r[id] == first)
+        .expect("the rule's first event");
+    assert!(row[column].contains(&cell), "{} lacks {cell}", &row[column]);
+
+    // JSON lines carry the same cell; an event no rule matched has none.
+    let jsonl = dir.path().join("all.jsonl");
+    let options = ExportOptions {
+        format: ExportFormat::Jsonl,
+        ..ExportOptions::default()
+    };
+    case.export(&jsonl, &options, &|_| {}, &AtomicBool::new(false))
+        .expect("export");
+    let lines: Vec<Value> = std::fs::read_to_string(&jsonl)
+        .expect("read")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let with = lines.iter().filter(|l| l["detections"].is_string()).count() as u64;
+    assert_eq!(with, search(&case, "has:detection").total);
+    let hit = lines
+        .iter()
+        .find(|l| l["event_id"] == first.as_str())
+        .expect("hit");
+    assert!(hit["detections"].as_str().expect("cell").contains(&cell));
+
+    // The report has a section naming each rule, its author and its events in the selection.
+    let page = dir.path().join("report.html");
+    case.report(&page, &SearchRequest::default())
+        .expect("report");
+    let html = std::fs::read_to_string(&page).expect("read");
+    let section = &html[html.find("<h2>Detections (").expect("a detections section")..];
+    assert!(section.contains(&cleared.rule.title));
+    assert!(section.contains("builtin/logging_disabled_or_cleared.yml"));
+    assert!(
+        section.contains(&first.to_string()),
+        "the rule's first event is listed"
+    );
+    assert!(section.contains(&format!("<td class=\"n\">{}</td>", cleared.count)));
+}
