@@ -4,6 +4,9 @@ CARGO ?= cargo
 BENCH_EVENTS ?= 1000000
 # v2: trails stopped or deleted rarely, as in a real account.
 BENCH_DATA ?= target/bench-data-v2-$(BENCH_EVENTS)
+# SigmaHQ's rules the bench imports with (beside Sightline's pack), when ../shared/sigma is there.
+SIGMA_RULES ?= ../shared/sigma/rules
+BENCH_RULES ?= $(SIGMA_RULES)/cloud $(SIGMA_RULES)/linux $(SIGMA_RULES)/windows
 APP := target/debug/sightline-desktop
 BINDINGS := ui/src/lib/bindings
 
@@ -62,13 +65,15 @@ cli-demo: setup
 	target/release/sightline stats --case target/demo-case
 	target/release/sightline search --case target/demo-case --limit 10 'outcome:failure OR category:permission_change'
 
-## Import and query benchmark over generated CloudTrail (1M events by default).
+## Import and query benchmark over generated CloudTrail (1M events by default): imported without
+## rules, then with Sightline's pack and SigmaHQ's rules; a detection run and the slowest rules.
 bench: setup
 	$(CARGO) build --release --bin sightline-bench
 	@if [ ! -f $(BENCH_DATA)/.complete ]; then \
 		rm -rf $(BENCH_DATA) && target/release/sightline-bench generate --out $(BENCH_DATA) --events $(BENCH_EVENTS) && touch $(BENCH_DATA)/.complete; \
 	fi
-	/usr/bin/env time -v target/release/sightline-bench run --data $(BENCH_DATA) --case target/bench-case 2> >(grep -E 'Maximum resident|Elapsed' >&2)
+	/usr/bin/env time -v target/release/sightline-bench run --data $(BENCH_DATA) --case target/bench-case \
+		$(foreach d,$(BENCH_RULES),$(if $(wildcard $(d)),--rules $(d))) 2> >(grep -E 'Maximum resident|Elapsed' >&2)
 
 ## The window on the 1M-event bench case: launch, query-to-screen and deep-scroll timings.
 ## Every parser under cargo fuzz for FUZZ_SECONDS each (default 600); not part of `make test`.

@@ -30,7 +30,7 @@ pub use crate::case::{CaseStats, FormatCount, ManifestFile};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
 pub use crate::detect::{
     DetectProgress, DetectReport, Detection, DetectionEvent, EventDetection, FiredRule, Matched,
-    RuleFailure, RuleInfo, RuleSources,
+    RuleCost, RuleFailure, RuleInfo, RuleProfile, RuleSources, SigmaView,
 };
 pub use crate::error::{Error, ErrorCode, Result};
 pub use crate::export::redact::key_id as redaction_key_id;
@@ -492,6 +492,28 @@ impl Case {
     /// Where the case's rules come from (the built-in pack until a run says otherwise).
     pub fn rule_sources(&self) -> Result<RuleSources> {
         crate::detect::case_sources(&self.store)
+    }
+
+    /// Each single-event rule of `sources` timed alone over the case's `sample` oldest events,
+    /// slowest first: `detect::profile`. Reads only.
+    pub fn profile_rules(
+        &self,
+        sources: &RuleSources,
+        sample: usize,
+        cancel: &AtomicBool,
+    ) -> Result<RuleProfile> {
+        crate::detect::profile(&self.store, sources, sample, cancel)
+    }
+
+    /// The documents rules see for the first `limit` events `req` selects (with each event's
+    /// normalized view when `normalized`): `detect::views`. Reads only.
+    pub fn sigma_views(
+        &self,
+        req: &SearchRequest,
+        limit: usize,
+        normalized: bool,
+    ) -> Result<Vec<SigmaView>> {
+        crate::detect::views(&self.store, req, limit, normalized, &AtomicBool::new(false))
     }
 
     /// The detections on one event, with why each matched: `detect::on_event`.

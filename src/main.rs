@@ -80,6 +80,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Detect(args) => cli::detect::detect(args, clock)?,
         Command::Rules(RulesCommand::List(args)) => cli::detect::list(args)?,
         Command::Rules(RulesCommand::Test(args)) => cli::detect::test(args, clock)?,
+        Command::Rules(RulesCommand::Profile(args)) => cli::detect::profile(args, clock)?,
+        Command::Rules(RulesCommand::Views(args)) => cli::detect::views(args, clock)?,
         Command::Stats(args) => commands::stats(&Case::open(&args.case, clock)?, args.json)?,
         Command::Show(args) => {
             commands::show(&Case::open(&args.case, clock)?, &args.id, args.json)?

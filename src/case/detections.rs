@@ -24,8 +24,8 @@ pub struct HitRow {
     pub rule: usize,
     pub seq: u64,
     pub time: Option<i64>,
-    /// Why it matched, as JSON.
-    pub matched: String,
+    /// Why it matched, as JSON (shared by the hits that matched alike).
+    pub matched: std::sync::Arc<str>,
 }
 
 /// Which hits a query asks for.
@@ -73,7 +73,7 @@ pub(crate) fn insert(
             h.matched
         ])?;
     }
-    Ok(())
+    super::labels::bump(tx)
 }
 
 /// Drops the hits of an import run that never became visible.
@@ -82,7 +82,7 @@ pub(crate) fn forget_run(conn: &Connection, run_id: u64) -> Result<()> {
         "DELETE FROM detection_hits WHERE run_id = ?1",
         [run_id as i64],
     )?;
-    Ok(())
+    super::labels::bump(conn)
 }
 
 /// A rule's hits in the case: its stored description, how many, first and last time.
@@ -125,36 +125,7 @@ impl Store {
 
     /// The events some hits are on.
     pub fn detected(&self, q: &HitQuery) -> Result<HashSet<u64>> {
-        let db = self.db();
-        let (sql, arg): (&str, Option<String>) = match q {
-            HitQuery::Rule(name) => (
-                "SELECT h.seq FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
-                 WHERE NOT r.hidden AND (r.title LIKE ?1 ESCAPE '\\' OR r.key LIKE ?1 ESCAPE '\\')",
-                Some(like(name)),
-            ),
-            HitQuery::Level(level) => (
-                "SELECT h.seq FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
-                 WHERE NOT r.hidden AND r.level = ?1 COLLATE NOCASE",
-                Some(level.to_string()),
-            ),
-            HitQuery::Any => (
-                "SELECT h.seq FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
-                 WHERE NOT r.hidden",
-                None,
-            ),
-        };
-        let mut stmt = db.prepare(sql)?;
-        let rows = match arg {
-            Some(a) => stmt
-                .query_map([a], |r| r.get::<_, i64>(0))?
-                .collect::<Vec<_>>(),
-            None => stmt
-                .query_map([], |r| r.get::<_, i64>(0))?
-                .collect::<Vec<_>>(),
-        };
-        rows.into_iter()
-            .map(|r| r.map(|s| s as u64).map_err(Into::into))
-            .collect()
+        Ok(self.detection_labels()?.events(q))
     }
 
     /// Every rule with hits (hidden ones too when `hidden`), most serious first, with up to
@@ -212,41 +183,6 @@ impl Store {
             .query_map([seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
-    }
-
-    /// Rule titles and levels of the detections on each event (hidden rules left out).
-    #[allow(clippy::type_complexity)]
-    pub fn detection_labels(
-        &self,
-    ) -> Result<(
-        std::collections::HashMap<u64, Vec<String>>,
-        std::collections::HashMap<u64, Vec<String>>,
-    )> {
-        let db = self.db();
-        let mut stmt = db.prepare(
-            "SELECT h.seq, r.title, r.level FROM detection_hits h
-             JOIN detection_rules r ON r.id = h.rule WHERE NOT r.hidden",
-        )?;
-        let (mut rules, mut levels) = (
-            std::collections::HashMap::new(),
-            std::collections::HashMap::new(),
-        );
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)? as u64,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (seq, title, level) = row?;
-            rules.entry(seq).or_insert_with(Vec::new).push(title);
-            let l: &mut Vec<String> = levels.entry(seq).or_default();
-            if !l.contains(&level) {
-                l.push(level);
-            }
-        }
-        Ok((rules, levels))
     }
 
     /// The detections on each event as one export cell: `level: title (author)`, joined by `; `,
@@ -325,20 +261,4 @@ impl Store {
         out.dedup();
         Ok(out)
     }
-}
-
-/// A user's name with `*` wildcards as a LIKE pattern.
-fn like(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        match c {
-            '%' | '_' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '*' => out.push('%'),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -8,6 +8,7 @@ pub mod aliases;
 pub mod db;
 pub mod detections;
 pub mod journal;
+pub mod labels;
 pub mod marks;
 pub mod saved;
 mod staged;
@@ -47,6 +48,8 @@ pub struct Store {
     /// The whole sorted hit list of the last query scrolled deep into, under the key its
     /// feature gave it (see `search::listing`).
     hit_list: Mutex<Option<(String, Arc<Vec<DocAddress>>)>>,
+    /// The detections as search reads them, with the version they were read at (`labels`).
+    labels: Mutex<Option<(u64, Arc<labels::DetectionLabels>)>>,
     /// Held while the case is open for writing; the OS releases it if the process dies.
     _write_lock: Option<File>,
     /// Why the case database cannot be written at all (read-only media, no permission); `None`
@@ -211,6 +214,7 @@ impl Store {
             clock,
             files: Mutex::new(HashMap::new()),
             hit_list: Mutex::new(None),
+            labels: Mutex::new(None),
             _write_lock: lock,
             read_only,
             id,

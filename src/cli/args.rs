@@ -178,6 +178,42 @@ pub enum RulesCommand {
     List(RulesListArgs),
     /// Runs one rule file over one log file and prints what matched and why: for rule authors.
     Test(RulesTestArgs),
+    /// Times each rule alone over a case's oldest events and lists the slowest first.
+    Profile(RulesProfileArgs),
+    /// Prints, as JSON lines, the documents rules see for the events a query selects: each with
+    /// its Sigma log source and the fields by the names rules use.
+    Views(RulesViewsArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RulesViewsArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    /// Events to print.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Also each event's normalized view (`product: sightline`), which Sightline's pack uses.
+    #[arg(long)]
+    pub normalized: bool,
+    pub query: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct RulesProfileArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    #[arg(long, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Events to time each rule over.
+    #[arg(long, default_value_t = 10_000)]
+    pub sample: usize,
+    /// Rules listed (slowest first); 0 lists all.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args)]

@@ -12,7 +12,7 @@ use sightline::api::{
     self, Case, DetectReport, Detection, ImportOptions, RuleSources, SearchRequest, SystemClock,
 };
 
-use super::args::{DetectArgs, RulesListArgs, RulesTestArgs};
+use super::args::{DetectArgs, RulesListArgs, RulesProfileArgs, RulesTestArgs, RulesViewsArgs};
 use super::commands::{emit, print_json};
 use super::safe::safe;
 
@@ -188,6 +188,51 @@ pub fn list(args: RulesListArgs) -> Result<()> {
         let _ = writeln!(out, "not loaded: {}: {}", safe(&f.path), safe(&f.reason));
     }
     let _ = writeln!(out, "{} rules, {} not loaded", rules.len(), failures.len());
+    emit(&out)
+}
+
+pub fn profile(args: RulesProfileArgs, clock: Arc<SystemClock>) -> Result<()> {
+    let case = Case::open_writable_or_read_only(&args.case, clock, false)?;
+    let sources = if args.rules.is_empty() && !args.no_builtin {
+        case.rule_sources()?
+    } else {
+        sources(&args.rules, args.no_builtin)
+    };
+    let mut profile = case.profile_rules(&sources, args.sample, &AtomicBool::new(false))?;
+    if args.top > 0 {
+        profile.rules.truncate(args.top);
+    }
+    if args.json {
+        return print_json(&json!(profile));
+    }
+    let mut out = format!(
+        "each rule alone over {} events, slowest first:\n",
+        profile.events
+    );
+    for c in &profile.rules {
+        let _ = writeln!(
+            out,
+            "{:>10.0} ns/event  {}  (by {}; {})",
+            c.nanos_per_event,
+            safe(&c.rule.title),
+            safe(c.rule.author.as_deref().unwrap_or("unknown")),
+            safe(&c.rule.path)
+        );
+    }
+    emit(&out)
+}
+
+pub fn views(args: RulesViewsArgs, clock: Arc<SystemClock>) -> Result<()> {
+    let case = Case::open_writable_or_read_only(&args.case, clock, false)?;
+    let request = SearchRequest {
+        query: args.query.join(" "),
+        ..SearchRequest::default()
+    };
+    let mut out = String::new();
+    for view in case.sigma_views(&request, args.limit, args.normalized)? {
+        out.push_str(&serde_json::to_string(&view)?);
+        out.push('\n');
+    }
     emit(&out)
 }
 

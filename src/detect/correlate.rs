@@ -90,7 +90,7 @@ pub fn correlate(store: &Store, detector: &Detector, cancel: &AtomicBool) -> Res
                 rule,
                 seq,
                 time: times.get(&seq).copied().flatten(),
-                matched,
+                matched: detector.reason(&matched),
             });
         }
     }

@@ -10,13 +10,17 @@
 //! the whole case (`correlate`). Hits are kept in the case database (`case::detections`).
 
 mod correlate;
+mod profile;
+mod route;
 pub mod rules;
 mod run;
+mod views;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use rsigma_eval::{Engine, EvaluationResult, JsonEvent, MatchDetailLevel};
+use rsigma_eval::EvaluationResult;
 use rsigma_parser::{LogSource, SigmaCollection};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -24,11 +28,13 @@ use serde_json::Value;
 use crate::formats::sigma::{self, SigmaSource};
 use crate::model::event::AuditEvent;
 pub use correlate::correlate;
+pub use profile::{profile, RuleCost, RuleProfile};
 pub use rules::RuleFailure;
 pub use run::{
     case_sources, detections, fired, keep_correlations, last_report, list_rules, on_event, rows,
     run, DetectProgress, DetectReport, Detection, DetectionEvent, EventDetection, FiredRule,
 };
+pub use views::{views, SigmaView};
 
 /// Where rules come from for a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,19 +105,25 @@ pub struct Hit {
     pub rule: usize,
     pub seq: u64,
     pub time: Option<i64>,
-    pub matched: Vec<Matched>,
+    /// Why, as the JSON of a `Vec<Matched>`: shared between the hits that matched alike (a noisy
+    /// rule matches 400,000 events of the bench case for the same reason).
+    pub matched: Arc<str>,
 }
 
 /// Compiled rules, ready to evaluate events (shared by the import's reader threads).
 pub struct Detector {
-    engine: Engine,
+    routes: route::Routes,
+    /// The distinct reasons hits were found for (`Hit::matched`).
+    reasons: Mutex<HashSet<Arc<str>>>,
     /// Detection rules, then correlations.
     pub rules: Vec<RuleInfo>,
     /// The case key of each rule (`RuleInfo::key`).
     keys: Vec<String>,
     by_key: HashMap<String, usize>,
-    /// The rules and correlations as loaded, for a correlation pass.
+    /// The correlations as loaded, and the rules they count, for a correlation pass.
     collection: SigmaCollection,
+    /// The sources the rules were read from (`profile` reads them again).
+    sources: RuleSources,
     pub failures: Vec<RuleFailure>,
 }
 
@@ -128,10 +140,10 @@ impl Detector {
             .map(|p| crate::bundle::path_of(p))
             .collect();
         let loaded = rules::Loaded::read(&paths, sources.builtin);
-        Detector::compile(loaded)
+        Detector::compile(loaded, sources.clone())
     }
 
-    fn compile(mut loaded: rules::Loaded) -> Detector {
+    fn compile(mut loaded: rules::Loaded, sources: RuleSources) -> Detector {
         let mut failures = std::mem::take(&mut loaded.failures);
         let referenced: Vec<String> = loaded
             .collection
@@ -139,8 +151,7 @@ impl Detector {
             .iter()
             .flat_map(|c| c.rules.iter().cloned())
             .collect();
-        let mut engine = Engine::new();
-        engine.set_match_detail(MatchDetailLevel::Summary);
+        let mut routes = route::Routes::default();
         let mut rules = Vec::new();
         let mut keys = Vec::new();
         let mut by_key = HashMap::new();
@@ -173,7 +184,7 @@ impl Detector {
                 });
                 continue;
             }
-            if let Err(e) = engine.add_rule(&rule) {
+            if let Err(e) = routes.add_rule(&rule) {
                 failures.push(RuleFailure {
                     path,
                     reason: format!("rule {:?} does not compile: {e}", info.title),
@@ -183,7 +194,16 @@ impl Detector {
             by_key.insert(key.clone(), rules.len());
             keys.push(key);
             rules.push(info);
-            kept.rules.push(rule);
+            // The correlation pass compiles what it is given again: only the rules correlations
+            // count (with 2,400 SigmaHQ Windows rules loaded, compiling them all there doubled
+            // the rules' memory and load time).
+            if [rule.id.as_ref(), rule.name.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|n| referenced.contains(n))
+            {
+                kept.rules.push(rule);
+            }
         }
         for (corr, path) in loaded
             .collection
@@ -209,7 +229,7 @@ impl Detector {
         }
         kept.filters = loaded.collection.filters;
         for filter in &kept.filters {
-            if let Err(e) = engine.apply_filter(filter) {
+            if let Err(e) = routes.apply_filter(filter) {
                 failures.push(RuleFailure {
                     path: "filters".to_string(),
                     reason: format!("filter {:?} does not apply: {e}", filter.title),
@@ -217,11 +237,13 @@ impl Detector {
             }
         }
         Detector {
-            engine,
+            routes,
+            reasons: Mutex::default(),
             rules,
             keys,
             by_key,
             collection: kept,
+            sources,
             failures,
         }
     }
@@ -252,10 +274,7 @@ impl Detector {
         let mut views = sigma::views(event, record);
         views.push((sigma::NORMALIZED, std::borrow::Cow::Owned(normalized)));
         for (source, view) in views {
-            let results = self
-                .engine
-                .evaluate_with_logsource(&JsonEvent::borrow(&view), &log_source(&source));
-            for result in results {
+            for result in self.routes.evaluate(&view, &log_source(&source)) {
                 let Some(rule) = self.rule_of(&result.header) else {
                     continue;
                 };
@@ -266,12 +285,26 @@ impl Detector {
                     rule,
                     seq,
                     time: event.time.utc_nanos,
-                    matched: matched(&result),
+                    matched: self.reason(&matched(&result)),
                 });
             }
         }
         hits.sort_by_key(|h| h.rule);
         hits
+    }
+
+    /// `matched` as kept with a hit: its JSON, one copy per distinct reason.
+    fn reason(&self, matched: &[Matched]) -> Arc<str> {
+        let text = serde_json::to_string(matched).unwrap_or_else(|_| "[]".to_string());
+        let Ok(mut reasons) = self.reasons.lock() else {
+            return Arc::from(text);
+        };
+        if let Some(known) = reasons.get(text.as_str()) {
+            return known.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        reasons.insert(shared.clone());
+        shared
     }
 
     /// The correlation a correlation result is about.

@@ -153,13 +153,16 @@ pub fn last_report(store: &Store) -> Result<Option<DetectReport>> {
 }
 
 /// Rows for the case: every rule of the detector that has hits, and the hits.
-pub fn rows<'d>(detector: &'d Detector, hits: &[Hit]) -> Result<(Vec<RuleRow<'d>>, Vec<HitRow>)> {
+pub fn rows<'d, 'h>(
+    detector: &'d Detector,
+    hits: impl IntoIterator<Item = &'h Hit>,
+) -> Result<(Vec<RuleRow<'d>>, Vec<HitRow>)> {
     rows_of(detector, hits, false)
 }
 
-fn rows_of<'d>(
+fn rows_of<'d, 'h>(
     detector: &'d Detector,
-    hits: &[Hit],
+    hits: impl IntoIterator<Item = &'h Hit>,
     correlations: bool,
 ) -> Result<(Vec<RuleRow<'d>>, Vec<HitRow>)> {
     let mut rules = Vec::new();
@@ -177,7 +180,7 @@ fn rows_of<'d>(
             info: json(r)?,
         });
     }
-    let mut rows = Vec::with_capacity(hits.len());
+    let mut rows = Vec::new();
     for h in hits {
         let Some(&rule) = index.get(h.rule).filter(|&&i| i != usize::MAX) else {
             continue;
@@ -186,7 +189,7 @@ fn rows_of<'d>(
             rule,
             seq: h.seq,
             time: h.time,
-            matched: json(&h.matched)?,
+            matched: h.matched.clone(),
         });
     }
     Ok((rules, rows))

@@ -40,18 +40,33 @@ pub fn views<'r>(event: &AuditEvent, record: &'r Value) -> Vec<(SigmaSource, Cow
         "entra_id" => whole(source("azure", entra_service(record))),
         "gcp_audit" => whole(source("gcp", "gcp.audit")),
         "google_workspace" => {
+            // SigmaHQ's Workspace rules read the records as Google Cloud Logging carries them:
+            // `product: gcp`, `service: google_workspace.<application>`, `eventService` as the
+            // API's host name, and each event parameter under its lower-case name.
+            let app = first_text(record, &["id.applicationName"]).unwrap_or_default();
             let mut view = record.as_object().cloned().unwrap_or_default();
             view.insert("eventName".into(), Value::String(event.action.clone()));
-            if let Some(app) = first_text(record, &["id.applicationName"]) {
-                view.entry("eventService").or_insert(Value::String(app));
+            if !app.is_empty() {
+                view.entry("eventService")
+                    .or_insert(Value::String(format!("{app}.googleapis.com")));
+            }
+            for (name, value) in workspace_parameters(record) {
+                view.entry(name).or_insert(value);
             }
             vec![(
-                source("google_workspace", "admin"),
+                source(
+                    "gcp",
+                    &format!("google_workspace.{}", app.to_ascii_lowercase()),
+                ),
                 Cow::Owned(Value::Object(view)),
             )]
         }
         "m365_ual" | "m365_ual_csv" => whole(source("m365", "audit")),
-        "k8s_audit" => whole(source("kubernetes", "audit")),
+        // SigmaHQ files most Kubernetes audit rules under `category: application` too.
+        "k8s_audit" => whole(SigmaSource {
+            category: Some("application"),
+            ..source("kubernetes", "audit")
+        }),
         "evtx" | "windows_json" => vec![windows(record)],
         "auditd" => auditd(record),
         "syslog" | "journald" => {
@@ -64,6 +79,28 @@ pub fn views<'r>(event: &AuditEvent, record: &'r Value) -> Vec<(SigmaSource, Cow
         }
         _ => Vec::new(),
     }
+}
+
+/// The parameters of a Workspace activity's events (`events[].parameters[]`), by lower-case
+/// name: `value`, `multiValue`, `boolValue` or `intValue`, whichever it has.
+fn workspace_parameters(record: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let events = record.get("events").and_then(Value::as_array);
+    for event in events.into_iter().flatten() {
+        let params = event.get("parameters").and_then(Value::as_array);
+        for p in params.into_iter().flatten() {
+            let Some(name) = p.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let value = ["value", "multiValue", "boolValue", "intValue"]
+                .iter()
+                .find_map(|k| p.get(*k).cloned());
+            if let Some(value) = value {
+                out.push((name.to_ascii_lowercase(), value));
+            }
+        }
+    }
+    out
 }
 
 fn entra_service(record: &Value) -> &'static str {

@@ -529,13 +529,8 @@ fn commit(
         at: &store.now_text(),
         detail: journal_detail,
     };
-    let hits: Vec<crate::detect::Hit> = report
-        .files
-        .iter()
-        .flat_map(|f| f.hits.iter().cloned())
-        .collect();
     let (rules, hit_rows) = match detector {
-        Some(d) => crate::detect::rows(d, &hits)?,
+        Some(d) => crate::detect::rows(d, report.files.iter().flat_map(|f| f.hits.iter()))?,
         None => (Vec::new(), Vec::new()),
     };
     db::record_run(

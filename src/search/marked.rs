@@ -1,25 +1,187 @@
 //! Where what the case database says about events meets search: the tag facet (tags live in the
 //! case database, so their counts come from the tagged hits) and the detection facets (rule and
-//! level of the detections on the hits).
+//! level of the detections on the hits). Both count in one pass over the query's hits, reading
+//! each hit's `seq` from its segment's column (opened once per segment).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use tantivy::query::{BooleanQuery, Occur, Query};
-use tantivy::Searcher;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::query::Query;
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use super::{seqset, Facet, FacetValue};
+use super::{Facet, FacetValue};
+use crate::case::labels::DetectionLabels;
 use crate::case::Store;
 use crate::error::Result;
 
-/// Hits per tag, when the case has tags: the tagged events among the hits are found in one
-/// pass (marks live in the database, not the index), then counted per tag.
+/// Labels the database keeps per event, as counters: `count` adds one to each counter event
+/// `seq` (document `doc` of the segment `prepare` was last given) counts for.
+trait SeqLabels: Send + Sync + 'static {
+    fn counters(&self) -> usize;
+    fn count(&self, seq: u64, doc: DocId, segment: &Segment, counts: &mut [u64]);
+    /// What `count` needs of a segment, made once per segment.
+    fn prepare(&self, _reader: &SegmentReader) -> tantivy::Result<Segment> {
+        Ok(Segment::default())
+    }
+}
+
+/// A segment's documents' rule ranges, when the labels keep them (`DetectionLabels::for_segment`).
+#[derive(Default)]
+struct Segment(Option<Arc<Vec<(u32, u32)>>>);
+
+/// Tags by event.
+struct Tags(HashMap<u64, Vec<u32>>);
+
+impl SeqLabels for Tags {
+    fn counters(&self) -> usize {
+        self.0
+            .values()
+            .flatten()
+            .map(|&t| t as usize + 1)
+            .max()
+            .unwrap_or(0)
+    }
+    fn count(&self, seq: u64, _: DocId, _: &Segment, counts: &mut [u64]) {
+        for &t in self.0.get(&seq).into_iter().flatten() {
+            counts[t as usize] += 1;
+        }
+    }
+}
+
+/// Counters: one per listed rule, then one per level; an event counts once per level however
+/// many of its rules have it.
+struct RulesAndLevels {
+    labels: Arc<DetectionLabels>,
+    level_of: Vec<usize>,
+    levels: Vec<String>,
+}
+
+impl SeqLabels for RulesAndLevels {
+    fn counters(&self) -> usize {
+        self.labels.rules.len() + self.levels.len()
+    }
+    fn prepare(&self, reader: &SegmentReader) -> tantivy::Result<Segment> {
+        Ok(Segment(Some(self.labels.for_segment(reader)?)))
+    }
+    fn count(&self, seq: u64, doc: DocId, segment: &Segment, counts: &mut [u64]) {
+        let rules = self.labels.rules.len();
+        let mut seen = [false; 8];
+        let on = match &segment.0 {
+            Some(ranges) => self.labels.range(ranges[doc as usize]),
+            None => self.labels.of(seq),
+        };
+        for &r in on {
+            counts[r as usize] += 1;
+            let level = self.level_of[r as usize];
+            if level >= seen.len() || !seen[level] {
+                counts[rules + level] += 1;
+                if level < seen.len() {
+                    seen[level] = true;
+                }
+            }
+        }
+    }
+}
+
+struct Counting(Arc<dyn SeqLabels>);
+
+struct SegmentCounting {
+    labels: Arc<dyn SeqLabels>,
+    seq: Option<Column<u64>>,
+    segment: Segment,
+    counts: Vec<u64>,
+}
+
+impl Collector for Counting {
+    type Fruit = Vec<u64>;
+    type Child = SegmentCounting;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        let segment = self.0.prepare(reader)?;
+        Ok(SegmentCounting {
+            labels: self.0.clone(),
+            // Read only when the labels have no per-segment ranges.
+            seq: match segment.0 {
+                Some(_) => None,
+                None => reader.fast_fields().column_opt::<u64>("seq")?,
+            },
+            segment,
+            counts: vec![0; self.0.counters()],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<u64>>) -> tantivy::Result<Vec<u64>> {
+        let mut total = vec![0; self.0.counters()];
+        for fruit in fruits {
+            for (t, c) in total.iter_mut().zip(fruit) {
+                *t += c;
+            }
+        }
+        Ok(total)
+    }
+}
+
+impl SegmentCollector for SegmentCounting {
+    type Fruit = Vec<u64>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let seq = match &self.seq {
+            Some(col) => match col.first(doc) {
+                Some(seq) => seq,
+                None => return,
+            },
+            None => 0,
+        };
+        self.labels.count(seq, doc, &self.segment, &mut self.counts);
+    }
+
+    fn harvest(self) -> Vec<u64> {
+        self.counts
+    }
+}
+
+/// Hits per tag, when the case has tags.
 pub(super) fn tag_facet(
     store: &Store,
     searcher: &Searcher,
     query: &dyn Query,
     limit: usize,
 ) -> Result<Option<Facet>> {
-    seq_facet("tag", &store.tags_by_seq()?, searcher, query, limit)
+    let by_seq = store.tags_by_seq()?;
+    if by_seq.is_empty() {
+        return Ok(None);
+    }
+    let mut names: Vec<String> = Vec::new();
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut tags = HashMap::new();
+    for (seq, list) in by_seq {
+        let list: Vec<u32> = list
+            .into_iter()
+            .map(|t| {
+                *ids.entry(t.clone()).or_insert_with(|| {
+                    names.push(t);
+                    names.len() as u32 - 1
+                })
+            })
+            .collect();
+        tags.insert(seq, list);
+    }
+    let counts = searcher.search(query, &Counting(Arc::new(Tags(tags))))?;
+    Ok(Some(facet(
+        "tag",
+        names.iter().map(String::as_str).zip(counts),
+        limit,
+    )))
 }
 
 /// Hits per rule and per level of the detections on them, when the case has detections.
@@ -29,51 +191,55 @@ pub(super) fn detection_facets(
     query: &dyn Query,
     limit: usize,
 ) -> Result<Vec<Facet>> {
-    let (rules, levels) = store.detection_labels()?;
-    let mut out = Vec::new();
-    for (field, labels) in [("rule", rules), ("level", levels)] {
-        out.extend(seq_facet(field, &labels, searcher, query, limit)?);
+    let labels = store.detection_labels()?;
+    if labels.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
-}
-
-/// A facet of labels the database keeps per event: the labelled events among the hits are
-/// found in one pass, then counted per label.
-fn seq_facet(
-    field: &str,
-    tags_of: &HashMap<u64, Vec<String>>,
-    searcher: &Searcher,
-    query: &dyn Query,
-    limit: usize,
-) -> Result<Option<Facet>> {
-    if tags_of.is_empty() {
-        return Ok(None);
-    }
-    let both = BooleanQuery::new(vec![
-        (Occur::Must, query.box_clone()),
-        (
-            Occur::Must,
-            Box::new(seqset::SeqSetQuery::new(tags_of.keys().copied().collect())),
-        ),
-    ]);
-    let hits = searcher.search(&both, &tantivy::collector::DocSetCollector)?;
-    let mut counts: HashMap<&str, u64> = HashMap::new();
-    for addr in hits {
-        let segment = searcher.segment_reader(addr.segment_ord);
-        let Some(col) = segment.fast_fields().column_opt::<u64>("seq")? else {
-            continue;
-        };
-        for tag in col
-            .first(addr.doc_id)
-            .and_then(|s| tags_of.get(&s))
-            .into_iter()
-            .flatten()
-        {
-            *counts.entry(tag.as_str()).or_insert(0) += 1;
+    let mut levels: Vec<String> = Vec::new();
+    let level_of = labels
+        .rules
+        .iter()
+        .map(|r| match levels.iter().position(|l| *l == r.level) {
+            Some(i) => i,
+            None => {
+                levels.push(r.level.clone());
+                levels.len() - 1
+            }
+        })
+        .collect();
+    let counting = RulesAndLevels {
+        labels: labels.clone(),
+        level_of,
+        levels,
+    };
+    let levels = counting.levels.clone();
+    let counts = searcher.search(query, &Counting(Arc::new(counting)))?;
+    let (rule_counts, level_counts) = counts.split_at(labels.rules.len());
+    // Two rules may share a title: their hits count under it together.
+    let mut by_title: Vec<(&str, u64)> = Vec::new();
+    for (r, &n) in labels.rules.iter().zip(rule_counts) {
+        match by_title.iter_mut().find(|(t, _)| *t == r.title) {
+            Some(slot) => slot.1 += n,
+            None => by_title.push((&r.title, n)),
         }
     }
+    Ok(vec![
+        facet("rule", by_title.into_iter(), limit),
+        facet(
+            "level",
+            levels
+                .iter()
+                .map(String::as_str)
+                .zip(level_counts.iter().copied()),
+            limit,
+        ),
+    ])
+}
+
+/// The labels with hits, most first.
+fn facet<'a>(field: &str, counts: impl Iterator<Item = (&'a str, u64)>, limit: usize) -> Facet {
     let mut values: Vec<FacetValue> = counts
-        .into_iter()
+        .filter(|(_, n)| *n > 0)
         .map(|(value, count)| FacetValue {
             value: value.to_string(),
             count,
@@ -82,9 +248,9 @@ fn seq_facet(
     values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     let distinct = values.len() as u64;
     values.truncate(limit);
-    Ok(Some(Facet {
+    Facet {
         field: field.to_string(),
         values,
         distinct,
-    }))
+    }
 }

@@ -18,6 +18,7 @@ mod journal;
 mod layers;
 mod marks;
 mod meaning;
+mod oracle;
 mod search;
 mod siem;
 mod support;

@@ -3,8 +3,10 @@
 //!
 //! ```text
 //! sightline-bench generate --out DIR [--events N]
-//! sightline-bench run --data DIR --case DIR
+//! sightline-bench run --data DIR --case DIR [--rules DIR]...
 //! ```
+//! `run` imports the bundle twice: without rules, then with Sightline's pack and the `--rules`
+//! folders, and compares the two (`detect`).
 //! `run` is a separate process from `generate` so its peak RSS is the import's and the queries'.
 
 // Indexing allocates many small, short-lived strings; mimalloc handles that pattern
@@ -25,6 +27,8 @@ use flate2::Compression;
 
 use sightline::api::SearchRequest;
 use sightline::api::{Case, ImportOptions, SystemClock};
+
+mod detect;
 
 const RECORDS_PER_FILE: usize = 1000;
 const START: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
@@ -47,13 +51,18 @@ fn main() -> Result<()> {
         Some("run") => {
             let data = PathBuf::from(flag("--data").context("--data DIR")?);
             let case = PathBuf::from(flag("--case").context("--case DIR")?);
-            run(&data, &case)
+            let rules: Vec<PathBuf> = args
+                .windows(2)
+                .filter(|w| w[0] == "--rules")
+                .map(|w| PathBuf::from(&w[1]))
+                .collect();
+            run(&data, &case, &rules)
         }
         Some("query") => {
             let case = Case::open(&PathBuf::from(flag("--case").context("--case DIR")?), Arc::new(SystemClock))?;
             queries(&case)
         }
-        _ => bail!("usage: sightline-bench generate --out DIR [--events N] | run --data DIR --case DIR | query --case DIR"),
+        _ => bail!("usage: sightline-bench generate --out DIR [--events N] | run --data DIR --case DIR [--rules DIR]... | query --case DIR"),
     }
 }
 
@@ -241,14 +250,10 @@ fn record(out: &mut String, rng: &mut Rng, actors: &Zipf, actions: &Zipf, ips: &
     );
 }
 
-fn run(data: &Path, case_dir: &Path) -> Result<()> {
+fn run(data: &Path, case_dir: &Path, rules: &[PathBuf]) -> Result<()> {
     if case_dir.exists() {
         std::fs::remove_dir_all(case_dir)?;
     }
-    let case = Case::open_or_create(case_dir, Arc::new(SystemClock))?;
-    let cancel = AtomicBool::new(false);
-    let started = Instant::now();
-    let cpu_before = cpu_seconds()?;
     let memory = std::env::var("SIGHTLINE_INDEX_MEMORY_MB")
         .ok()
         .and_then(|m| m.parse::<usize>().ok());
@@ -257,8 +262,22 @@ fn run(data: &Path, case_dir: &Path) -> Result<()> {
         ..ImportOptions::default()
     };
     println!("indexing memory: {} MB", options.index_memory >> 20);
+    let without = detect::without_rules(data, case_dir, &options)?;
+    let case = Case::open_or_create(case_dir, Arc::new(SystemClock))?;
+    let sources = detect::sources(rules);
+    detect::choose(&case, &sources)?;
+    let cancel = AtomicBool::new(false);
+    let started = Instant::now();
+    let cpu_before = cpu_seconds()?;
     let report = case.import(&[data.to_path_buf()], &options, &|_| {}, &cancel)?;
     let secs = started.elapsed().as_secs_f64();
+    detect::compare(
+        &without,
+        &detect::ImportCost {
+            events_per_sec: report.events as f64 / secs,
+            peak_mb: peak_rss_kb()? as f64 / 1024.0,
+        },
+    );
     let cpu = cpu_seconds()? - cpu_before;
     let index_bytes = dir_size(&case_dir.join("index"))?;
     println!(
@@ -284,6 +303,7 @@ fn run(data: &Path, case_dir: &Path) -> Result<()> {
     );
     print_space_usage(&case)?;
     queries(&case)?;
+    detect::rerun_and_profile(&case, &sources)?;
     println!("peak RSS: {:.0} MB", peak_rss_kb()? as f64 / 1024.0);
     Ok(())
 }
