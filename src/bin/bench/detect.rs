@@ -107,12 +107,6 @@ pub fn rerun_and_profile(case: &Case, sources: &RuleSources) -> Result<()> {
             c.rule.author.as_deref().unwrap_or("unknown")
         );
     }
-    let total: f64 = profile.rules.iter().map(|c| c.nanos_per_event).sum();
-    println!(
-        "  all {} rules alone: {:.1} us/event",
-        profile.rules.len(),
-        total / 1000.0
-    );
     Ok(())
 }
 
