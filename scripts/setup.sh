@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(build-essential pkg-config time)
+# python3 and its venv module: the Sigma differential test installs pySigma into target/oracle-venv.
+want=(build-essential pkg-config time python3 python3-venv)
 if [[ "${1:-}" == "desktop" ]]; then
   want+=(file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libxdo-dev libayatana-appindicator3-dev
          xvfb xauth webkit2gtk-driver imagemagick xdotool fonts-dejavu-core)
