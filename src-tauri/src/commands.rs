@@ -2,11 +2,11 @@
 //! on a blocking thread so the window never waits.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 use sightline::api::{
-    self, ActorProfile, DetectProgress, DetectReport, Detection, ErrorCode, EventDetail,
+    self, ActorProfile, Case, DetectProgress, DetectReport, Detection, ErrorCode, EventDetail,
     EventDetection, ExportFormat, ExportManifest, ExportOptions, ExportProgress, FieldStats,
     ImportOptions, ImportProgress, ImportReport, IntegrityReport, JournalCheck, JournalHead, Marks,
     Overview, Relocation, ReportSummary, RuleSources, SavedSearch, SearchRequest, SearchResult,
@@ -24,6 +24,29 @@ async fn blocking<T: Send + 'static>(
     tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("background task failed: {e}")))?
+}
+
+/// Runs long work on the open case on a blocking thread: the shared cancel flag cleared first
+/// (`cancel_work` sets it), each progress report sent down `progress` (a closed window drops it).
+async fn long_work<T, P>(
+    app: AppHandle,
+    progress: Channel<P>,
+    work: impl FnOnce(&Case, &(dyn Fn(&P) + Sync), &AtomicBool) -> AppResult<T> + Send + 'static,
+) -> AppResult<T>
+where
+    T: Send + 'static,
+    P: tauri::ipc::IpcResponse + Clone + Send + Sync + 'static,
+{
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let case = state.current()?;
+        state.cancel.store(false, Ordering::Relaxed);
+        let send = |p: &P| {
+            let _ = progress.send(p.clone());
+        };
+        work(&case, &send, &state.cancel)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -125,10 +148,7 @@ pub async fn verify_case(
     expect_head: Option<String>,
     progress: Channel<VerifyProgress>,
 ) -> AppResult<IntegrityReport> {
-    blocking(move || {
-        let state = app.state::<AppState>();
-        let case = state.current()?;
-        state.cancel.store(false, Ordering::Relaxed);
+    long_work(app, progress, move |case, progress, cancel| {
         let expect_head = expect_head
             .filter(|h| !h.trim().is_empty())
             .map(|h| JournalHead::parse(&h))
@@ -138,14 +158,7 @@ pub async fn verify_case(
             moved,
             expect_head,
         };
-        let report = case.verify_watched(
-            &options,
-            &|p| {
-                let _ = progress.send(p.clone());
-            },
-            &state.cancel,
-        )?;
-        Ok(report)
+        Ok(case.verify_watched(&options, progress, cancel)?)
     })
     .await
 }
@@ -173,18 +186,8 @@ pub async fn run_detections(
     sources: RuleSources,
     progress: Channel<DetectProgress>,
 ) -> AppResult<DetectReport> {
-    blocking(move || {
-        let state = app.state::<AppState>();
-        let case = state.current()?;
-        state.cancel.store(false, Ordering::Relaxed);
-        let report = case.detect(
-            &sources,
-            &|p| {
-                let _ = progress.send(p.clone());
-            },
-            &state.cancel,
-        )?;
-        Ok(report)
+    long_work(app, progress, move |case, progress, cancel| {
+        Ok(case.detect(&sources, progress, cancel)?)
     })
     .await
 }
@@ -347,10 +350,7 @@ pub async fn export_events(
     export: ExportRequest,
     progress: Channel<ExportProgress>,
 ) -> AppResult<ExportManifest> {
-    blocking(move || {
-        let state = app.state::<AppState>();
-        let case = state.current()?;
-        state.cancel.store(false, Ordering::Relaxed);
+    long_work(app, progress, move |case, progress, cancel| {
         let redact_key = if export.redact {
             Some(case.redaction_key()?)
         } else {
@@ -362,15 +362,7 @@ pub async fn export_events(
             columns: export.columns,
             redact_key,
         };
-        let manifest = case.export(
-            &PathBuf::from(export.out),
-            &options,
-            &|p| {
-                let _ = progress.send(p.clone());
-            },
-            &state.cancel,
-        )?;
-        Ok(manifest)
+        Ok(case.export(&PathBuf::from(export.out), &options, progress, cancel)?)
     })
     .await
 }
@@ -415,26 +407,14 @@ pub async fn import_paths(
     progress: Channel<ImportProgress>,
 ) -> AppResult<ImportReport> {
     let zone_minutes = api::parse_zone(zone.as_deref().unwrap_or(""))?;
-    blocking(move || {
-        let state = app.state::<AppState>();
-        let case = state.current()?;
-        state.cancel.store(false, Ordering::Relaxed);
-        let cancel = state.cancel.clone();
+    long_work(app, progress, move |case, progress, cancel| {
         let inputs: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
         let options = ImportOptions {
             format: format.filter(|f| !f.is_empty()),
             zone_minutes,
             ..ImportOptions::default()
         };
-        let report = case.import(
-            &inputs,
-            &options,
-            &|p| {
-                let _ = progress.send(p.clone());
-            },
-            &cancel,
-        )?;
-        Ok(report)
+        Ok(case.import(&inputs, &options, progress, cancel)?)
     })
     .await
 }

@@ -185,38 +185,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// The detections on each event as one export cell: `level: title (author)`, joined by `; `,
-    /// most serious first. The author goes wherever a match is shown (the Detection Rule License
-    /// asks it of SigmaHQ's rules).
-    pub fn detection_cells(&self) -> Result<std::collections::HashMap<u64, String>> {
-        let db = self.db();
-        let mut stmt = db.prepare(
-            "SELECT h.seq, r.level, r.title, json_extract(r.info, '$.author') FROM detection_hits h
-             JOIN detection_rules r ON r.id = h.rule WHERE NOT r.hidden
-             ORDER BY h.seq, CASE r.level WHEN 'critical' THEN 0 WHEN 'high' THEN 1
-               WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, r.title",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)? as u64,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        let mut out: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
-        for row in rows {
-            let (seq, level, title, author) = row?;
-            let cell = out.entry(seq).or_default();
-            if !cell.is_empty() {
-                cell.push_str("; ");
-            }
-            let author = author.unwrap_or_else(|| "unknown author".to_string());
-            cell.push_str(&format!("{level}: {title} ({author})"));
-        }
-        Ok(out)
-    }
-
     /// The most serious level of the (listed) detections on each of these events.
     pub fn levels_of(&self, seqs: &[u64]) -> Result<std::collections::HashMap<u64, String>> {
         let mut out = std::collections::HashMap::new();

@@ -48,6 +48,8 @@ pub struct LabelRule {
     pub title: String,
     pub key: String,
     pub level: String,
+    /// Named wherever a match is shown (the Detection Rule License asks it).
+    pub author: Option<String>,
 }
 
 /// Rules on each event (hidden rules left out).
@@ -75,6 +77,38 @@ impl DetectionLabels {
             Some(&(start, len)) => &self.flat[start as usize..(start + len) as usize],
             None => &[],
         }
+    }
+
+    /// The detections on event `seq` as one export cell: `level: title (author)`, most serious
+    /// first, joined by `; `; `None` when no listed rule matched it.
+    pub fn cell(&self, seq: u64) -> Option<String> {
+        let rank = |l: &str| {
+            ["critical", "high", "medium", "low"]
+                .iter()
+                .position(|x| *x == l)
+                .unwrap_or(4)
+        };
+        let mut on: Vec<&LabelRule> = self
+            .of(seq)
+            .iter()
+            .map(|&r| &self.rules[r as usize])
+            .collect();
+        if on.is_empty() {
+            return None;
+        }
+        on.sort_by(|a, b| {
+            rank(&a.level)
+                .cmp(&rank(&b.level))
+                .then(a.title.cmp(&b.title))
+        });
+        let parts: Vec<String> = on
+            .iter()
+            .map(|r| {
+                let author = r.author.as_deref().unwrap_or("unknown author");
+                format!("{}: {} ({author})", r.level, r.title)
+            })
+            .collect();
+        Some(parts.join("; "))
     }
 
     /// The rules (indices into [`DetectionLabels::rules`]) a range of [`Self::for_segment`] holds.
@@ -164,15 +198,25 @@ pub(crate) fn bump(conn: &Connection) -> Result<()> {
 fn read(conn: &Connection) -> Result<DetectionLabels> {
     let mut labels = DetectionLabels::default();
     let mut ids: HashMap<i64, u32> = HashMap::new();
-    let mut stmt =
-        conn.prepare("SELECT id, title, key, level FROM detection_rules WHERE NOT hidden")?;
+    let mut stmt = conn.prepare(
+        "SELECT id, title, key, level, json_extract(info, '$.author') FROM detection_rules
+             WHERE NOT hidden",
+    )?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            LabelRule {
+                title: r.get(1)?,
+                key: r.get(2)?,
+                level: r.get(3)?,
+                author: r.get(4)?,
+            },
+        ))
     })?;
     for row in rows {
-        let (id, title, key, level) = row?;
+        let (id, rule) = row?;
         ids.insert(id, labels.rules.len() as u32);
-        labels.rules.push(LabelRule { title, key, level });
+        labels.rules.push(rule);
     }
     let mut stmt = conn.prepare("SELECT seq, rule FROM detection_hits ORDER BY seq")?;
     let rows = stmt.query_map([], |r| {

@@ -151,17 +151,24 @@ pub struct ShowArgs {
     pub id: String,
 }
 
+/// Where rules come from, as every command that runs rules takes it.
 #[derive(clap::Args)]
-pub struct DetectArgs {
-    #[arg(long)]
-    pub case: PathBuf,
-    /// Sigma rule files, folders or zip files (repeatable); without any, the case keeps the
-    /// ones it last ran with.
+pub struct RuleSourceArgs {
+    /// Sigma rule files, folders or zip files (repeatable); with a case and without any, the
+    /// ones the case last ran with.
     #[arg(long, value_name = "PATH")]
     pub rules: Vec<PathBuf>,
     /// Leave out Sightline's own rule pack.
     #[arg(long)]
     pub no_builtin: bool,
+}
+
+#[derive(clap::Args)]
+pub struct DetectArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
     /// Print the case's detections as they are, without running the rules (also while another
     /// process writes the case).
     #[arg(long, conflicts_with_all = ["rules", "no_builtin"])]
@@ -202,10 +209,8 @@ pub struct RulesViewsArgs {
 pub struct RulesProfileArgs {
     #[arg(long)]
     pub case: PathBuf,
-    #[arg(long, value_name = "PATH")]
-    pub rules: Vec<PathBuf>,
-    #[arg(long)]
-    pub no_builtin: bool,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
     /// Events to time each rule over.
     #[arg(long, default_value_t = 10_000)]
     pub sample: usize,
@@ -218,10 +223,8 @@ pub struct RulesProfileArgs {
 
 #[derive(clap::Args)]
 pub struct RulesListArgs {
-    #[arg(long, value_name = "PATH")]
-    pub rules: Vec<PathBuf>,
-    #[arg(long)]
-    pub no_builtin: bool,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
     #[arg(long)]
     pub json: bool,
 }

@@ -2,7 +2,7 @@
 //! author, the events and why they matched) and as JSON for tools.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -12,24 +12,30 @@ use sightline::api::{
     self, Case, DetectReport, Detection, ImportOptions, RuleSources, SearchRequest, SystemClock,
 };
 
-use super::args::{DetectArgs, RulesListArgs, RulesProfileArgs, RulesTestArgs, RulesViewsArgs};
+use super::args::{
+    DetectArgs, RuleSourceArgs, RulesListArgs, RulesProfileArgs, RulesTestArgs, RulesViewsArgs,
+};
 use super::commands::{emit, print_json};
 use super::safe::safe;
 
-fn sources(rules: &[PathBuf], no_builtin: bool) -> RuleSources {
+fn sources(args: &RuleSourceArgs) -> RuleSources {
     RuleSources {
-        paths: rules.iter().map(|p| api::path_text(p)).collect(),
-        builtin: !no_builtin,
+        paths: args.rules.iter().map(|p| api::path_text(p)).collect(),
+        builtin: !args.no_builtin,
     }
+}
+
+/// The rules given, or the ones the case last ran with when none are.
+fn case_sources(case: &Case, args: &RuleSourceArgs) -> Result<RuleSources> {
+    if args.rules.is_empty() && !args.no_builtin {
+        return Ok(case.rule_sources()?);
+    }
+    Ok(sources(args))
 }
 
 pub fn detect(args: DetectArgs, clock: Arc<SystemClock>) -> Result<()> {
     let case = Case::open_writable_or_read_only(&args.case, clock, false)?;
-    let sources = if args.rules.is_empty() && !args.no_builtin {
-        case.rule_sources()?
-    } else {
-        sources(&args.rules, args.no_builtin)
-    };
+    let sources = case_sources(&case, &args.sources)?;
     let mut report = if args.no_run {
         stored(&case)?
     } else {
@@ -168,7 +174,7 @@ fn detection(out: &mut String, d: &Detection) {
 }
 
 pub fn list(args: RulesListArgs) -> Result<()> {
-    let (rules, failures) = api::list_rules(&sources(&args.rules, args.no_builtin));
+    let (rules, failures) = api::list_rules(&sources(&args.sources));
     if args.json {
         return print_json(&json!({ "rules": rules, "rules_failed": failures }));
     }
@@ -193,11 +199,7 @@ pub fn list(args: RulesListArgs) -> Result<()> {
 
 pub fn profile(args: RulesProfileArgs, clock: Arc<SystemClock>) -> Result<()> {
     let case = Case::open_writable_or_read_only(&args.case, clock, false)?;
-    let sources = if args.rules.is_empty() && !args.no_builtin {
-        case.rule_sources()?
-    } else {
-        sources(&args.rules, args.no_builtin)
-    };
+    let sources = case_sources(&case, &args.sources)?;
     let mut profile = case.profile_rules(&sources, args.sample, &AtomicBool::new(false))?;
     if args.top > 0 {
         profile.rules.truncate(args.top);

@@ -110,6 +110,16 @@ pub struct Hit {
     pub matched: Arc<str>,
 }
 
+/// Reads the rules of `sources` (the built-in pack, then each path).
+fn read(sources: &RuleSources) -> rules::Loaded {
+    let paths: Vec<PathBuf> = sources
+        .paths
+        .iter()
+        .map(|p| crate::bundle::path_of(p))
+        .collect();
+    rules::Loaded::read(&paths, sources.builtin)
+}
+
 /// Compiled rules, ready to evaluate events (shared by the import's reader threads).
 pub struct Detector {
     routes: route::Routes,
@@ -122,8 +132,6 @@ pub struct Detector {
     by_key: HashMap<String, usize>,
     /// The correlations as loaded, and the rules they count, for a correlation pass.
     collection: SigmaCollection,
-    /// The sources the rules were read from (`profile` reads them again).
-    sources: RuleSources,
     pub failures: Vec<RuleFailure>,
 }
 
@@ -134,16 +142,10 @@ fn level(l: Option<&rsigma_parser::Level>) -> String {
 impl Detector {
     /// Reads and compiles the rules; what does not load is in [`Detector::failures`].
     pub fn load(sources: &RuleSources) -> Detector {
-        let paths: Vec<PathBuf> = sources
-            .paths
-            .iter()
-            .map(|p| crate::bundle::path_of(p))
-            .collect();
-        let loaded = rules::Loaded::read(&paths, sources.builtin);
-        Detector::compile(loaded, sources.clone())
+        Detector::compile(read(sources))
     }
 
-    fn compile(mut loaded: rules::Loaded, sources: RuleSources) -> Detector {
+    fn compile(mut loaded: rules::Loaded) -> Detector {
         let mut failures = std::mem::take(&mut loaded.failures);
         let referenced: Vec<String> = loaded
             .collection
@@ -243,7 +245,6 @@ impl Detector {
             keys,
             by_key,
             collection: kept,
-            sources,
             failures,
         }
     }
@@ -255,6 +256,18 @@ impl Detector {
 
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+
+    /// How the detector lists a parsed rule (`None`: it did not load).
+    fn info_of(&self, rule: &rsigma_parser::SigmaRule) -> Option<&RuleInfo> {
+        let by_id = rule.id.as_ref().and_then(|id| self.by_key.get(id));
+        match by_id {
+            Some(&i) => self.rules.get(i),
+            None => self
+                .rules
+                .iter()
+                .find(|r| r.id.is_none() && r.title == rule.title),
+        }
     }
 
     /// The rule a result is about.

@@ -1,7 +1,7 @@
 //! What each rule costs. The engine evaluates every rule of a log source together, which hides
 //! who pays; here each single-event rule is compiled alone (routed by its log source as the
-//! detector routes it) and timed over the same sample of the case's events, so a rule author (`sightline rules profile`) and `make bench` can name the
-//! slowest rules. Correlations are left out: their cost is the pass after an import, measured
+//! detector routes it) and timed over the same sample of the case's events, so a rule author
+//! (`sightline rules profile`) and `make bench` can name the slowest rules. Correlations are left out: their cost is the pass after an import, measured
 //! whole by a run.
 
 use std::hint::black_box;
@@ -13,10 +13,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::route::Routes;
-use super::{log_source, Detector, RuleInfo, RuleSources};
+use super::{Detector, RuleInfo, RuleSources};
 use crate::case::Store;
 use crate::error::{Error, Result};
-use crate::formats::sigma;
 use crate::model::{SearchRequest, SortOrder};
 
 /// One rule's cost over the sample.
@@ -44,32 +43,10 @@ pub fn profile(
 ) -> Result<RuleProfile> {
     let detector = Detector::load(sources);
     let views = sample_views(store, sample, cancel)?;
-    // What evaluating costs with no rule at all is paid once per event whatever the rules;
-    // subtracted, so each rule's figure is its own.
-    let base = time(&Routes::default(), &views);
     let mut rules = Vec::new();
     // The detector keeps only its compiled engines; the rules are read again to compile each alone.
-    let paths: Vec<std::path::PathBuf> = detector
-        .sources
-        .paths
-        .iter()
-        .map(|p| crate::bundle::path_of(p))
-        .collect();
-    let loaded = super::rules::Loaded::read(&paths, detector.sources.builtin);
-    for rule in &loaded.collection.rules {
-        let key = rule.id.clone().unwrap_or_default();
-        let Some(info) = detector
-            .by_key
-            .get(&key)
-            .map(|&i| &detector.rules[i])
-            .or_else(|| {
-                detector
-                    .rules
-                    .iter()
-                    .find(|r| r.id.is_none() && r.title == rule.title)
-            })
-            .filter(|r| !r.correlation)
-        else {
+    for rule in &super::read(sources).collection.rules {
+        let Some(info) = detector.info_of(rule).filter(|r| !r.correlation) else {
             continue;
         };
         if cancel.load(Ordering::Relaxed) {
@@ -83,7 +60,7 @@ pub fn profile(
         }
         rules.push(RuleCost {
             rule: info.clone(),
-            nanos_per_event: (time(&engine, &views) - base).max(0.0),
+            nanos_per_event: time(&engine, &views),
         });
     }
     rules.sort_by(|a, b| b.nanos_per_event.total_cmp(&a.nanos_per_event));
@@ -93,6 +70,7 @@ pub fn profile(
     })
 }
 
+/// Each event's views, with the log source as rsigma takes it.
 type Views = Vec<Vec<(LogSource, Value)>>;
 
 /// Mean ns per event for `engine` over `views` (best of three passes: the machine is noisy).
@@ -110,30 +88,29 @@ fn time(engine: &Routes, views: &Views) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// The Sigma views (log source and document) of the case's `sample` oldest events, built once so
-/// that only the rules are timed.
+/// The views of the case's `sample` oldest events (normalized view included, as the import
+/// evaluates them), grouped per event and built once so that only the rules are timed.
 fn sample_views(store: &Store, sample: usize, cancel: &AtomicBool) -> Result<Views> {
     let request = SearchRequest {
         order: SortOrder::OldestFirst,
         ..SearchRequest::default()
     };
-    let mut out = Vec::with_capacity(sample);
-    let read = crate::search::for_each_hit(store, &request, cancel, &mut |_, event, _, record| {
-        if out.len() >= sample {
-            // Enough: stop the scan (told apart from a user's cancel below).
-            return Err(Error::Cancelled);
+    let mut out: Views = Vec::with_capacity(sample);
+    let mut last: Option<String> = None;
+    for v in super::views(store, &request, sample, true, cancel)? {
+        let source = LogSource {
+            product: v.product,
+            service: v.service,
+            category: v.category,
+            ..LogSource::default()
+        };
+        if last.as_deref() != Some(v.id.as_str()) {
+            out.push(Vec::new());
+            last = Some(v.id);
         }
-        let mut views: Vec<(LogSource, Value)> = sigma::views(event, record)
-            .into_iter()
-            .map(|(s, v)| (log_source(&s), v.into_owned()))
-            .collect();
-        views.push((log_source(&sigma::NORMALIZED), sigma::normalized(event)));
-        out.push(views);
-        Ok(())
-    });
-    match read {
-        Err(Error::Cancelled) if !cancel.load(Ordering::Relaxed) => Ok(out),
-        Err(e) => Err(e),
-        Ok(_) => Ok(out),
+        if let Some(event) = out.last_mut() {
+            event.push((source, v.fields));
+        }
     }
+    Ok(out)
 }

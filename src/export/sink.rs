@@ -172,7 +172,7 @@ pub(super) fn write_rows(
     } else {
         None
     };
-    let detections = store.detection_cells()?;
+    let detections = store.detection_labels()?;
     crate::search::for_each_hit(
         store,
         &options.request,
@@ -185,12 +185,10 @@ pub(super) fn write_rows(
                 marks: marks
                     .as_ref()
                     .map(|m| m.get(&event.id()).cloned().unwrap_or_default()),
-                detections: detections
-                    .get(&crate::model::event::sequence_key(
-                        event.provenance.file_id,
-                        event.provenance.ordinal,
-                    ))
-                    .cloned(),
+                detections: detections.cell(crate::model::event::sequence_key(
+                    event.provenance.file_id,
+                    event.provenance.ordinal,
+                )),
             };
             sink.write(&row)?;
             let p = &event.provenance;

@@ -154,18 +154,7 @@ fn windows_category(service: &str, id: u64) -> Option<&'static str> {
 
 /// A Windows event flattened to the names rules use, from EVTX JSON or a JSON export alike.
 fn windows(record: &Value) -> (SigmaSource, Cow<'_, Value>) {
-    let mut view = Map::new();
-    for path in [
-        "Event.EventData",
-        "Event.UserData",
-        "winlog.event_data",
-        "winlog.user_data",
-        "EventData",
-    ] {
-        if let Some(Value::Object(m)) = get(record, path) {
-            super::windows::flatten_into(m, &mut view);
-        }
-    }
+    let mut view = super::windows::event_data(record);
     if let Some(obj) = record.as_object() {
         for (k, v) in obj.iter().filter(|(_, v)| !v.is_object()) {
             view.entry(k.clone()).or_insert_with(|| v.clone());

@@ -298,18 +298,7 @@ impl Normalize for WindowsJson {
                 "UtcTime",
             ],
         );
-        let mut data = Map::new();
-        for path in [
-            "Event.EventData",
-            "Event.UserData",
-            "winlog.event_data",
-            "winlog.user_data",
-            "EventData",
-        ] {
-            if let Some(Value::Object(m)) = get(r, path).map(|v| decoded(v).into_owned()) {
-                flatten_into(&m, &mut data);
-            }
-        }
+        let mut data = event_data(r);
         if let Some(obj) = r.as_object() {
             for (k, v) in obj {
                 data.entry(k.clone()).or_insert_with(|| v.clone());
@@ -369,6 +358,24 @@ impl Normalize for WindowsJson {
 }
 
 /// Copies nested EventData (`{"LogFileCleared": {...}}`, `{"Data": [...]}`) into flat names.
+/// An event's data fields (EventData, UserData; EVTX JSON, Winlogbeat and plain exports alike)
+/// in one flat map, by their names.
+pub(super) fn event_data(r: &Value) -> Map<String, Value> {
+    let mut data = Map::new();
+    for path in [
+        "Event.EventData",
+        "Event.UserData",
+        "winlog.event_data",
+        "winlog.user_data",
+        "EventData",
+    ] {
+        if let Some(Value::Object(m)) = get(r, path).map(|v| decoded(v).into_owned()) {
+            flatten_into(&m, &mut data);
+        }
+    }
+    data
+}
+
 pub fn flatten_into(m: &Map<String, Value>, out: &mut Map<String, Value>) {
     for (k, v) in m {
         match v {

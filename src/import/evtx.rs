@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 
 use super::file::{failed, read_error, DocSink, FileJob, FileReader, ReadContext, ReadStop};
 use super::report::FileReport;
-use crate::formats::{self, FormatOptions, RecordReader, Sample};
-use crate::record::{Frame, Shape};
+use crate::formats;
+use crate::record::Frame;
 
 /// Largest EVTX file read; Windows caps logs well below it by default.
 const MAX_EVTX_BYTES: u64 = 4 << 30;
@@ -50,30 +50,7 @@ pub(super) fn read_evtx(
         ),
         Err(e) => return Ok(failed(report, format!("not a readable EVTX file: {e}"))),
     };
-    let sample = Sample {
-        shape: Shape::Json,
-        first: None,
-        header: None,
-    };
-    let reference = super::file::reference_time(ctx, &job.leaf);
-    let options = FormatOptions {
-        reference_nanos: Some(reference.nanos),
-        ..FormatOptions::default()
-    };
-    let reader = RecordReader::new(format, &sample, &options);
-    let mut file = FileReader {
-        ctx,
-        reference,
-        report,
-        file_id: job.file_id,
-        path: job.leaf.path.clone(),
-        sha256: job.leaf.sha256.clone(),
-        ordinal: 0,
-        header: None,
-        watch: crate::integrity::watch::Watch::new(job.file_id),
-    };
-    file.report.format = Some(format.name().to_string());
-    file.report.context = Some(reader.context().clone());
+    let (mut file, reader) = FileReader::whole(ctx, &job, report, format);
     for record in parser.records_json_value() {
         let bad = |reason: String| {
             Frame::Bad(crate::record::BadRecord {

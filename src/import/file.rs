@@ -319,7 +319,7 @@ pub(crate) struct Reference {
     pub from_mtime: bool,
 }
 
-pub(super) fn reference_time(ctx: &ReadContext, leaf: &Leaf) -> Reference {
+fn reference_time(ctx: &ReadContext, leaf: &Leaf) -> Reference {
     let modified = match &leaf.content {
         crate::bundle::Content::Disk(path) => {
             std::fs::metadata(path).and_then(|m| m.modified()).ok()
@@ -408,7 +408,42 @@ pub(super) struct FileReader<'a> {
     pub(super) watch: Watch,
 }
 
-impl FileReader<'_> {
+impl<'a> FileReader<'a> {
+    /// A reader for a file its own parser reads whole (EVTX, Splunk's XML export), whose records
+    /// come as JSON in `format`; with the record reader that normalizes them.
+    pub(super) fn whole(
+        ctx: &'a ReadContext<'a>,
+        job: &FileJob,
+        report: FileReport,
+        format: &'static dyn Format,
+    ) -> (FileReader<'a>, RecordReader) {
+        let sample = Sample {
+            shape: Shape::Json,
+            first: None,
+            header: None,
+        };
+        let reference = reference_time(ctx, &job.leaf);
+        let options = FormatOptions {
+            reference_nanos: Some(reference.nanos),
+            ..FormatOptions::default()
+        };
+        let reader = RecordReader::new(format, &sample, &options);
+        let mut file = FileReader {
+            ctx,
+            reference,
+            report,
+            file_id: job.file_id,
+            path: job.leaf.path.clone(),
+            sha256: job.leaf.sha256.clone(),
+            ordinal: 0,
+            header: None,
+            watch: Watch::new(job.file_id),
+        };
+        file.report.format = Some(format.name().to_string());
+        file.report.context = Some(reader.context().clone());
+        (file, reader)
+    }
+
     fn run<R: BufRead>(
         &mut self,
         framer: &mut Framer<R>,

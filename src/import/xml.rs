@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 
 use super::file::{failed, read_error, DocSink, FileJob, FileReader, ReadContext, ReadStop};
 use super::report::FileReport;
-use crate::formats::{self, FormatOptions, RecordReader, Sample};
-use crate::record::{Frame, RawRecord, Shape};
+use crate::formats;
+use crate::record::{Frame, RawRecord};
 
 /// Largest XML export read; Splunk's own export limits keep them far below it.
 const MAX_XML_BYTES: u64 = 2 << 30;
@@ -36,30 +36,7 @@ pub(super) fn read_splunk_xml(
     let format = formats::by_name("splunk_xml")
         .ok_or_else(|| crate::Error::UnknownFormat("splunk_xml".to_string(), formats::names()))?;
     let (spans, stopped) = formats::splunk_xml::result_spans(&bytes);
-    let sample = Sample {
-        shape: Shape::Json,
-        first: None,
-        header: None,
-    };
-    let reference = super::file::reference_time(ctx, &job.leaf);
-    let options = FormatOptions {
-        reference_nanos: Some(reference.nanos),
-        ..FormatOptions::default()
-    };
-    let reader = RecordReader::new(format, &sample, &options);
-    let mut file = FileReader {
-        ctx,
-        reference,
-        report,
-        file_id: job.file_id,
-        path: job.leaf.path.clone(),
-        sha256: job.leaf.sha256.clone(),
-        ordinal: 0,
-        header: None,
-        watch: crate::integrity::watch::Watch::new(job.file_id),
-    };
-    file.report.format = Some(format.name().to_string());
-    file.report.context = Some(reader.context().clone());
+    let (mut file, reader) = FileReader::whole(ctx, &job, report, format);
     let (mut line, mut counted) = (1u64, 0usize);
     for (start, end) in spans {
         line += bytes[counted..start]
