@@ -394,15 +394,10 @@ fn hostile_rule_files_are_refused_with_a_reason_and_the_run_goes_on() {
 /// the shared datasets without a failure, naming their authors.
 #[test]
 fn sigmahq_rules_load_and_run_over_real_logs() {
-    let Some(datasets) = crate::support::shared_datasets() else {
-        eprintln!("skipped: ../shared/datasets is absent");
+    let Some((datasets, sigma)) = crate::support::shared_datasets_and_sigma() else {
+        eprintln!("skipped: ../shared/datasets or ../shared/sigma is absent");
         return;
     };
-    let sigma = datasets.join("../sigma/rules");
-    if !sigma.is_dir() {
-        eprintln!("skipped: ../shared/sigma is absent");
-        return;
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
     import_with(

@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 use serde_json::Value;
 use sightline::api::{ImportOptions, RuleSources, SearchRequest};
 
-use crate::support::{import_with, new_case, search, shared_datasets};
+use crate::support::{import_with, new_case, search};
 
 const PYSIGMA: &[&str] = &["pySigma==2.0.1", "pySigma-backend-sqlite==2.1.1"];
 
@@ -70,15 +70,10 @@ fn python() -> Option<PathBuf> {
 
 #[test]
 fn sigmahq_rules_match_what_pysigma_matches_on_the_same_documents() {
-    let Some(datasets) = shared_datasets() else {
-        eprintln!("skipped: ../shared/datasets is absent");
+    let Some((datasets, sigma)) = crate::support::shared_datasets_and_sigma() else {
+        eprintln!("skipped: ../shared/datasets or ../shared/sigma is absent");
         return;
     };
-    let sigma = datasets.join("../sigma/rules");
-    if !sigma.is_dir() {
-        eprintln!("skipped: ../shared/sigma is absent");
-        return;
-    }
     let Some(python) = python() else {
         eprintln!("skipped: no python3");
         return;

@@ -18,6 +18,13 @@ pub fn shared_datasets() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// `../shared/datasets` and SigmaHQ's rules in `../shared/sigma/rules`, when both are there.
+pub fn shared_datasets_and_sigma() -> Option<(PathBuf, PathBuf)> {
+    let datasets = shared_datasets()?;
+    let sigma = datasets.join("../sigma/rules");
+    sigma.is_dir().then_some((datasets, sigma))
+}
+
 pub fn clock() -> Arc<FixedClock> {
     Arc::new(FixedClock(
         chrono::Utc
