@@ -2,7 +2,7 @@
 //! rule's description as JSON, written by the `detect` feature) and one row per rule and event
 //! (`detection_hits`, with why it matched). The store keeps and answers; it does not evaluate.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection, Transaction};
 
@@ -58,19 +58,33 @@ pub(crate) fn insert(
             ids.push(id);
         }
     }
+    let mut reason = tx.prepare(
+        "INSERT INTO detection_reasons (matched) VALUES (?1)
+         ON CONFLICT(matched) DO UPDATE SET matched = excluded.matched RETURNING id",
+    )?;
+    // Each distinct reason once: hits that matched alike share one `Arc<str>`.
+    let mut reasons: HashMap<&str, i64> = HashMap::new();
     let mut insert = tx.prepare(
-        "INSERT OR REPLACE INTO detection_hits (rule, seq, run_id, time, matched) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR REPLACE INTO detection_hits (rule, seq, run_id, time, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for h in hits {
         let Some(rule) = ids.get(h.rule) else {
             continue;
+        };
+        let id = match reasons.get(&*h.matched) {
+            Some(&id) => id,
+            None => {
+                let id: i64 = reason.query_row([&*h.matched], |r| r.get(0))?;
+                reasons.insert(&h.matched, id);
+                id
+            }
         };
         insert.execute(params![
             rule,
             h.seq as i64,
             run_id.map(|r| r as i64),
             h.time,
-            h.matched
+            id
         ])?;
     }
     super::labels::bump(tx)
@@ -81,6 +95,11 @@ pub(crate) fn forget_run(conn: &Connection, run_id: u64) -> Result<()> {
     conn.execute(
         "DELETE FROM detection_hits WHERE run_id = ?1",
         [run_id as i64],
+    )?;
+    conn.execute(
+        "DELETE FROM detection_reasons WHERE id NOT IN
+         (SELECT reason FROM detection_hits WHERE reason IS NOT NULL)",
+        [],
     )?;
     super::labels::bump(conn)
 }
@@ -103,6 +122,7 @@ impl Store {
         let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM detection_hits", [])?;
         tx.execute("DELETE FROM detection_rules", [])?;
+        tx.execute("DELETE FROM detection_reasons", [])?;
         insert(&tx, rules, hits, None)?;
         tx.commit()?;
         Ok(())
@@ -150,8 +170,9 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut first = db.prepare(
-            "SELECT seq, time, COALESCE(matched, '[]') FROM detection_hits WHERE rule = ?1
-             ORDER BY time IS NULL, time, seq LIMIT ?2",
+            "SELECT h.seq, h.time, COALESCE(m.matched, '[]') FROM detection_hits h
+             LEFT JOIN detection_reasons m ON m.id = h.reason WHERE h.rule = ?1
+             ORDER BY h.time IS NULL, h.time, h.seq LIMIT ?2",
         )?;
         let mut out = Vec::new();
         for (id, info, count, lo, hi) in rules {
@@ -175,8 +196,9 @@ impl Store {
     pub fn hits_on(&self, seq: u64) -> Result<Vec<(String, String)>> {
         let db = self.db();
         let mut stmt = db.prepare(
-            "SELECT r.info, COALESCE(h.matched, '[]') FROM detection_hits h
-             JOIN detection_rules r ON r.id = h.rule WHERE h.seq = ?1 AND NOT r.hidden
+            "SELECT r.info, COALESCE(m.matched, '[]') FROM detection_hits h
+             JOIN detection_rules r ON r.id = h.rule
+             LEFT JOIN detection_reasons m ON m.id = h.reason WHERE h.seq = ?1 AND NOT r.hidden
              ORDER BY r.title",
         )?;
         let rows = stmt

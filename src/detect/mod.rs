@@ -27,12 +27,13 @@ use serde_json::Value;
 
 use crate::formats::sigma::{self, SigmaSource};
 use crate::model::event::AuditEvent;
-pub use correlate::correlate;
+pub use correlate::{correlate, Counted};
 pub use profile::{profile, RuleCost, RuleProfile};
 pub use rules::RuleFailure;
 pub use run::{
-    case_sources, detections, fired, keep_correlations, last_report, list_rules, on_event, rows,
-    run, DetectProgress, DetectReport, Detection, DetectionEvent, EventDetection, FiredRule,
+    case_sources, correlate_after_import, correlations_pending, detections, fired,
+    keep_correlations, last_report, list_rules, on_event, rows, run, DetectProgress, DetectReport,
+    Detection, DetectionEvent, EventDetection, FiredRule,
 };
 pub use views::{views, SigmaView};
 
@@ -132,6 +133,10 @@ pub struct Detector {
     by_key: HashMap<String, usize>,
     /// The correlations as loaded, and the rules they count, for a correlation pass.
     collection: SigmaCollection,
+    /// Per rule: whether a correlation counts its hits.
+    counted: Vec<bool>,
+    /// What of an event the correlation pass reads (`correlate::view_keys`).
+    view_keys: Option<HashSet<String>>,
     pub failures: Vec<RuleFailure>,
 }
 
@@ -153,11 +158,14 @@ impl Detector {
             .iter()
             .flat_map(|c| c.rules.iter().cloned())
             .collect();
-        let mut routes = route::Routes::default();
         let mut rules = Vec::new();
         let mut keys = Vec::new();
         let mut by_key = HashMap::new();
         let mut kept = SigmaCollection::new();
+        let mut counted = Vec::new();
+        // The rules to compile, each under a key no earlier rule has.
+        let mut unique: Vec<(rsigma_parser::SigmaRule, String, RuleInfo)> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for (rule, path) in loaded.collection.rules.into_iter().zip(loaded.rule_paths) {
             let info = RuleInfo {
                 id: rule.id.clone(),
@@ -175,8 +183,8 @@ impl Detector {
                         .any(|n| referenced.contains(n)),
             };
             let key = info.key();
-            if let Some(&first) = by_key.get(&key) {
-                let first: &RuleInfo = &rules[first];
+            if let Some(&first) = seen.get(&key) {
+                let first: &RuleInfo = &unique[first].2;
                 failures.push(RuleFailure {
                     path,
                     reason: format!(
@@ -186,24 +194,33 @@ impl Detector {
                 });
                 continue;
             }
-            if let Err(e) = routes.add_rule(&rule) {
+            seen.insert(key, unique.len());
+            unique.push((rule, path, info));
+        }
+        let (routes, failed) =
+            route::Routes::build(&unique.iter().map(|(r, _, _)| r).collect::<Vec<_>>());
+        let mut failed = failed.into_iter().peekable();
+        for (i, (rule, path, info)) in unique.into_iter().enumerate() {
+            if let Some((_, e)) = failed.next_if(|(f, _)| *f == i) {
                 failures.push(RuleFailure {
                     path,
                     reason: format!("rule {:?} does not compile: {e}", info.title),
                 });
                 continue;
             }
+            let key = info.key();
             by_key.insert(key.clone(), rules.len());
             keys.push(key);
             rules.push(info);
             // The correlation pass compiles what it is given again: only the rules correlations
             // count (with 2,400 SigmaHQ Windows rules loaded, compiling them all there doubled
             // the rules' memory and load time).
-            if [rule.id.as_ref(), rule.name.as_ref()]
+            let is_counted = [rule.id.as_ref(), rule.name.as_ref()]
                 .into_iter()
                 .flatten()
-                .any(|n| referenced.contains(n))
-            {
+                .any(|n| referenced.contains(n));
+            counted.push(is_counted);
+            if is_counted {
                 kept.rules.push(rule);
             }
         }
@@ -230,6 +247,9 @@ impl Detector {
             kept.correlations.push(corr);
         }
         kept.filters = loaded.collection.filters;
+        counted.resize(rules.len(), false);
+        let view_keys = correlate::view_keys(&kept);
+        let mut routes = routes;
         for filter in &kept.filters {
             if let Err(e) = routes.apply_filter(filter) {
                 failures.push(RuleFailure {
@@ -245,6 +265,8 @@ impl Detector {
             keys,
             by_key,
             collection: kept,
+            counted,
+            view_keys,
             failures,
         }
     }

@@ -53,9 +53,9 @@ pub fn profile(
             return Err(Error::Cancelled);
         }
         // Routed as the detector routes it: a rule costs nothing on events of another source.
-        let mut engine = Routes::default();
         // It compiled in the detector; a failure here would be the same failure, reported there.
-        if engine.add_rule(rule).is_err() {
+        let (engine, failed) = Routes::build(&[rule]);
+        if !failed.is_empty() {
             continue;
         }
         rules.push(RuleCost {

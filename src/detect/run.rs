@@ -74,6 +74,32 @@ pub struct DetectReport {
 }
 
 const LAST_RUN: &str = "last_detect";
+/// Set while an import's counted events are not yet in the correlations' hits.
+const CORRELATIONS_STALE: &str = "correlations_stale";
+
+/// Marks the correlations stale before an import that brought events they count becomes
+/// visible: if the import is killed before its correlation pass, the next one runs it.
+pub fn correlations_pending(store: &Store) -> Result<()> {
+    store.set_meta(CORRELATIONS_STALE, "1")
+}
+
+/// The correlation pass after an import: when it brought events a correlation counts (`fresh`),
+/// or an earlier pass did not finish; else the correlation hits kept are still right (they
+/// depend only on the counted events, and none came).
+pub fn correlate_after_import(
+    store: &Store,
+    detector: &Detector,
+    fresh: Vec<super::Counted>,
+    cancel: &AtomicBool,
+) -> Result<()> {
+    let stale = store.meta(CORRELATIONS_STALE)?.as_deref() == Some("1");
+    if fresh.is_empty() && !stale {
+        return Ok(());
+    }
+    let hits = super::correlate(store, detector, fresh, false, cancel)?;
+    keep_correlations(store, detector, &hits)?;
+    store.set_meta(CORRELATIONS_STALE, "0")
+}
 const SOURCES: &str = "rule_sources";
 
 /// Runs `sources`' rules over every event of the case and replaces its detections.
@@ -87,6 +113,7 @@ pub fn run(
     let started = Instant::now();
     let detector = Detector::load(sources);
     let mut hits: Vec<Hit> = Vec::new();
+    let mut counted = Vec::new();
     let request = SearchRequest {
         order: SortOrder::OldestFirst,
         ..SearchRequest::default()
@@ -98,7 +125,9 @@ pub fn run(
                 event.provenance.file_id,
                 event.provenance.ordinal,
             );
-            hits.extend(detector.evaluate(event, record, seq));
+            let found = detector.evaluate(event, record, seq);
+            counted.extend(detector.counted(event, record, &found));
+            hits.extend(found);
             done += 1;
             if done.is_multiple_of(2000) || done == total {
                 progress(&DetectProgress {
@@ -111,10 +140,10 @@ pub fn run(
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Cancelled);
     }
-    // Single-event hits first, so the correlation pass reads them from the case.
     let (rules, rows) = rows(&detector, &hits)?;
     store.replace_detections(&rules, &rows)?;
-    let correlated = super::correlate(store, &detector, cancel)?;
+    // Every event was evaluated: the counted ones are all in hand.
+    let correlated = super::correlate(store, &detector, counted, true, cancel)?;
     keep_correlations(store, &detector, &correlated)?;
     store.set_meta(SOURCES, &json(sources)?)?;
     let report = DetectReport {
@@ -165,10 +194,18 @@ fn rows_of<'d, 'h>(
     hits: impl IntoIterator<Item = &'h Hit>,
     correlations: bool,
 ) -> Result<(Vec<RuleRow<'d>>, Vec<HitRow>)> {
+    let hits: Vec<&Hit> = hits.into_iter().collect();
+    // Only the rules with hits are written (a correlation's are replaced even without).
+    let mut fired = vec![false; detector.rules.len()];
+    for h in &hits {
+        if let Some(f) = fired.get_mut(h.rule) {
+            *f = true;
+        }
+    }
     let mut rules = Vec::new();
     let mut index = vec![usize::MAX; detector.rules.len()];
     for (i, r) in detector.rules.iter().enumerate() {
-        if r.correlation != correlations {
+        if r.correlation != correlations || !(fired[i] || correlations) {
             continue;
         }
         index[i] = rules.len();

@@ -586,9 +586,11 @@ impl<'a> FileReader<'a> {
         self.watch.observe(&event, &value);
         if let Some(detector) = self.ctx.detector {
             let seq = crate::model::event::sequence_key(self.file_id, ordinal);
+            let hits = detector.evaluate(&event, &value, seq);
             self.report
-                .hits
-                .extend(detector.evaluate(&event, &value, seq));
+                .counted
+                .extend(detector.counted(&event, &value, &hits));
+            self.report.hits.extend(hits);
         }
         let doc = index::document(
             self.ctx.fields,

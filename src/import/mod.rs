@@ -205,7 +205,7 @@ pub fn run(
         Err(e) => return abort(store, writer, run_id, e),
     };
     let ids = attach_conflicts(store, &mut files, first_file_id)?;
-    let report =
+    let mut report =
         ImportReport::from_files(run_id, files, bytes, started.elapsed().as_millis() as u64);
     crate::fault::point("import:indexed");
     // Staged until the run is visible: ids of records that are not in the case would raise
@@ -215,6 +215,10 @@ pub fn run(
         return abort(store, writer, run_id, e);
     }
     crate::fault::point("import:ids_staged");
+    let fresh: Vec<crate::detect::Counted> = files_counted(&mut report);
+    if !fresh.is_empty() {
+        crate::detect::correlations_pending(store)?;
+    }
     commit(
         store,
         &mut writer,
@@ -225,15 +229,22 @@ pub fn run(
     )?;
     writer.wait_merging_threads()?;
     store.reader.reload()?;
-    let mut report = report;
     if let Some(detector) = &detector {
         // Correlations see the whole case: a window may have begun in an earlier import.
-        let hits = crate::detect::correlate(store, detector, cancel)?;
-        crate::detect::keep_correlations(store, detector, &hits)?;
+        crate::detect::correlate_after_import(store, detector, fresh, cancel)?;
         report.detections = crate::detect::fired(store)?;
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// The files' events a correlation counts, taken out of the report.
+fn files_counted(report: &mut ImportReport) -> Vec<crate::detect::Counted> {
+    report
+        .files
+        .iter_mut()
+        .flat_map(|f| std::mem::take(&mut f.counted))
+        .collect()
 }
 
 /// Refuses an import that cannot start: nothing given, a path that is not there, a format name

@@ -156,6 +156,9 @@ pub struct FileReport {
     /// What the case's rules found in the file's events.
     #[serde(skip)]
     pub(crate) hits: Vec<crate::detect::Hit>,
+    /// Its events a correlation counts, as the correlation pass reads them.
+    #[serde(skip)]
+    pub(crate) counted: Vec<crate::detect::Counted>,
     #[serde(skip)]
     pub(crate) file_id: Option<u64>,
     #[serde(skip)]
@@ -190,6 +193,7 @@ impl FileReport {
             findings: Vec::new(),
             ids: Vec::new(),
             hits: Vec::new(),
+            counted: Vec::new(),
             file_id: None,
             context: None,
             size: None,

@@ -66,8 +66,8 @@ pub(crate) fn for_each_hit(
     Ok(total)
 }
 
-/// The events with these sequence keys, oldest first (then in file order), rebuilt with their
-/// raw and parsed records: how detections read back the events a correlation counts.
+/// The events with these sequence keys, in store order, rebuilt with their raw and parsed
+/// records: how detections read back the events a correlation counts.
 pub(crate) fn for_each_of(
     store: &Store,
     seqs: std::collections::HashSet<u64>,
@@ -77,24 +77,21 @@ pub(crate) fn for_each_of(
     store.reader.reload()?;
     let searcher = store.reader.searcher();
     let query = super::seqset::SeqSetQuery::new(seqs);
-    let docs = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
-    let mut events = Vec::with_capacity(docs.len());
+    let mut docs: Vec<DocAddress> = searcher
+        .search(&query, &tantivy::collector::DocSetCollector)?
+        .into_iter()
+        .collect();
+    // In store order: each compressed block of the doc store is then decompressed once, not
+    // once per event read from it.
+    docs.sort_unstable();
+    let total = docs.len() as u64;
     for (i, addr) in docs.into_iter().enumerate() {
         if i % 1024 == 0 && cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
         let doc: TantivyDocument = searcher.doc(addr)?;
-        events.push(rebuild(store, &doc)?);
-    }
-    events.sort_by_key(|(e, _, _)| {
-        (
-            e.time.utc_nanos.unwrap_or(i64::MAX),
-            sequence_key(e.provenance.file_id, e.provenance.ordinal),
-        )
-    });
-    let total = events.len() as u64;
-    for (event, raw, record) in &events {
-        f(total, event, raw, record)?;
+        let (event, raw, record) = rebuild(store, &doc)?;
+        f(total, &event, &raw, &record)?;
     }
     Ok(total)
 }

@@ -254,6 +254,16 @@ fn brute_force_then_success_and_password_spray_are_found_across_imports() {
     import(&case, &[ssh_lines(dir.path(), "auth-3.log", &spray)]);
     assert!(fired(&case).contains(&"Password spray from one address".to_string()));
     assert_eq!(search(&case, "rule:\"Password spray*\"").total, 5);
+
+    // An import with no logon in it skips the correlation pass; what it found stays.
+    let before = search(&case, "rule:\"Brute force*\"").total;
+    let quiet = vec![
+        "2024-03-04T11:00:00+00:00 bastion CRON[200]: pam_unix(cron:session): session closed for user root".to_string(),
+    ];
+    import(&case, &[ssh_lines(dir.path(), "cron.log", &quiet)]);
+    assert!(before > 0);
+    assert_eq!(search(&case, "rule:\"Brute force*\"").total, before);
+    assert!(fired(&case).contains(&"Password spray from one address".to_string()));
 }
 
 #[test]
