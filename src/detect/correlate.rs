@@ -181,8 +181,13 @@ impl Detector {
         if let (Value::Object(m), Value::Object(n)) = (&mut view, sigma::normalized(event)) {
             m.extend(n);
             if let Some(keys) = &self.view_keys {
-                // Compared without case: a rule's field may be spelt otherwise than the key.
-                m.retain(|k, _| keys.contains(&k.to_ascii_lowercase()));
+                // Compared without case: a rule's field may be spelt otherwise than the key. A
+                // new map, not `retain`: the record's map keeps its capacity, and 26,000 views
+                // of the 1M-event bench case held 120 MB that way.
+                *m = std::mem::take(m)
+                    .into_iter()
+                    .filter(|(k, _)| keys.contains(&k.to_ascii_lowercase()))
+                    .collect();
             }
             m.insert(
                 "_id".to_string(),
