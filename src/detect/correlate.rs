@@ -10,11 +10,10 @@
 //! import cost 1.7 s of a 1M-event import and grew with the case.
 
 use std::collections::{BTreeMap, HashSet};
-
-use rsigma_parser::{Detection, Modifier, SigmaCollection};
 use std::sync::atomic::AtomicBool;
 
 use rsigma_eval::{CorrelationConfig, CorrelationEngine, CorrelationEventMode, TimestampFallback};
+use rsigma_parser::{Detection, Modifier, SigmaCollection};
 use serde_json::Value;
 
 use super::{Detector, Hit, Matched};
@@ -128,28 +127,15 @@ pub fn correlate(
     Ok(hits)
 }
 
-/// The keys of the rules correlations count.
+/// The case keys of the rules correlations count (a rule without an id is kept under its file
+/// and title, as every hit of it is).
 fn referenced_keys(detector: &Detector) -> Vec<String> {
-    let names: HashSet<&str> = detector
-        .collection
-        .correlations
-        .iter()
-        .flat_map(|c| c.rules.iter().map(String::as_str))
-        .collect();
     detector
-        .collection
-        .rules
+        .keys
         .iter()
-        .filter(|r| {
-            [r.id.as_deref(), r.name.as_deref()]
-                .into_iter()
-                .flatten()
-                .any(|n| names.contains(n))
-        })
-        .filter_map(|r| {
-            let key = r.id.clone().unwrap_or_else(|| r.title.clone());
-            detector.by_key.contains_key(&key).then_some(key)
-        })
+        .zip(&detector.counted)
+        .filter(|(_, &counted)| counted)
+        .map(|(key, _)| key.clone())
         .collect()
 }
 

@@ -221,6 +221,13 @@ impl Detector {
                 .any(|n| referenced.contains(n));
             counted.push(is_counted);
             if is_counted {
+                // rsigma's correlation engine links a match to its correlations by the rule's
+                // id only; a rule named but without an id (which Sigma allows) would count
+                // nothing. Its name stands in for the id in the correlation pass's copy.
+                let mut rule = rule;
+                if rule.id.is_none() {
+                    rule.id = rule.name.clone();
+                }
                 kept.rules.push(rule);
             }
         }

@@ -74,6 +74,7 @@ pub struct DetectReport {
 }
 
 const LAST_RUN: &str = "last_detect";
+const SOURCES: &str = "rule_sources";
 /// Set while an import's counted events are not yet in the correlations' hits.
 const CORRELATIONS_STALE: &str = "correlations_stale";
 
@@ -100,7 +101,6 @@ pub fn correlate_after_import(
     keep_correlations(store, detector, &hits)?;
     store.set_meta(CORRELATIONS_STALE, "0")
 }
-const SOURCES: &str = "rule_sources";
 
 /// Runs `sources`' rules over every event of the case and replaces its detections.
 pub fn run(
@@ -145,6 +145,8 @@ pub fn run(
     // Every event was evaluated: the counted ones are all in hand.
     let correlated = super::correlate(store, &detector, counted, true, cancel)?;
     keep_correlations(store, &detector, &correlated)?;
+    // A run over every event settles what an import cut off before its pass left.
+    store.set_meta(CORRELATIONS_STALE, "0")?;
     store.set_meta(SOURCES, &json(sources)?)?;
     let report = DetectReport {
         rules_loaded: detector.len() as u64,

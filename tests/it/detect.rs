@@ -545,3 +545,40 @@ fn exports_and_the_report_name_each_detection_with_its_author() {
     );
     assert!(section.contains(&format!("<td class=\"n\">{}</td>", cleared.count)));
 }
+
+#[test]
+fn a_correlation_over_a_rule_without_an_id_counts_events_of_earlier_imports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).expect("mkdir");
+    // The counted rule has a name and no id: it is kept under its file and title.
+    std::fs::write(
+        rules.join("failures.yml"),
+        "title: My failed logon\nname: my_failed_logon\nstatus: test\nlogsource:\n    product: sightline\n    category: audit\ndetection:\n    selection:\n        activity: logon\n        outcome: failure\n    condition: selection\nlevel: informational\n---\ntitle: Four failed logons for one account\nid: 0b6c8a0e-1111-4222-8333-944455556666\ncorrelation:\n    type: event_count\n    rules:\n        - my_failed_logon\n    group-by:\n        - actor\n    timespan: 10m\n    condition:\n        gte: 4\nlevel: high\n",
+    )
+    .expect("write rule");
+    let case = new_case(&dir.path().join("case"));
+    let sources = RuleSources {
+        paths: vec![rules.to_string_lossy().into_owned()],
+        builtin: false,
+    };
+    let report = case
+        .detect(&sources, &|_| {}, &AtomicBool::new(false))
+        .expect("detect");
+    assert_eq!(report.rules_failed, vec![]);
+    let first: Vec<String> = (0..2)
+        .map(|i| failed(0, i * 5, "root", "203.0.113.9"))
+        .collect();
+    let second: Vec<String> = (0..2)
+        .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth-1.log", &first)]);
+    assert!(!fired(&case).contains(&"Four failed logons for one account".to_string()));
+    import(&case, &[ssh_lines(dir.path(), "auth-2.log", &second)]);
+    assert!(
+        fired(&case).contains(&"Four failed logons for one account".to_string()),
+        "{:?}",
+        fired(&case)
+    );
+    assert_eq!(search(&case, "rule:\"Four failed*\"").total, 4);
+}
