@@ -7,7 +7,7 @@
 //!
 //! | journaled | not journaled |
 //! |---|---|
-//! | `import`, `verify` (when writable), `search`, `export`, `report` | `page`, `event`, `position`, `field_stats`, `actor_profile`, reads |
+//! | `import`, `verify` (when writable), `search`, `export`, `report`, `compliance` | `page`, `event`, `position`, `field_stats`, `actor_profile`, reads |
 //! | tags, stars, notes, aliases, saved searches | tag colours |
 //!
 //! The shells reach the engine only through this module: its methods, the stateless helpers at
@@ -28,6 +28,11 @@ pub use crate::case::marks::{Marks, Tag};
 pub use crate::case::saved::SavedSearch;
 pub use crate::case::{CaseStats, FormatCount, ManifestFile};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
+pub use crate::compliance::{
+    CheckKind, CheckResult, ComplianceReport, ControlResult, ControlStatus, FrameworkInfo,
+    ReviewEntry, RuleRef, Silence, SourceCompleteness, SourceCount, SourceIntegrity,
+    SourceRetention,
+};
 pub use crate::detect::{
     DetectProgress, DetectReport, Detection, DetectionEvent, EventDetection, FiredRule, Matched,
     RuleCost, RuleFailure, RuleInfo, RuleProfile, RuleSources, SigmaView,
@@ -93,9 +98,59 @@ pub const OVERVIEW_FINDINGS: usize = 5;
 /// An open case: the store and every operation on it.
 pub struct Case {
     store: Store,
+    /// Who the shell says is at work (the OS user), named as `by` in every journal entry.
+    examiner: std::sync::Mutex<Option<String>>,
 }
 
 impl Case {
+    fn of(store: Store) -> Case {
+        Case {
+            store,
+            examiner: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Names who is at work from now on: every journal entry says `by` them, and the
+    /// compliance review trail shows it. The shells pass the operating system user
+    /// ([`os_user`]).
+    pub fn set_examiner(&self, name: Option<String>) {
+        let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        *self.examiner.lock().unwrap_or_else(|e| e.into_inner()) = name;
+    }
+
+    /// `detail` with `by` added when an examiner is named.
+    fn signed(&self, detail: &serde_json::Value) -> serde_json::Value {
+        let mut detail = detail.clone();
+        let by = self
+            .examiner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let (Some(by), Some(map)) = (by, detail.as_object_mut()) {
+            map.insert("by".to_string(), serde_json::Value::String(by));
+        }
+        detail
+    }
+
+    fn journal_in(
+        &self,
+        action: JournalAction,
+        detail: &serde_json::Value,
+    ) -> Result<JournalEntry> {
+        self.store.journal_append(action, &self.signed(detail))
+    }
+
+    fn journal_out(
+        &self,
+        action: JournalAction,
+        detail: &serde_json::Value,
+        file: Option<&str>,
+        sha256: Option<&str>,
+    ) -> Result<JournalEntry> {
+        self.store
+            .journal_output(action, &self.signed(detail), file, sha256)
+    }
+
     /// Whether `dir` holds a case, without opening it.
     pub fn exists(dir: &Path) -> bool {
         dir.join(DB_FILE).is_file()
@@ -104,16 +159,12 @@ impl Case {
     /// Opens a case for writing, creating it if `dir` is new or empty. Fails with
     /// [`Error::CaseLocked`] while another process writes it.
     pub fn open_or_create(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
-        Ok(Case {
-            store: Store::open_or_create(dir, clock)?,
-        })
+        Ok(Case::of(Store::open_or_create(dir, clock)?))
     }
 
     /// Opens an existing case for reading; works while another process writes it.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Case> {
-        Ok(Case {
-            store: Store::open(dir, clock)?,
-        })
+        Ok(Case::of(Store::open(dir, clock)?))
     }
 
     /// Opens the case in `dir` for writing, or read-only while another process writes it (the
@@ -238,7 +289,7 @@ impl Case {
     ) -> Result<ImportReport> {
         let named: Vec<String> = inputs.iter().map(|p| crate::bundle::path_text(p)).collect();
         let journal = |report: &ImportReport| {
-            json!({
+            self.signed(&json!({
                 "run": report.run_id,
                 "inputs": named,
                 "events": report.events,
@@ -248,7 +299,7 @@ impl Case {
                 "files_refused": report.files_refused,
                 "files_unrecognized": report.files_unrecognized,
                 "files_failed": report.files_failed,
-            })
+            }))
         };
         crate::import::run(&self.store, inputs, options, &journal, progress, cancel)
     }
@@ -259,7 +310,7 @@ impl Case {
         let result = crate::search::run(&self.store, req)?;
         if self.is_writable() {
             let rfc = |t: Option<i64>| t.map(crate::time::format_rfc3339);
-            self.store.journal_append(
+            self.journal_in(
                 JournalAction::Search,
                 &json!({
                     "query": req.query,
@@ -308,8 +359,7 @@ impl Case {
         } else {
             JournalAction::Untag
         };
-        self.store
-            .journal_append(action, &json!({ "event": id, "tag": tag }))?;
+        self.journal_in(action, &json!({ "event": id, "tag": tag }))?;
         self.store.marks(id)
     }
 
@@ -322,7 +372,7 @@ impl Case {
         } else {
             JournalAction::Unstar
         };
-        self.store.journal_append(action, &json!({ "event": id }))?;
+        self.journal_in(action, &json!({ "event": id }))?;
         self.store.marks(id)
     }
 
@@ -331,7 +381,7 @@ impl Case {
     pub fn set_note(&self, id: &str, note: &str) -> Result<Marks> {
         self.event(id)?;
         let kept = self.store.set_note(id, note)?;
-        self.store.journal_append(
+        self.journal_in(
             JournalAction::Note,
             &json!({
                 "event": id,
@@ -359,7 +409,7 @@ impl Case {
     /// Joins `alias` to `actor`; returns the group. Journaled.
     pub fn add_alias(&self, actor: &str, alias: &str) -> Result<Vec<String>> {
         let canonical = self.store.add_alias(actor, alias)?;
-        self.store.journal_append(
+        self.journal_in(
             JournalAction::Alias,
             &json!({ "actor": canonical, "alias": alias.trim() }),
         )?;
@@ -369,8 +419,7 @@ impl Case {
     /// Takes `alias` out of its group. Journaled.
     pub fn remove_alias(&self, alias: &str) -> Result<()> {
         self.store.remove_alias(alias)?;
-        self.store
-            .journal_append(JournalAction::Unalias, &json!({ "alias": alias }))?;
+        self.journal_in(JournalAction::Unalias, &json!({ "alias": alias }))?;
         Ok(())
     }
 
@@ -382,7 +431,7 @@ impl Case {
     /// Saves (or replaces) a search under its name. Journaled.
     pub fn save_search(&self, search: &SavedSearch) -> Result<()> {
         let kept = self.store.save_search(search)?;
-        self.store.journal_append(
+        self.journal_in(
             JournalAction::SaveSearch,
             &json!({ "name": kept.name, "query": kept.query }),
         )?;
@@ -392,8 +441,7 @@ impl Case {
     /// Deletes a saved search. Journaled.
     pub fn delete_saved_search(&self, name: &str) -> Result<()> {
         self.store.delete_saved_search(name)?;
-        self.store
-            .journal_append(JournalAction::DeleteSavedSearch, &json!({ "name": name }))?;
+        self.journal_in(JournalAction::DeleteSavedSearch, &json!({ "name": name }))?;
         Ok(())
     }
 
@@ -430,7 +478,7 @@ impl Case {
             return Ok(report);
         }
         let counts = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
-        let entry = self.store.journal_output(
+        let entry = self.journal_out(
             JournalAction::Verify,
             &json!({
                 "files_checked": report.files_checked,
@@ -463,7 +511,7 @@ impl Case {
             .iter()
             .map(|d| json!({ "rule": d.rule.key(), "count": d.count }))
             .collect();
-        self.store.journal_output(
+        self.journal_out(
             JournalAction::Detect,
             &json!({
                 "sources": report.sources,
@@ -548,7 +596,7 @@ impl Case {
         let done = crate::export::export(&self.store, out, options, progress, cancel)?;
         let manifest = done.manifest;
         if self.store.can_journal() {
-            self.store.journal_output(
+            self.journal_out(
                 JournalAction::Export,
                 &json!({
                     "file": out.display().to_string(),
@@ -571,7 +619,7 @@ impl Case {
     pub fn report(&self, out: &Path, req: &SearchRequest) -> Result<ReportSummary> {
         let summary = crate::export::report::report(&self.store, out, req)?;
         if self.store.can_journal() {
-            self.store.journal_output(
+            self.journal_out(
                 JournalAction::Report,
                 &json!({
                     "file": out.display().to_string(),
@@ -585,6 +633,87 @@ impl Case {
         }
         Ok(summary)
     }
+
+    /// Evaluates a compliance framework (a built-in id or a framework file's path) over the
+    /// events `scope` selects: `compliance::evaluate`. Journaled when the case is writable: a
+    /// reviewer looking at the evidence is part of the review trail.
+    pub fn compliance(&self, framework: &str, scope: &SearchRequest) -> Result<ComplianceReport> {
+        let framework = crate::compliance::framework::find(framework)?;
+        let report = crate::compliance::evaluate(&self.store, &framework, scope)?;
+        if self.store.can_journal() {
+            self.journal_in(JournalAction::Compliance, &compliance_detail(&report, None))?;
+        }
+        Ok(report)
+    }
+
+    /// Evaluates a framework and writes the printable HTML report to `out`:
+    /// `compliance::html::write`. Journaled with the file's SHA-256 when the case is writable.
+    pub fn compliance_report(
+        &self,
+        framework: &str,
+        scope: &SearchRequest,
+        out: &Path,
+    ) -> Result<(ComplianceReport, ComplianceFile)> {
+        let framework = crate::compliance::framework::find(framework)?;
+        let report = crate::compliance::evaluate(&self.store, &framework, scope)?;
+        let head = self.store.journal_head()?;
+        let sha256 = crate::compliance::html::write(&report, head.as_ref(), out)?;
+        if self.store.can_journal() {
+            let file = crate::bundle::path_text(out);
+            self.journal_out(
+                JournalAction::Compliance,
+                &compliance_detail(&report, Some((&file, &sha256))),
+                Some(&file),
+                Some(&sha256),
+            )?;
+        }
+        Ok((
+            report,
+            ComplianceFile {
+                sha256,
+                journal_head: head,
+            },
+        ))
+    }
+}
+
+/// A compliance report written to a file: its SHA-256 and the journal head the page states.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ComplianceFile {
+    pub sha256: String,
+    pub journal_head: Option<JournalHead>,
+}
+
+fn compliance_detail(report: &ComplianceReport, file: Option<(&str, &str)>) -> serde_json::Value {
+    let statuses: serde_json::Map<String, serde_json::Value> = report
+        .counts
+        .iter()
+        .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+        .collect();
+    json!({
+        "framework": report.framework.id,
+        "query": report.scope.query,
+        "from": report.scope.from.map(crate::time::format_rfc3339),
+        "to": report.scope.to.map(crate::time::format_rfc3339),
+        "events": report.events,
+        "controls": statuses,
+        "file": file.map(|f| f.0),
+        "sha256": file.map(|f| f.1),
+    })
+}
+
+/// The built-in compliance frameworks: `compliance::frameworks`.
+pub fn frameworks() -> Vec<FrameworkInfo> {
+    crate::compliance::frameworks()
+}
+
+/// The operating system user, as the shells name the examiner ([`Case::set_examiner`]).
+pub fn os_user() -> Option<String> {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok())
+        .filter(|u| !u.trim().is_empty())
 }
 
 /// Every rule `sources` holds, and the files that did not load: `detect::list_rules`.

@@ -9,7 +9,8 @@
 //! - core: [`model`] (events, findings, requests), [`error`], [`clock`], [`time`];
 //! - input: [`bundle`], [`record`], [`formats`];
 //! - store: [`case`] (directory, database, journal, marks) and [`index`] (schema, documents);
-//! - features, functions over the store: [`search`], [`integrity`], [`import`], [`export`];
+//! - features, functions over the store: [`search`], [`integrity`], [`detect`], [`import`],
+//!   [`export`], [`compliance`];
 //! - [`api`]: the one list of operations the CLI (`sightline`), the desktop shell and the tests
 //!   call, as methods of [`Case`].
 
@@ -17,6 +18,7 @@ pub mod api;
 pub mod bundle;
 pub mod case;
 pub mod clock;
+pub mod compliance;
 pub mod detect;
 pub mod error;
 pub mod export;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 mod cli;
 
 use cli::args::{
-    DetectArgs, ExportArgs, ImportArgs, ReportArgs, RulesCommand, SearchArgs, ShowArgs, StatsArgs,
-    VerifyArgs,
+    ComplianceArgs, DetectArgs, ExportArgs, ImportArgs, ReportArgs, RulesCommand, SearchArgs,
+    ShowArgs, StatsArgs, VerifyArgs,
 };
 use cli::commands;
 
@@ -44,6 +44,10 @@ enum Command {
     /// Write an offline HTML incident report of the events a query selects: timeline, actors,
     /// marked events with notes, the integrity verdict, the sources and their hashes.
     Report(ReportArgs),
+    /// Evidence per control of a compliance framework (PCI DSS 10, SOC 2, HIPAA, NIST AU,
+    /// ISO 27001, GDPR, or a file of your own): status, counts, sources, the query behind each
+    /// number, field completeness, retention, integrity and the review trail. Journaled.
+    Compliance(ComplianceArgs),
     /// Run Sigma rules (Sightline's own pack, and rule files, folders or zips given with
     /// --rules) over every event of the case; print what fired, by level, with the rule's
     /// author, the events and why they matched.
@@ -77,6 +81,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Search(args) => commands::search(args, clock)?,
         Command::Export(args) => cli::export::run(args, clock)?,
         Command::Report(args) => commands::report(args, clock)?,
+        Command::Compliance(args) => cli::compliance::run(args, clock)?,
         Command::Detect(args) => cli::detect::detect(args, clock)?,
         Command::Rules(RulesCommand::List(args)) => cli::detect::list(args)?,
         Command::Rules(RulesCommand::Test(args)) => cli::detect::test(args, clock)?,

@@ -67,6 +67,7 @@ impl AppState {
             *slot = None;
         }
         let case = Case::open_writable_or_read_only(dir, Arc::new(SystemClock), create)?;
+        case.set_examiner(sightline::api::os_user());
         let info = CaseInfo::of(&case)?;
         *self
             .case

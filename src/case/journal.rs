@@ -23,6 +23,8 @@ pub enum JournalAction {
     Search,
     Export,
     Report,
+    /// A compliance report looked at or written.
+    Compliance,
     Tag,
     Untag,
     Star,
@@ -44,6 +46,7 @@ impl JournalAction {
             JournalAction::Search => "search",
             JournalAction::Export => "export",
             JournalAction::Report => "report",
+            JournalAction::Compliance => "compliance",
             JournalAction::Tag => "tag",
             JournalAction::Untag => "untag",
             JournalAction::Star => "star",

@@ -135,6 +135,34 @@ pub struct ReportArgs {
 }
 
 #[derive(clap::Args)]
+pub struct ComplianceArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    /// A built-in framework (pci-dss-4.0, soc2, hipaa, nist-800-53-au, iso-27001-2022, gdpr)
+    /// or the path of a framework file of your own (docs/compliance.md).
+    #[arg(long)]
+    pub framework: String,
+    /// Write the printable HTML report here.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the report as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Inclusive start, RFC 3339 or a date.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Exclusive end, RFC 3339 or a date.
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub filter: Vec<String>,
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub exclude: Vec<String>,
+    /// Evaluate within the events this query selects (empty: the whole case).
+    pub query: Vec<String>,
+}
+
+#[derive(clap::Args)]
 pub struct StatsArgs {
     #[arg(long)]
     pub case: PathBuf,

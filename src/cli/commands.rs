@@ -20,6 +20,7 @@ use super::text::{file_rules, print_import, print_search, progress_bar, update_b
 /// while an import writes it.
 pub fn open_shared(dir: &Path, clock: Arc<SystemClock>) -> Result<Case> {
     let case = Case::open_writable_or_read_only(dir, clock, false)?;
+    case.set_examiner(sightline::api::os_user());
     if let Some(reason) = case.read_only_reason() {
         eprintln!(
             "note: {}; the case is read as it is and nothing is journaled",
@@ -54,6 +55,7 @@ pub fn import(args: ImportArgs, clock: Arc<SystemClock>) -> Result<()> {
     // A mistyped path must not leave an empty case behind.
     sightline::api::check_import(&args.paths, &options)?;
     let case = Case::open_or_create(&args.case, clock)?;
+    case.set_examiner(sightline::api::os_user());
     let json = args.json;
     let bar = progress_bar(json);
     let cancel = AtomicBool::new(false);

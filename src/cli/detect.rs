@@ -35,6 +35,7 @@ fn case_sources(case: &Case, args: &RuleSourceArgs) -> Result<RuleSources> {
 
 pub fn detect(args: DetectArgs, clock: Arc<SystemClock>) -> Result<()> {
     let case = Case::open_writable_or_read_only(&args.case, clock, false)?;
+    case.set_examiner(sightline::api::os_user());
     let sources = case_sources(&case, &args.sources)?;
     let mut report = if args.no_run {
         stored(&case)?

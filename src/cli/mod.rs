@@ -11,6 +11,7 @@ macro_rules! outln {
 
 pub mod args;
 pub mod commands;
+pub mod compliance;
 pub mod detect;
 pub mod export;
 pub mod safe;

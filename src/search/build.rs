@@ -227,33 +227,39 @@ impl Builder<'_> {
             })
         };
         let term = |n: i64| TantivyTerm::from_field_i64(field, n);
-        let (lo, hi) = match &t.value {
-            Value::Compare(op, text) => {
-                let n = at(text)?;
-                match op {
-                    Comparison::Gt => (Bound::Excluded(term(n)), Bound::Unbounded),
-                    Comparison::Ge => (Bound::Included(term(n)), Bound::Unbounded),
-                    Comparison::Lt => (Bound::Unbounded, Bound::Excluded(term(n))),
-                    Comparison::Le => (Bound::Unbounded, Bound::Included(term(n))),
+        let (lo, hi) =
+            match &t.value {
+                Value::Compare(op, text) => {
+                    let n = at(text)?;
+                    match op {
+                        Comparison::Gt => (Bound::Excluded(term(n)), Bound::Unbounded),
+                        Comparison::Ge => (Bound::Included(term(n)), Bound::Unbounded),
+                        Comparison::Lt => (Bound::Unbounded, Bound::Excluded(term(n))),
+                        Comparison::Le => (Bound::Unbounded, Bound::Included(term(n))),
+                    }
                 }
-            }
-            Value::Word(text) | Value::Phrase(text) => {
-                // A bare date covers its whole day; a full time matches that instant.
-                let n = at(text)?;
-                let width = if text.len() == 10 {
-                    86_400_000_000_000
-                } else {
-                    1
-                };
-                (Bound::Included(term(n)), Bound::Excluded(term(n + width)))
-            }
-            Value::Wildcard(_) => {
-                return Err(error(
+                Value::Word(text) | Value::Phrase(text) => {
+                    // A bare date covers its whole day; a full time matches that instant.
+                    let n = at(text)?;
+                    let width = if text.len() == 10 {
+                        86_400_000_000_000
+                    } else {
+                        1
+                    };
+                    (Bound::Included(term(n)), Bound::Excluded(term(n + width)))
+                }
+                // `time:*`: has a time (the column holds only readable times).
+                Value::Wildcard(w) if w.chars().all(|c| c == '*') => {
+                    return Ok(Box::new(tantivy::query::ExistsQuery::new(
+                        "time".to_string(),
+                        false,
+                    )))
+                }
+                Value::Wildcard(_) => return Err(error(
                     t.position,
-                    "wildcards do not apply to time; use time:>=… and time:<…",
-                ))
-            }
-        };
+                    "wildcards do not apply to time; use time:* (has a time), time:>=… and time:<…",
+                )),
+            };
         Ok(Box::new(RangeQuery::new(lo, hi)))
     }
 
@@ -348,6 +354,11 @@ fn keyword(field: Field, prefix: &str, value: &Value, position: usize) -> Result
                 TantivyTerm::from_field_text(field, &text),
                 IndexRecordOption::Basic,
             )))
+        }
+        // `actor:*` means "has an actor": facet columns hold an empty value for "unknown" so
+        // they stay dense, and that value must not count as having one.
+        Value::Wildcard(w) if prefix.is_empty() && w.chars().all(|c| c == '*') => {
+            regex(field, ".+", position)
         }
         Value::Wildcard(w) => regex(
             field,

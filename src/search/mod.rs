@@ -11,6 +11,7 @@ mod listing;
 mod marked;
 pub mod query;
 mod seqset;
+pub mod spans;
 pub mod stats;
 mod stored;
 mod suggest;

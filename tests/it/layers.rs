@@ -13,7 +13,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("store", &["index", "case"]),
     (
         "features",
-        &["search", "integrity", "detect", "import", "export"],
+        &[
+            "search",
+            "integrity",
+            "detect",
+            "import",
+            "export",
+            "compliance",
+        ],
     ),
     ("api", &["api", "fuzzing"]),
 ];

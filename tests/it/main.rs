@@ -3,6 +3,7 @@
 mod archives;
 mod case_dir;
 mod cli;
+mod compliance;
 mod crash;
 mod datasets;
 mod detect;
