@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 use sightline::api::{
-    self, ActorProfile, Case, DetectProgress, DetectReport, Detection, ErrorCode, EventDetail,
-    EventDetection, ExportFormat, ExportManifest, ExportOptions, ExportProgress, FieldStats,
-    ImportOptions, ImportProgress, ImportReport, IntegrityReport, JournalCheck, JournalHead, Marks,
-    Overview, Relocation, ReportSummary, RuleSources, SavedSearch, SearchRequest, SearchResult,
-    Tag, VerifyOptions, VerifyProgress,
+    self, ActorProfile, Case, ComplianceFile, ComplianceReport, DetectProgress, DetectReport,
+    Detection, ErrorCode, EventDetail, EventDetection, ExportFormat, ExportManifest, ExportOptions,
+    ExportProgress, FieldStats, FrameworkInfo, ImportOptions, ImportProgress, ImportReport,
+    IntegrityReport, JournalCheck, JournalHead, Marks, Overview, Relocation, ReportSummary,
+    RuleSources, SavedSearch, SearchRequest, SearchResult, Tag, VerifyOptions, VerifyProgress,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -321,6 +321,45 @@ pub async fn write_report(
             .state::<AppState>()
             .current()?
             .report(&PathBuf::from(out), &request)?)
+    })
+    .await
+}
+
+/// The built-in compliance frameworks, for the picker.
+#[tauri::command]
+pub fn frameworks() -> Vec<FrameworkInfo> {
+    api::frameworks()
+}
+
+/// Evidence per control of `framework` (a built-in id or a framework file's path) over the
+/// selection `request` describes (journaled).
+#[tauri::command]
+pub async fn compliance(
+    app: AppHandle,
+    framework: String,
+    request: SearchRequest,
+) -> AppResult<ComplianceReport> {
+    blocking(move || {
+        Ok(app
+            .state::<AppState>()
+            .current()?
+            .compliance(&framework, &request)?)
+    })
+    .await
+}
+
+/// Writes the printable HTML compliance report to `out` (journaled with its SHA-256).
+#[tauri::command]
+pub async fn write_compliance_report(
+    app: AppHandle,
+    framework: String,
+    request: SearchRequest,
+    out: String,
+) -> AppResult<ComplianceFile> {
+    blocking(move || {
+        let case = app.state::<AppState>().current()?;
+        let (_, file) = case.compliance_report(&framework, &request, &PathBuf::from(out))?;
+        Ok(file)
     })
     .await
 }

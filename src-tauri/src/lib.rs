@@ -61,6 +61,9 @@ pub fn run() {
             commands::rule_sources,
             commands::run_detections,
             commands::event_detections,
+            commands::frameworks,
+            commands::compliance,
+            commands::write_compliance_report,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

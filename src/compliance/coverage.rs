@@ -73,6 +73,7 @@ pub struct SourceIntegrity {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub files: u64,
     /// Files per verdict of the last verify.
+    #[cfg_attr(feature = "ts", ts(as = "Vec<(Verdict, u32)>"))]
     pub verdicts: Vec<(Verdict, u64)>,
     /// Files imported since the last verify (or all, if there was none).
     #[cfg_attr(feature = "ts", ts(type = "number"))]

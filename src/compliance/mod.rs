@@ -177,6 +177,7 @@ pub struct ComplianceReport {
     /// What logs cannot show about this framework.
     pub cannot_show: Vec<String>,
     /// Controls per status, in [`ControlStatus`] order.
+    #[cfg_attr(feature = "ts", ts(as = "Vec<(ControlStatus, u32)>"))]
     pub counts: Vec<(ControlStatus, u64)>,
 }
 

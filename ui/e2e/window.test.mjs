@@ -8,6 +8,7 @@ import { mkdtempSync, mkdirSync, readFileSync, renameSync, writeFileSync, exists
 import { gzipSync } from "node:zlib";
 import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -20,6 +21,7 @@ const cli = join(root, "target/debug/sightline");
 const shots = join(root, "target/e2e");
 const work = mkdtempSync(join(tmpdir(), "sightline-e2e-"));
 const demoCase = join(work, "demo-case");
+const complianceFile = join(work, "pci.html");
 mkdirSync(shots, { recursive: true });
 
 let driverProcess;
@@ -355,6 +357,42 @@ async function walk() {
   await runQuery("");
   await totalBecomes(engineTotal(""));
 
+  // Compliance: PCI DSS Requirement 10 over the whole case, each control's status as the engine
+  // (the CLI, reading the same case) gives it; a control opens its checks, and its events.
+  await (await $("[data-testid=open-compliance]")).click();
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=control]"))).length > 0, 30_000, "the controls are listed");
+  const pci = sightline("compliance", "--case", demoCase, "--framework", "pci-dss-4.0");
+  const statuses = await driver.executeScript("return [...document.querySelectorAll('[data-testid=control-status]')].map((e) => e.textContent)");
+  const words = { evidenced: "evidenced", partial: "partial", no_evidence: "no evidence in these logs", not_applicable: "not applicable" };
+  assert.deepEqual(statuses, pci.controls.map((c) => words[c.status]));
+  assert.match(await text("[data-testid=completeness]"), /cloudtrail/);
+  assert.match(await text("[data-testid=review]"), /search/, "the window's searches are review evidence");
+  await shot("17c-compliance");
+  const failedLogons = pci.controls.find((c) => c.id === "10.2.1.4");
+  await driver.executeScript(`
+    for (const row of document.querySelectorAll("[data-testid=control]")) {
+      if (row.textContent.includes("10.2.1.4")) { row.click(); return; }
+    }`);
+  await driver.wait(async () => /failed logons/.test(await text("[data-testid=control-detail]").catch(() => "")), 10_000, "the control opens its checks");
+  await shot("17d-compliance-control");
+  await driver.executeScript(`
+    for (const row of document.querySelectorAll("[data-testid=control]")) {
+      if (row.textContent.includes("10.2.1.4")) { row.querySelector("[data-testid=control-show]").click(); return; }
+    }`);
+  await totalBecomes(failedLogons.count);
+  // The printable page, written from the window and journaled with its hash.
+  await (await $("[data-testid=open-compliance]")).click();
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=control]"))).length > 0, 30_000);
+  await typeInto("[data-testid=compliance-out]", complianceFile);
+  await (await $("[data-testid=compliance-export]")).click();
+  await driver.wait(async () => /journaled/.test(await text("[data-testid=compliance-written]").catch(() => "")), 30_000, "the report is written");
+  const page = readFileSync(complianceFile, "utf8");
+  assert.ok(!page.includes("<script") && /default-src 'none'/.test(page));
+  assert.ok((await text("[data-testid=compliance-written]")).includes(createHash("sha256").update(page).digest("hex")));
+  await (await $("[data-testid=compliance] button[aria-label=Close]")).click();
+  await runQuery("");
+  await totalBecomes(engineTotal(""));
+
   // The dark theme, then back.
   await (await $("[data-testid=theme]")).click();
   await driver.wait(async () => (await driver.executeScript("return document.documentElement.dataset.theme")) === "dark", 5_000);
@@ -598,6 +636,11 @@ async function walk() {
   assert.match(html, /Same session as the \*\*DeleteTrail\*\* call/);
   assert.ok(!html.includes("<script"));
   await shot("22-report");
+
+  // Last, as it leaves the app: the compliance page as a browser shows it.
+  await driver.get(pathToFileURL(complianceFile).href);
+  await driver.wait(async () => /Compliance evidence/.test(await driver.executeScript("return document.body.innerText")), 10_000);
+  await shot("23-compliance-report");
 }
 
 /** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. */

@@ -33,6 +33,9 @@ import type { DetectProgress } from "./bindings/DetectProgress";
 import type { DetectReport } from "./bindings/DetectReport";
 import type { EventDetection } from "./bindings/EventDetection";
 import type { RuleSources } from "./bindings/RuleSources";
+import type { ComplianceFile } from "./bindings/ComplianceFile";
+import type { ComplianceReport } from "./bindings/ComplianceReport";
+import type { FrameworkInfo } from "./bindings/FrameworkInfo";
 
 /** Errors from the shell always have this shape; anything else is wrapped into it. */
 export function asAppError(e: unknown): AppError {
@@ -92,6 +95,13 @@ export const addAlias = (actor: string, alias: string) => call<string[]>("add_al
 export const removeAlias = (alias: string) => call<void>("remove_alias", { alias });
 export const fieldStats = (request: SearchRequest, field: string) => call<FieldStats>("field_stats", { request, field });
 export const writeReport = (out: string, request: SearchRequest) => call<ReportSummary>("write_report", { out, request });
+/** The built-in compliance frameworks. */
+export const frameworks = () => call<FrameworkInfo[]>("frameworks");
+/** Evidence per control of a framework (an id or a framework file's path) over a selection; journaled. */
+export const compliance = (framework: string, request: SearchRequest) => call<ComplianceReport>("compliance", { framework, request });
+/** Writes the printable HTML compliance report; journaled with its SHA-256. */
+export const writeComplianceReport = (framework: string, request: SearchRequest, out: string) =>
+  call<ComplianceFile>("write_compliance_report", { framework, request, out });
 export const eventPosition = (request: SearchRequest, id: string) => call<number | null>("event_position", { request, id });
 
 /** Exports the selection to `out` (a manifest is written beside it). */
