@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::SecondsFormat;
 use rusqlite::Connection;
 use serde::Serialize;
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy};
+use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -45,9 +45,6 @@ pub struct Store {
     pub(crate) clock: Arc<dyn Clock>,
     /// Readers of imported files by id, to rebuild events from raw records.
     files: Mutex<HashMap<u64, Arc<ImportedFile>>>,
-    /// The whole sorted hit list of the last query scrolled deep into, under the key its
-    /// feature gave it (see `search::listing`).
-    hit_list: Mutex<Option<(String, Arc<Vec<DocAddress>>)>>,
     /// The detections as search reads them, with the version they were read at (`labels`).
     labels: Mutex<Option<(u64, Arc<labels::DetectionLabels>)>>,
     /// Held while the case is open for writing; the OS releases it if the process dies.
@@ -213,7 +210,6 @@ impl Store {
             reader,
             clock,
             files: Mutex::new(HashMap::new()),
-            hit_list: Mutex::new(None),
             labels: Mutex::new(None),
             _write_lock: lock,
             read_only,
@@ -268,22 +264,6 @@ impl Store {
 
     pub(crate) fn check_writable(&self) -> Result<()> {
         self.check_writable_for("this change")
-    }
-
-    /// A hit list kept for `key` (a feature's description of a query and index state), or one
-    /// made by `build` and kept in its place: one list at a time, the last one asked for.
-    pub(crate) fn hit_list(
-        &self,
-        key: String,
-        build: impl FnOnce() -> Result<Vec<DocAddress>>,
-    ) -> Result<Arc<Vec<DocAddress>>> {
-        let mut cached = self.hit_list.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, docs)) = cached.as_ref().filter(|(k, _)| *k == key) {
-            return Ok(docs.clone());
-        }
-        let docs = Arc::new(build()?);
-        *cached = Some((key, docs.clone()));
-        Ok(docs)
     }
 
     /// A case metadata value a feature keeps (`last_verify`, `rule_sources`).

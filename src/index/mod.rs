@@ -110,7 +110,9 @@ pub fn schema() -> (Schema, Fields) {
         user_agent: b.add_text_field("user_agent", keyword(false)),
         region: b.add_text_field("region", keyword(false)),
         host: b.add_text_field("host", keyword(false)),
-        ids: b.add_u64_field("ids", NumericOptions::default().set_fast()),
+        // Indexed, not a column: a lookup reads one posting list instead of scanning a hash per
+        // event (93 ms at 10M events warm, 10 s cold, before).
+        ids: b.add_u64_field("ids", NumericOptions::default().set_indexed()),
         flags: b.add_text_field("flags", keyword(false)),
         all: b.add_text_field("all", words),
         kv: b.add_text_field("kv", keyword(false)),
@@ -184,13 +186,22 @@ fn ready(index: Index) -> tantivy::Result<Opened> {
     Ok(Opened::Ready(Box::new((index, fields))))
 }
 
-/// Fields of the current schema that `found` lacks or holds with other options.
+/// Fields of the current schema that `found` lacks or holds with other options. Request and
+/// session id hashes held in a column (before they were indexed terms) are read either way.
 fn differences(found: &Schema, current: &Schema) -> Vec<String> {
+    let readable_either_way = |a: &tantivy::schema::FieldEntry, b: &tantivy::schema::FieldEntry| {
+        a.name() == "ids"
+            && a.name() == b.name()
+            && a.field_type().value_type() == b.field_type().value_type()
+    };
     current
         .fields()
         .filter(|(field, entry)| {
-            (field.field_id() as usize) >= found.num_fields()
-                || found.get_field_entry(*field) != *entry
+            if (field.field_id() as usize) >= found.num_fields() {
+                return true;
+            }
+            let had = found.get_field_entry(*field);
+            had != *entry && !readable_either_way(had, entry)
         })
         .map(|(_, entry)| entry.name().to_string())
         .collect()
@@ -307,8 +318,8 @@ pub fn document(
 
 /// Request, session and record ids are nearly all unique: as strings they would dominate the
 /// term dictionary (and indexing time). They are kept as 64-bit FNV-1a hashes of
-/// `kind:lowercased value` in a fast column instead, which a lookup scans (a few ms per
-/// million events); the values themselves stay in the stored event.
+/// `kind:lowercased value` in an indexed u64 field instead (one term per id; cases made before
+/// 0.1 keep them in a column, which a lookup scans); the values stay in the stored event.
 pub fn id_hash(kind: &str, value: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let bytes = kind

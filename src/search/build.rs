@@ -311,6 +311,15 @@ impl Builder<'_> {
 
     fn id_term(&self, kind: &str, value: &str) -> Box<dyn Query> {
         let term = TantivyTerm::from_field_u64(self.fields.ids, crate::index::id_hash(kind, value));
+        // A case indexed before ids were terms has them in a column only: scan it.
+        let indexed = self
+            .index
+            .schema()
+            .get_field_entry(self.fields.ids)
+            .is_indexed();
+        if indexed {
+            return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+        }
         Box::new(RangeQuery::new(
             Bound::Included(term.clone()),
             Bound::Included(term),

@@ -1,19 +1,13 @@
-//! The whole sorted hit list of a query, for pages deep in a long result: built once per query
-//! and index state, kept in the store, so scrolling far costs one sort and then only the rows.
+//! Where an event stands in a result: the window scrolls there to show an event among its
+//! neighbours. Counted in one pass over the hits (those ranked before it), not by sorting them.
 
-use std::sync::Arc;
-
-use tantivy::query::Query;
-use tantivy::{DocAddress, Searcher};
-
-use super::collect::{CountCollector, Page};
 use crate::case::Store;
 use crate::error::{Error, Result};
 use crate::model::event::{parse_event_id, sequence_key};
 use crate::model::SearchRequest;
 
 /// Where event `id` stands in `req`'s result (0 is the first row), or `None` when the search
-/// does not find it: the window scrolls there to show an event among its neighbours.
+/// does not find it.
 pub fn position(store: &Store, req: &SearchRequest, id: &str) -> Result<Option<u64>> {
     let (file, ordinal) = parse_event_id(id).ok_or_else(|| Error::EventNotFound(id.to_string()))?;
     store.reader.reload()?;
@@ -31,38 +25,31 @@ pub fn position(store: &Store, req: &SearchRequest, id: &str) -> Result<Option<u
         return Err(Error::EventNotFound(id.to_string()));
     };
     let query = super::compile(store, &searcher, req)?;
-    let docs = sorted_hits(store, &searcher, query.as_ref(), req)?;
-    Ok(docs.iter().position(|a| a == anchor).map(|p| p as u64))
+    super::deep::rank_of(&searcher, query.as_ref(), req.order, *anchor)
 }
 
-/// The sorted hits of `req`'s query, from the store's cache when it holds them for this query
-/// and index state.
+/// Every hit of `query` in `order`, for exports, which read them all in that order anyway.
 pub(super) fn sorted_hits(
-    store: &Store,
-    searcher: &Searcher,
-    query: &dyn Query,
-    req: &SearchRequest,
-) -> Result<Arc<Vec<DocAddress>>> {
-    // Everything that decides the hits and their order; the page does not.
-    let key = serde_json::json!({
-        "generation": searcher.generation().generation_id(),
-        "query": req.query,
-        "from": req.from,
-        "to": req.to,
-        "filters": req.filters,
-        "order": req.order,
-    })
-    .to_string();
-    store.hit_list(key, || {
-        let all = CountCollector {
-            layout: None,
-            facets: false,
-            page: Some(Page {
-                order: req.order,
-                keep: usize::MAX,
-            }),
-        };
-        let counts = searcher.search(query, &all)?;
-        Ok(counts.top.map(|top| top.into_page(0)).unwrap_or_default())
-    })
+    searcher: &tantivy::Searcher,
+    query: &dyn tantivy::query::Query,
+    order: crate::model::SortOrder,
+) -> Result<Vec<tantivy::DocAddress>> {
+    first_hits(searcher, query, order, usize::MAX).map(|(_, docs)| docs)
+}
+
+/// The first `keep` hits of `query` in `order`, and how many there are.
+pub(super) fn first_hits(
+    searcher: &tantivy::Searcher,
+    query: &dyn tantivy::query::Query,
+    order: crate::model::SortOrder,
+    keep: usize,
+) -> Result<(u64, Vec<tantivy::DocAddress>)> {
+    let all = super::collect::CountCollector {
+        layout: None,
+        facets: false,
+        page: Some(super::collect::Page { order, keep }),
+    };
+    let counts = searcher.search(query, &all)?;
+    let docs = counts.top.map(|top| top.into_page(0)).unwrap_or_default();
+    Ok((counts.total, docs))
 }

@@ -7,6 +7,7 @@
 pub mod actors;
 mod build;
 mod collect;
+mod deep;
 mod listing;
 mod marked;
 pub mod query;
@@ -241,12 +242,34 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         order: req.order,
         keep: req.offset.saturating_add(req.limit),
     });
+    // A page scrolled to deep in the table asks for rows only: the passes that find it count
+    // the hits too, so the counting pass is not needed.
+    let rows_only = deep && layout.is_none() && req.facet_limit == 0;
+    let deep_page = if deep {
+        Some(deep::page(
+            store,
+            &searcher,
+            query.as_ref(),
+            req.order,
+            req.offset,
+            req.limit,
+        )?)
+    } else {
+        None
+    };
     let counter = CountCollector {
         layout,
         facets: req.facet_limit > 0,
         page,
     };
-    let mut counts = searcher.search(&query, &counter)?;
+    let mut counts = if rows_only {
+        Counts {
+            total: deep_page.as_ref().map_or(0, |(total, _)| *total),
+            ..Counts::default()
+        }
+    } else {
+        searcher.search(&query, &counter)?
+    };
     let layout = match (layout, req.from, req.to) {
         (Some(current), None, None) => Some(fit_timeline(
             &searcher,
@@ -258,14 +281,8 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         )?),
         _ => layout,
     };
-    let page = if deep {
-        let listing = listing::sorted_hits(store, &searcher, &query, req)?;
-        listing
-            .iter()
-            .skip(req.offset)
-            .take(req.limit)
-            .copied()
-            .collect()
+    let page = if let Some((_, docs)) = deep_page {
+        docs
     } else {
         counts
             .top

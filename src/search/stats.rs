@@ -134,11 +134,11 @@ pub fn field_stats(store: &Store, req: &SearchRequest, field: &str) -> Result<Fi
     store.reader.reload()?;
     let searcher = store.reader.searcher();
     let query = super::compile(store, &searcher, req)?;
-    let docs = super::listing::sorted_hits(store, &searcher, query.as_ref(), req)?;
+    let (total, docs) = super::listing::first_hits(&searcher, query.as_ref(), req.order, SAMPLE)?;
     let mut counts: HashMap<String, u64> = HashMap::new();
     let mut with_value = 0;
-    let read = docs.len().min(SAMPLE);
-    for addr in docs.iter().take(SAMPLE) {
+    let read = docs.len();
+    for addr in &docs {
         let doc: TantivyDocument = searcher.doc(*addr)?;
         let (event, _, record) = super::stored::rebuild(store, &doc)?;
         let values = values_of(field, &event, &record);
@@ -152,7 +152,7 @@ pub fn field_stats(store: &Store, req: &SearchRequest, field: &str) -> Result<Fi
     let (distinct, top, rare) = ranked(counts);
     Ok(FieldStats {
         field: field.to_string(),
-        events: docs.len() as u64,
+        events: total,
         with_value,
         distinct,
         top,

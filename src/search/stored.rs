@@ -53,7 +53,7 @@ pub(crate) fn for_each_hit(
     store.reader.reload()?;
     let searcher = store.reader.searcher();
     let query = super::compile(store, &searcher, req)?;
-    let docs = super::listing::sorted_hits(store, &searcher, query.as_ref(), req)?;
+    let docs = super::listing::sorted_hits(&searcher, query.as_ref(), req.order)?;
     let total = docs.len() as u64;
     for (i, addr) in docs.iter().enumerate() {
         if i % 1024 == 0 && cancel.load(Ordering::Relaxed) {

@@ -422,3 +422,90 @@ fn deep_pages_from_the_cached_listing_match_the_full_listing() {
         }
     }
 }
+
+/// 24,000 events: 20,000 in 700 distinct seconds (many ties), 3,000 spread over three years,
+/// 1,000 without a time. Pages deep in the table, in both orders, rows only or with counts,
+/// match the same ranks of one shallow page that holds every hit; positions match too.
+#[test]
+fn deep_pages_and_positions_match_the_full_order_with_ties_and_untimed_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lines = String::new();
+    for i in 0..24_000u64 {
+        let time = match i {
+            0..20_000 => Some(1_700_000_000 + (i * 7919) % 700),
+            20_000..23_000 => Some(1_600_000_000 + (i * 104_729) % 94_000_000),
+            _ => None,
+        };
+        let time = time.map_or(String::new(), |t| format!("\"time\":{t},"));
+        lines.push_str(&format!(
+            "{{{time}\"user\":\"u{}\",\"action\":\"a{}\"}}\n",
+            i % 37,
+            i % 11
+        ));
+    }
+    std::fs::write(dir.path().join("many.jsonl"), lines).expect("write");
+    let case = new_case(dir.path());
+    import(&case, &[dir.path().join("many.jsonl")]);
+    assert_eq!(total(&case, "time:*"), 23_000);
+    for order in [SortOrder::NewestFirst, SortOrder::OldestFirst] {
+        let page = |offset: usize, limit: usize, counts: bool| {
+            case.page(&SearchRequest {
+                order,
+                offset,
+                limit,
+                facet_limit: if counts { 10 } else { 0 },
+                histogram_buckets: if counts { 50 } else { 0 },
+                ..SearchRequest::default()
+            })
+            .expect("page")
+        };
+        let full: Vec<String> = page(0, 30_000, false)
+            .events
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(full.len(), 24_000);
+        for offset in [10_000, 12_345, 19_990, 22_950, 23_000, 23_950, 23_999] {
+            for counts in [false, true] {
+                let got = page(offset, 100, counts);
+                assert_eq!(got.total, 24_000);
+                let ids: Vec<String> = got.events.into_iter().map(|e| e.id).collect();
+                let end = (offset + 100).min(full.len());
+                assert_eq!(
+                    ids,
+                    full[offset..end],
+                    "{order:?} at {offset}, counts {counts}"
+                );
+            }
+        }
+        let req = SearchRequest {
+            order,
+            ..SearchRequest::default()
+        };
+        for rank in [0, 10_500, 19_999, 23_500] {
+            assert_eq!(
+                case.position(&req, &full[rank]).expect("position"),
+                Some(rank as u64)
+            );
+        }
+        // A query that leaves the event out: no position.
+        let narrowed = SearchRequest {
+            query: "actor:u1".into(),
+            ..req.clone()
+        };
+        let outside = full
+            .iter()
+            .find(|id| {
+                case.event(id)
+                    .expect("event")
+                    .row
+                    .actor
+                    .identity
+                    .name
+                    .as_deref()
+                    != Some("u1")
+            })
+            .expect("some");
+        assert_eq!(case.position(&narrowed, outside).expect("position"), None);
+    }
+}

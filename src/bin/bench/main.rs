@@ -429,6 +429,60 @@ fn queries(case: &Case) -> Result<()> {
             p(0.95)
         );
     }
+    jumps(
+        case,
+        stats.events,
+        newest.events.first().map(|e| e.id.clone()),
+    )
+}
+
+/// Pages jumped to at 20 different offsets (what dragging the scroll bar asks, rows only), and
+/// one event opened by its id: no run repeats an earlier one's request.
+fn jumps(case: &Case, total: u64, id: Option<String>) -> Result<()> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let offset = 10_000 + rng.below(total.saturating_sub(10_100).max(1)) as usize;
+        let t = Instant::now();
+        let page = case.page(&SearchRequest {
+            offset,
+            limit: 100,
+            facet_limit: 0,
+            histogram_buckets: 0,
+            ..SearchRequest::default()
+        })?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(
+            page.events.len() == 100,
+            "a page at {offset} has {} rows",
+            page.events.len()
+        );
+    }
+    times.sort_by(f64::total_cmp);
+    let p = |times: &[f64], q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "  {:<24} {:>8}       p50 {:>7.1} ms  p95 {:>7.1} ms",
+        "jumped pages (20 offsets)",
+        "",
+        p(&times, 0.5),
+        p(&times, 0.95)
+    );
+    if let Some(id) = id {
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            case.event(&id)?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "  {:<24} {:>8}       p50 {:>7.1} ms  p95 {:>7.1} ms",
+            "event by id",
+            "",
+            p(&times, 0.5),
+            p(&times, 0.95)
+        );
+    }
     Ok(())
 }
 
