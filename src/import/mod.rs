@@ -210,10 +210,11 @@ pub fn run(
     crate::fault::point("import:indexed");
     // Staged until the run is visible: ids of records that are not in the case would raise
     // false conflicts.
-    let staged = store.staged_path(run_id, ids::FILE_NAME);
-    if let Err(e) = ids::save(&staged, &ids) {
+    let staged = store.staged_path(run_id, &ids::file_name(run_id));
+    if let Err(e) = ids::save(&staged, &ids.marks) {
         return abort(store, writer, run_id, e);
     }
+    let merged = ids.merged;
     crate::fault::point("import:ids_staged");
     let fresh: Vec<crate::detect::Counted> = files_counted(&mut report);
     if !fresh.is_empty() {
@@ -227,6 +228,11 @@ pub fn run(
         &journal(&report),
         detector.as_ref(),
     )?;
+    // The run and its id file are in place: the files merged into it are duplicates now (a
+    // kill before this leaves them, and the next merge drops the repeats).
+    for path in merged {
+        let _ = std::fs::remove_file(path);
+    }
     writer.wait_merging_threads()?;
     store.reader.reload()?;
     if let Some(detector) = &detector {
@@ -271,31 +277,26 @@ pub fn check_inputs(inputs: &[PathBuf], options: &ImportOptions) -> Result<()> {
 }
 
 /// Adds to each file's findings the records whose native id an earlier record (of this import
-/// or an earlier one) has with different content. Returns every id, sorted, to keep.
+/// or an earlier one) has with different content. Returns this import's ids to keep (merged
+/// with smaller id files when the case has many).
 fn attach_conflicts(
     store: &Store,
     files: &mut [FileReport],
     first_file_id: u64,
-) -> Result<Vec<IdMark>> {
-    let (mut marks, unreadable) = match ids::load(&ids::path(store.dir())) {
-        Ok(marks) => (marks, None),
-        Err(e) => (Vec::new(), Some(e)),
-    };
+) -> Result<ids::Kept> {
+    let mut fresh: Vec<IdMark> = Vec::new();
     for f in files.iter_mut() {
-        marks.append(&mut f.ids);
+        fresh.append(&mut f.ids);
     }
+    let (earlier, unreadable) = ids::earlier(store.dir(), &mut fresh)?;
     let mut paths: HashMap<u64, String> = files
         .iter()
         .filter_map(|f| Some((f.file_id?, f.path.clone())))
         .collect();
-    let earlier: std::collections::BTreeSet<u64> = marks
-        .iter()
-        .map(|m| m.seq >> 32)
-        .filter(|id| *id < first_file_id)
-        .collect();
     {
         let db = store.db();
-        for id in earlier {
+        let ids: std::collections::BTreeSet<u64> = earlier.iter().map(|m| m.seq >> 32).collect();
+        for id in ids {
             if let Some((path, _, _)) = db::file_context(&db, id)? {
                 paths.insert(id, path);
             }
@@ -308,24 +309,30 @@ fn attach_conflicts(
             .unwrap_or_else(|| format!("file {id}"))
     };
     let first_new = sequence_key(first_file_id, 0);
-    let found = ids::conflicts(&mut marks, first_new, &path_of);
+    let mut compared: Vec<IdMark> = earlier;
+    compared.extend_from_slice(&fresh);
+    let found = ids::conflicts(&mut compared, first_new, &path_of);
+    drop(compared);
     for (file_id, finding) in found {
         if let Some(f) = files.iter_mut().find(|f| f.file_id == Some(file_id)) {
             f.findings.push(finding);
         }
     }
-    if let (Some(e), Some(f)) = (unreadable, files.iter_mut().find(|f| f.file_id.is_some())) {
-        let detail = format!(
-            "the record ids of earlier imports could not be read ({e}); this import's duplicates were compared among themselves only"
-        );
-        f.findings.push(Finding::about_file(
-            FindingKind::DuplicateCheckIncomplete,
-            Severity::Info,
-            &f.path,
-            detail,
-        ));
+    if let Some(f) = files.iter_mut().find(|f| f.file_id.is_some()) {
+        for (path, e) in unreadable {
+            let detail = format!(
+                "the record ids of earlier imports in {} could not be read ({e}); this import's records were not compared with them",
+                crate::bundle::path_text(&path)
+            );
+            f.findings.push(Finding::about_file(
+                FindingKind::DuplicateCheckIncomplete,
+                Severity::Info,
+                &f.path,
+                detail,
+            ));
+        }
     }
-    Ok(marks)
+    ids::to_keep(store.dir(), fresh)
 }
 
 /// One run's reading: a walker thread feeds files to reader threads, which add documents to

@@ -373,13 +373,22 @@ fn a_later_import_is_compared_with_the_records_of_earlier_ones() {
         "the third copy agrees with the first"
     );
     // Damaged id file: the import still runs and says what it could not compare.
-    let ids = dir.path().join("case").join("record-ids.bin");
-    assert!(
-        ids.exists(),
-        "{} is where the case keeps ids",
-        ids.display()
-    );
-    std::fs::write(&ids, b"garbage").expect("damage");
+    // One id file per import run, each sorted by id.
+    let mut id_files: Vec<_> = std::fs::read_dir(dir.path().join("case"))
+        .expect("case dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            name.starts_with("record-ids-") && name.ends_with(".bin")
+        })
+        .collect();
+    id_files.sort();
+    assert_eq!(id_files.len(), 3, "{id_files:?}");
+    std::fs::write(&id_files[0], b"garbage").expect("damage");
     let fourth = write("d.jsonl", format!("{}\n", record("eve", "e-1")));
     let report = import(&case, &[fourth]);
     assert_eq!(report.events, 1);
@@ -389,7 +398,13 @@ fn a_later_import_is_compared_with_the_records_of_earlier_ones() {
         .flat_map(|f| &f.findings)
         .map(|f| f.kind.as_str())
         .collect();
-    assert_eq!(kinds, vec!["duplicate_check_incomplete"]);
+    // The first import's ids are lost; the second's still speak: eve's e-1 differs from b's.
+    assert_eq!(
+        kinds,
+        vec!["duplicate_conflict", "duplicate_check_incomplete"]
+    );
+    let detail = &report.files[0].findings[0].detail;
+    assert!(detail.contains("b.jsonl"), "{detail}");
 }
 
 /// CloudTrail deliveries of one account and region, one file per five minutes, an event every
@@ -545,4 +560,51 @@ fn moved_evidence_is_verified_where_it_is_now_and_named_as_imported() {
         .detail
         .contains("does not exist (moved there from"));
     assert!(Relocation::parse("no-equals-sign").is_err());
+}
+
+/// Twelve small imports, as live following makes them: the id files are merged as they pile up,
+/// and a record of the last import still meets its twin from the first.
+#[test]
+fn many_small_imports_keep_comparing_with_the_first_after_their_id_files_merge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    let record = |user: &str, id: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2025-01-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{{"type":"IAMUser","userName":"{user}"}},"eventID":"{id}"}}"#
+        )
+    };
+    for i in 0..12 {
+        let path = dir.path().join(format!("batch-{i}.json"));
+        std::fs::write(
+            &path,
+            format!(
+                "{}\n{}\n",
+                record("alice", &format!("id-{i}-a")),
+                record("alice", &format!("id-{i}-b"))
+            ),
+        )
+        .expect("write");
+        import(&case, &[path]);
+    }
+    let id_files = std::fs::read_dir(dir.path().join("case"))
+        .expect("case dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("record-ids-"))
+        .count();
+    assert!(id_files < 8, "{id_files} id files after 12 imports");
+    let twin = dir.path().join("twin.json");
+    std::fs::write(&twin, format!("{}\n", record("mallory", "id-0-a"))).expect("write");
+    let report = import(&case, &[twin]);
+    let conflicts: Vec<_> = report
+        .files
+        .iter()
+        .flat_map(|f| &f.findings)
+        .filter(|f| f.kind.as_str() == "duplicate_conflict")
+        .collect();
+    assert_eq!(conflicts.len(), 1, "{conflicts:#?}");
+    assert!(
+        conflicts[0].detail.contains("batch-0.json"),
+        "{}",
+        conflicts[0].detail
+    );
 }
