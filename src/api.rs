@@ -45,7 +45,7 @@ pub use crate::fault::POINTS as FAULT_POINTS;
 pub use crate::formats::FieldMapping;
 pub use crate::import::{
     FileReport, FileRule, FileStatus, ImportOptions, ImportProgress, ImportReport, KindCount,
-    RecordError, WarningKind,
+    RecordError, StageCpu, WarningKind,
 };
 pub use crate::integrity::{
     DigestCover, IntegrityReport, Relocation, SourceVerdict, Verdict, VerifyOptions, VerifyProgress,

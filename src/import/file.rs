@@ -40,6 +40,8 @@ pub(crate) struct ReadContext<'a> {
     pub now: i64,
     /// The case's rules, evaluated on every event as it is indexed.
     pub detector: Option<&'a crate::detect::Detector>,
+    /// Where each stage's CPU is added, when measured.
+    pub stages: Option<&'a super::stages::StageClock>,
 }
 
 pub(super) type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
@@ -130,6 +132,7 @@ pub(crate) fn read_file(
     let input = CountInto {
         inner: input,
         counter: ctx.bytes,
+        stages: ctx.stages,
     };
     let (head, input): (Vec<u8>, Box<dyn Read + Send + '_>) = if head
         .starts_with(crate::record::parquet_rows::MAGIC)
@@ -363,11 +366,14 @@ pub(super) fn read_error(e: &std::io::Error, records: u64) -> String {
 struct CountInto<'a, R> {
     inner: R,
     counter: &'a AtomicU64,
+    stages: Option<&'a super::stages::StageClock>,
 }
 
 impl<R: Read> Read for CountInto<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut lap = super::stages::Lap::start(self.stages);
         let n = self.inner.read(buf)?;
+        lap.lap(|c| &c.read);
         self.counter.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
@@ -542,7 +548,10 @@ impl<'a> FileReader<'a> {
     }
 
     fn next<R: BufRead>(&mut self, framer: &mut Framer<R>) -> Result<Option<Frame>, ReadStop> {
-        framer.next().map_err(ReadStop::Io)
+        let mut lap = super::stages::Lap::start(self.ctx.stages);
+        let frame = framer.next().map_err(ReadStop::Io);
+        lap.lap(|c| &c.frame);
+        frame
     }
 
     pub(super) fn take(
@@ -562,7 +571,10 @@ impl<'a> FileReader<'a> {
             }
             Frame::Record(raw) => raw,
         };
-        let (value, notes) = match reader.parse(&raw.bytes) {
+        let mut lap = super::stages::Lap::start(self.ctx.stages);
+        let parsed = reader.parse(&raw.bytes);
+        lap.lap(|c| &c.parse);
+        let (value, notes) = match parsed {
             Ok(v) => v,
             Err(reason) => {
                 self.report.skip(Some(raw.line), Some(raw.offset), reason);
@@ -584,6 +596,7 @@ impl<'a> FileReader<'a> {
             self.warn_flags(&event, raw.line, raw.offset, &notes);
         }
         self.watch.observe(&event, &value);
+        lap.lap(|c| &c.normalize);
         if let Some(detector) = self.ctx.detector {
             let seq = crate::model::event::sequence_key(self.file_id, ordinal);
             let hits = detector.evaluate(&event, &value, seq);
@@ -592,6 +605,7 @@ impl<'a> FileReader<'a> {
                 .extend(detector.counted(&event, &value, &hits));
             self.report.hits.extend(hits);
         }
+        lap.lap(|c| &c.detect);
         let doc = index::document(
             self.ctx.fields,
             &event,
@@ -599,7 +613,9 @@ impl<'a> FileReader<'a> {
             reader.format.aliases(),
             &raw.bytes,
         );
+        lap.lap(|c| &c.document);
         sink(doc)?;
+        lap.lap(|c| &c.send);
         self.report.events += 1;
         self.ctx.events.fetch_add(1, Ordering::Relaxed);
         Ok(())

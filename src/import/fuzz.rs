@@ -27,6 +27,7 @@ pub fn read_one(bytes: &[u8], format: Option<&str>, limits: &Limits) -> crate::R
         bytes: &read,
         now: 1_700_000_000_000_000_000,
         detector: None,
+        stages: None,
     };
     let leaf = Leaf {
         path: "fuzz/input".to_string(),

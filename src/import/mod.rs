@@ -10,6 +10,7 @@ mod file;
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
 mod report;
+mod stages;
 mod xml;
 
 use std::collections::HashMap;
@@ -31,6 +32,7 @@ use crate::model::event::sequence_key;
 use crate::model::{Finding, FindingKind, Severity};
 use file::{read_file, FileJob, ReadContext};
 pub use report::{FileReport, FileStatus, ImportReport, KindCount, RecordError, WarningKind};
+pub use stages::StageCpu;
 
 /// Settings for one import.
 #[derive(Debug, Clone)]
@@ -52,6 +54,8 @@ pub struct ImportOptions {
     pub readers: usize,
     /// Whether the case's detection rules run on the new events (and correlations after).
     pub detect: bool,
+    /// Measure the CPU of each stage into the report's `stages` (the benchmark does).
+    pub measure_stages: bool,
 }
 
 impl Default for ImportOptions {
@@ -66,6 +70,7 @@ impl Default for ImportOptions {
             index_memory: 384 << 20,
             readers: 0,
             detect: true,
+            measure_stages: false,
         }
     }
 }
@@ -164,6 +169,7 @@ pub fn run(
     store.check_writable_for("an import")?;
     check_inputs(inputs, options)?;
     let started = Instant::now();
+    let stages = options.measure_stages.then(stages::StageClock::new);
     let (run_id, first_file_id, known) = {
         let db = store.db();
         (
@@ -197,6 +203,7 @@ pub fn run(
         progress,
         cancel,
         started,
+        stages: stages.as_ref(),
     };
     let outcome = pipeline.run(inputs, known);
     let (mut files, bytes) = match outcome {
@@ -241,6 +248,7 @@ pub fn run(
         report.detections = crate::detect::fired(store)?;
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
+    report.stages = stages.map(|s| s.per_event(report.events));
     Ok(report)
 }
 
@@ -347,6 +355,7 @@ struct Pipeline<'a> {
     progress: &'a (dyn Fn(&ImportProgress) + Sync),
     cancel: &'a AtomicBool,
     started: Instant,
+    stages: Option<&'a stages::StageClock>,
 }
 
 /// Counters the pipeline's threads share.
@@ -379,6 +388,7 @@ impl Pipeline<'_> {
                 .timestamp_nanos_opt()
                 .unwrap_or(i64::MAX),
             detector: self.detector,
+            stages: self.stages,
         };
         let (job_tx, job_rx) = bounded::<FileJob>(self.threads * 2);
         let (done_tx, done_rx) = unbounded::<Result<FileReport>>();

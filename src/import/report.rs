@@ -296,6 +296,9 @@ pub struct ImportReport {
     /// over the whole case), most serious first; see `sightline detect` for their events.
     #[serde(default)]
     pub detections: Vec<crate::detect::FiredRule>,
+    /// CPU per event by stage, when the import was asked to measure it.
+    #[serde(default)]
+    pub stages: Option<super::stages::StageCpu>,
 }
 
 impl ImportReport {
@@ -326,6 +329,7 @@ impl ImportReport {
             elapsed_ms,
             files,
             detections: Vec::new(),
+            stages: None,
         }
     }
 }

@@ -300,3 +300,35 @@ fn generic_json_lines_read_epochs_offsets_and_outcome_words() {
         Some("svc-backup")
     );
 }
+
+/// Asked to, an import says where its CPU went, stage by stage, and the stages add up.
+#[test]
+fn an_import_measures_its_cpu_by_stage_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    let options = sightline::api::ImportOptions {
+        measure_stages: true,
+        ..sightline::api::ImportOptions::default()
+    };
+    let report = crate::support::import_with(&case, &[fixtures()], &options);
+    let stages = report.stages.expect("measured");
+    let names: Vec<&str> = stages.stages.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names[..4],
+        ["read + decompress", "frame", "parse", "normalize"]
+    );
+    assert!(stages.stages.iter().all(|(_, us)| *us >= 0.0));
+    let sum: f64 = stages.stages.iter().map(|(_, us)| us).sum();
+    assert!(
+        (sum - stages.total).abs() < 0.01 * stages.total + 1e-6,
+        "{sum} vs {}",
+        stages.total
+    );
+    let parse = stages.stages[2].1;
+    assert!(parse > 0.0 && stages.total > parse, "{stages:?}");
+    // Not asked: not measured.
+    let other = tempfile::tempdir().expect("tempdir");
+    assert!(import(&new_case(other.path()), &[fixtures()])
+        .stages
+        .is_none());
+}

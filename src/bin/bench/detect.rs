@@ -13,6 +13,7 @@ use sightline::api::{self, Case, ImportOptions, RuleSources, SystemClock};
 pub struct ImportCost {
     pub events_per_sec: f64,
     pub peak_mb: f64,
+    pub stages: Option<sightline::api::StageCpu>,
 }
 
 /// The rules `make bench` runs: Sightline's pack, plus each folder given (SigmaHQ's cloud,
@@ -45,6 +46,7 @@ pub fn without_rules(data: &Path, case_dir: &Path, options: &ImportOptions) -> R
         ImportCost {
             events_per_sec: report.events as f64 / started.elapsed().as_secs_f64(),
             peak_mb: super::peak_rss_kb()? as f64 / 1024.0,
+            stages: report.stages,
         }
     };
     std::fs::remove_dir_all(&dir)?;
@@ -52,6 +54,9 @@ pub fn without_rules(data: &Path, case_dir: &Path, options: &ImportOptions) -> R
         "import without rules: {:.0} events/s, peak RSS {:.0} MB",
         cost.events_per_sec, cost.peak_mb
     );
+    if let Some(stages) = &cost.stages {
+        super::print_stages(stages);
+    }
     reset_peak_rss()?;
     Ok(cost)
 }

@@ -259,6 +259,7 @@ fn run(data: &Path, case_dir: &Path, rules: &[PathBuf]) -> Result<()> {
         .and_then(|m| m.parse::<usize>().ok());
     let options = ImportOptions {
         index_memory: memory.map_or(ImportOptions::default().index_memory, |m| m << 20),
+        measure_stages: true,
         ..ImportOptions::default()
     };
     println!("indexing memory: {} MB", options.index_memory >> 20);
@@ -276,6 +277,7 @@ fn run(data: &Path, case_dir: &Path, rules: &[PathBuf]) -> Result<()> {
         &detect::ImportCost {
             events_per_sec: report.events as f64 / secs,
             peak_mb: peak_rss_kb()? as f64 / 1024.0,
+            stages: None,
         },
     );
     let cpu = cpu_seconds()? - cpu_before;
@@ -296,6 +298,9 @@ fn run(data: &Path, case_dir: &Path, rules: &[PathBuf]) -> Result<()> {
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         cpu * 1e6 / report.events.max(1) as f64
     );
+    if let Some(stages) = &report.stages {
+        print_stages(stages);
+    }
     println!(
         "  index: {:.0} MB, {:.0} bytes/event (raw records kept)",
         index_bytes as f64 / 1e6,
@@ -306,6 +311,17 @@ fn run(data: &Path, case_dir: &Path, rules: &[PathBuf]) -> Result<()> {
     detect::rerun_and_profile(&case, &sources)?;
     println!("peak RSS: {:.0} MB", peak_rss_kb()? as f64 / 1024.0);
     Ok(())
+}
+
+/// CPU per event by stage, the import's own measure.
+pub fn print_stages(stages: &sightline::api::StageCpu) {
+    println!("  CPU by stage ({:.1} us/event in all):", stages.total);
+    for (name, us) in &stages.stages {
+        println!(
+            "    {name:<52} {us:>6.1} us/event  {:>4.0}%",
+            us * 100.0 / stages.total.max(f64::MIN_POSITIVE)
+        );
+    }
 }
 
 /// Query latencies on an imported case; the window's searches ask for the same facets,

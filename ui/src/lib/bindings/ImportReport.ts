@@ -2,6 +2,7 @@
 import type { FileReport } from "./FileReport";
 import type { FiredRule } from "./FiredRule";
 import type { KindCount } from "./KindCount";
+import type { StageCpu } from "./StageCpu";
 
 /**
  * The result of one import run.
@@ -19,4 +20,8 @@ bytes: number, elapsed_ms: number, files: Array<FileReport>,
  * The rules that fired on the case after this import (its own events, and correlations
  * over the whole case), most serious first; see `sightline detect` for their events.
  */
-detections: Array<FiredRule>, };
+detections: Array<FiredRule>, 
+/**
+ * CPU per event by stage, when the import was asked to measure it.
+ */
+stages: StageCpu | null, };
