@@ -317,10 +317,11 @@ fn attach_conflicts(
             .unwrap_or_else(|| format!("file {id}"))
     };
     let first_new = sequence_key(first_file_id, 0);
-    let mut compared: Vec<IdMark> = earlier;
-    compared.extend_from_slice(&fresh);
-    let found = ids::conflicts(&mut compared, first_new, &path_of);
-    drop(compared);
+    // Compared in place (no copy: 320 MB at 10M events), then the earlier records taken out.
+    let mut fresh = fresh;
+    fresh.extend(earlier);
+    let found = ids::conflicts(&mut fresh, first_new, &path_of);
+    fresh.retain(|m| m.seq >= first_new);
     for (file_id, finding) in found {
         if let Some(f) = files.iter_mut().find(|f| f.file_id == Some(file_id)) {
             f.findings.push(finding);
