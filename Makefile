@@ -3,7 +3,12 @@ SHELL := /bin/bash
 CARGO ?= cargo
 BENCH_EVENTS ?= 1000000
 # v2: trails stopped or deleted rarely, as in a real account.
-BENCH_DATA ?= target/bench-data-v2-$(BENCH_EVENTS)
+# BENCH_SHAPE=bodies: records with describe/list bodies (3-10 KB each) instead of ~1.1 KB.
+BENCH_SHAPE ?= plain
+BENCH_DATA ?= target/bench-data-v2-$(BENCH_EVENTS)$(if $(filter bodies,$(BENCH_SHAPE)),-bodies)
+# The case the bench builds and bench-ui opens: `make bench BENCH_EVENTS=10000000` and
+# `make bench-ui BENCH_EVENTS=10000000` for ten million events (11 GB of data, ~1.2 GB gzipped).
+BENCH_CASE ?= $(if $(filter 1000000-plain,$(BENCH_EVENTS)-$(BENCH_SHAPE)),target/bench-case,target/bench-case-$(BENCH_EVENTS)-$(BENCH_SHAPE))
 # SigmaHQ's rules the bench imports with (beside Sightline's pack), when ../shared/sigma is there.
 SIGMA_RULES ?= ../shared/sigma/rules
 BENCH_RULES ?= $(SIGMA_RULES)/cloud $(SIGMA_RULES)/linux $(SIGMA_RULES)/windows
@@ -70,9 +75,9 @@ cli-demo: setup
 bench: setup
 	$(CARGO) build --release --bin sightline-bench
 	@if [ ! -f $(BENCH_DATA)/.complete ]; then \
-		rm -rf $(BENCH_DATA) && target/release/sightline-bench generate --out $(BENCH_DATA) --events $(BENCH_EVENTS) && touch $(BENCH_DATA)/.complete; \
+		rm -rf $(BENCH_DATA) && target/release/sightline-bench generate --out $(BENCH_DATA) --events $(BENCH_EVENTS) --shape $(BENCH_SHAPE) && touch $(BENCH_DATA)/.complete; \
 	fi
-	/usr/bin/env time -v target/release/sightline-bench run --data $(BENCH_DATA) --case target/bench-case \
+	/usr/bin/env time -v target/release/sightline-bench run --data $(BENCH_DATA) --case $(BENCH_CASE) \
 		$(foreach d,$(BENCH_RULES),$(if $(wildcard $(d)),--rules $(d))) 2> >(grep -E 'Maximum resident|Elapsed' >&2)
 
 ## The window on the 1M-event bench case: launch, query-to-screen and deep-scroll timings.
@@ -81,5 +86,5 @@ fuzz:
 	scripts/fuzz.sh
 
 bench-ui: app
-	@test -f target/bench-case/case.sqlite || $(MAKE) bench
-	xvfb-run -a -s "-screen 0 1400x900x24" node ui/bench/window.mjs
+	@test -f $(BENCH_CASE)/case.sqlite || $(MAKE) bench
+	SIGHTLINE_CASE=$(BENCH_CASE) xvfb-run -a -s "-screen 0 1400x900x24" node ui/bench/window.mjs

@@ -2,7 +2,7 @@
 //! into a fresh case and measures import and query performance.
 //!
 //! ```text
-//! sightline-bench generate --out DIR [--events N]
+//! sightline-bench generate --out DIR [--events N] [--shape plain|bodies]
 //! sightline-bench run --data DIR --case DIR [--rules DIR]...
 //! ```
 //! `run` imports the bundle twice: without rules, then with Sightline's pack and the `--rules`
@@ -46,7 +46,12 @@ fn main() -> Result<()> {
         Some("generate") => {
             let out = PathBuf::from(flag("--out").context("--out DIR")?);
             let events: usize = flag("--events").map_or(Ok(1_000_000), |n| n.parse()).context("--events N")?;
-            generate(&out, events)
+            let bodies = match flag("--shape").as_deref() {
+                None | Some("plain") => false,
+                Some("bodies") => true,
+                Some(other) => bail!("--shape plain|bodies, not {other}"),
+            };
+            generate(&out, events, bodies)
         }
         Some("run") => {
             let data = PathBuf::from(flag("--data").context("--data DIR")?);
@@ -62,7 +67,7 @@ fn main() -> Result<()> {
             let case = Case::open(&PathBuf::from(flag("--case").context("--case DIR")?), Arc::new(SystemClock))?;
             queries(&case)
         }
-        _ => bail!("usage: sightline-bench generate --out DIR [--events N] | run --data DIR --case DIR [--rules DIR]... | query --case DIR"),
+        _ => bail!("usage: sightline-bench generate --out DIR [--events N] [--shape plain|bodies] | run --data DIR --case DIR [--rules DIR]... | query --case DIR"),
     }
 }
 
@@ -151,7 +156,9 @@ const AGENTS: [&str; 5] = [
     "terraform-provider-aws/5.46.0 (+https://registry.terraform.io/providers/hashicorp/aws)",
 ];
 
-fn generate(out: &Path, events: usize) -> Result<()> {
+/// `bodies`: the second shape, records with request and response bodies as describe and list
+/// calls return them (3–10 KB a record instead of ~1.1 KB).
+fn generate(out: &Path, events: usize, bodies: bool) -> Result<()> {
     std::fs::create_dir_all(out)?;
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let actors = Zipf::new(2_000);
@@ -177,6 +184,9 @@ fn generate(out: &Path, events: usize) -> Result<()> {
             let seq = (f * RECORDS_PER_FILE + i) as i64;
             let t = START + seq * SPAN_SECS / events as i64 + rng.below(60) as i64;
             record(&mut body, &mut rng, &actors, &actions, &ips, t);
+            if bodies {
+                with_bodies(&mut body, &mut rng);
+            }
         }
         body.push_str("]}");
         raw_bytes += body.len() as u64;
@@ -189,6 +199,39 @@ fn generate(out: &Path, events: usize) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Replaces the last record's empty response with a list of resources, as `Describe*` and
+/// `List*` calls answer, and adds filters to its request.
+fn with_bodies(body: &mut String, rng: &mut Rng) {
+    let Some(at) = body.rfind(r#""responseElements":null"#) else {
+        return;
+    };
+    let items: Vec<String> = (0..3 + rng.below(10))
+        .map(|i| {
+            format!(
+                r#"{{"instanceId":"i-{id}","imageId":"ami-{img}","state":{{"code":16,"name":"running"}},"privateDnsName":"ip-10-{a}-{b}-{c}.ec2.internal","instanceType":"m5.large","launchTime":"2024-04-{d:02}T10:00:00Z","placement":{{"availabilityZone":"us-east-1a","tenancy":"default"}},"subnetId":"subnet-{s}","vpcId":"vpc-{v}","tagSet":{{"items":[{{"key":"Name","value":"web-{i}"}},{{"key":"team","value":"platform-{t}"}}]}},"securityGroups":[{{"groupId":"sg-{g}","groupName":"default"}}],"blockDeviceMapping":[{{"deviceName":"/dev/xvda","ebs":{{"volumeId":"vol-{vol}","status":"attached","deleteOnTermination":true}}}}]}}"#,
+                id = rng.hex(17),
+                img = rng.hex(17),
+                a = rng.below(255),
+                b = rng.below(255),
+                c = rng.below(255),
+                d = 1 + rng.below(28),
+                s = rng.hex(8),
+                v = rng.hex(8),
+                t = rng.below(9),
+                g = rng.hex(17),
+                vol = rng.hex(17),
+            )
+        })
+        .collect();
+    let response = format!(
+        r#""responseElements":{{"requestId":"{}","reservationSet":{{"items":[{{"reservationId":"r-{}","ownerId":"123456789012","instancesSet":{{"items":[{}]}}}}]}}}}"#,
+        rng.uuid(),
+        rng.hex(17),
+        items.join(",")
+    );
+    body.replace_range(at..at + r#""responseElements":null"#.len(), &response);
 }
 
 fn record(out: &mut String, rng: &mut Rng, actors: &Zipf, actions: &Zipf, ips: &Zipf, t: i64) {
