@@ -318,7 +318,6 @@ fn attach_conflicts(
     };
     let first_new = sequence_key(first_file_id, 0);
     // Compared in place (no copy: 320 MB at 10M events), then the earlier records taken out.
-    let mut fresh = fresh;
     fresh.extend(earlier);
     let found = ids::conflicts(&mut fresh, first_new, &path_of);
     fresh.retain(|m| m.seq >= first_new);
