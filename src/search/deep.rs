@@ -270,7 +270,8 @@ impl SegmentCollector for SegmentSpread {
             match *t {
                 None => self.untimed += 1,
                 Some(t) if t >= self.lo && t <= self.hi => {
-                    let b = ((t as i128 - self.lo as i128) / self.width as i128) as usize;
+                    // `t - lo` fits in u64 when lo <= t (128-bit division was 4% of the bench).
+                    let b = (t.wrapping_sub(self.lo) as u64 / self.width as u64) as usize;
                     self.counts[b.min(BUCKETS - 1)] += 1;
                 }
                 // Outside the span (a narrowing pass's query holds the range already).

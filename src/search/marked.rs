@@ -89,13 +89,21 @@ struct Counting(Arc<dyn SeqLabels>);
 
 struct SegmentCounting {
     labels: Arc<dyn SeqLabels>,
-    seq: Option<Column<u64>>,
+    reader: SegmentReader,
+    /// Opened at the segment's first hit: a search with few hits touches only their segments.
+    seq: Option<Option<Column<u64>>>,
     segment: Segment,
     counts: Vec<u64>,
+    hits: u64,
+    failed: Option<String>,
 }
 
+/// Hits in a segment from which its per-document label ranges are worth building (a pass over
+/// the segment's `seq` column); fewer are looked up by sequence key one by one.
+const RANGES_FROM: u64 = 4096;
+
 impl Collector for Counting {
-    type Fruit = Vec<u64>;
+    type Fruit = (Vec<u64>, Option<String>);
     type Child = SegmentCounting;
 
     fn for_segment(
@@ -103,16 +111,14 @@ impl Collector for Counting {
         _: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        let segment = self.0.prepare(reader)?;
         Ok(SegmentCounting {
             labels: self.0.clone(),
-            // Read only when the labels have no per-segment ranges.
-            seq: match segment.0 {
-                Some(_) => None,
-                None => reader.fast_fields().column_opt::<u64>("seq")?,
-            },
-            segment,
+            reader: reader.clone(),
+            seq: None,
+            segment: Segment::default(),
             counts: vec![0; self.0.counters()],
+            hits: 0,
+            failed: None,
         })
     }
 
@@ -120,33 +126,56 @@ impl Collector for Counting {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<u64>>) -> tantivy::Result<Vec<u64>> {
+    fn merge_fruits(
+        &self,
+        fruits: Vec<(Vec<u64>, Option<String>)>,
+    ) -> tantivy::Result<(Vec<u64>, Option<String>)> {
         let mut total = vec![0; self.0.counters()];
-        for fruit in fruits {
+        for (fruit, failed) in fruits {
+            if let Some(why) = failed {
+                return Err(tantivy::TantivyError::InternalError(why));
+            }
             for (t, c) in total.iter_mut().zip(fruit) {
                 *t += c;
             }
         }
-        Ok(total)
+        Ok((total, None))
     }
 }
 
 impl SegmentCollector for SegmentCounting {
-    type Fruit = Vec<u64>;
+    type Fruit = (Vec<u64>, Option<String>);
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        let seq = match &self.seq {
-            Some(col) => match col.first(doc) {
-                Some(seq) => seq,
-                None => return,
-            },
-            None => 0,
+        if self.seq.is_none() {
+            match self.reader.fast_fields().column_opt::<u64>("seq") {
+                Ok(col) => self.seq = Some(col),
+                Err(e) => {
+                    self.failed = Some(format!("reading sequence keys: {e}"));
+                    self.seq = Some(None);
+                }
+            }
+        }
+        self.hits += 1;
+        if self.hits == RANGES_FROM {
+            match self.labels.prepare(&self.reader) {
+                Ok(segment) => self.segment = segment,
+                Err(e) => self.failed = Some(format!("reading detection labels: {e}")),
+            }
+        }
+        let Some(seq) = self
+            .seq
+            .as_ref()
+            .and_then(|c| c.as_ref())
+            .and_then(|c| c.first(doc))
+        else {
+            return;
         };
         self.labels.count(seq, doc, &self.segment, &mut self.counts);
     }
 
-    fn harvest(self) -> Vec<u64> {
-        self.counts
+    fn harvest(self) -> (Vec<u64>, Option<String>) {
+        (self.counts, self.failed)
     }
 }
 
@@ -176,7 +205,7 @@ pub(super) fn tag_facet(
             .collect();
         tags.insert(seq, list);
     }
-    let counts = searcher.search(query, &Counting(Arc::new(Tags(tags))))?;
+    let (counts, _) = searcher.search(query, &Counting(Arc::new(Tags(tags))))?;
     Ok(Some(facet(
         "tag",
         names.iter().map(String::as_str).zip(counts),
@@ -213,7 +242,7 @@ pub(super) fn detection_facets(
         levels,
     };
     let levels = counting.levels.clone();
-    let counts = searcher.search(query, &Counting(Arc::new(counting)))?;
+    let (counts, _) = searcher.search(query, &Counting(Arc::new(counting)))?;
     let (rule_counts, level_counts) = counts.split_at(labels.rules.len());
     // Two rules may share a title: their hits count under it together.
     let mut by_title: Vec<(&str, u64)> = Vec::new();

@@ -63,11 +63,15 @@ fn main() -> Result<()> {
                 .collect();
             run(&data, &case, &rules)
         }
+        Some("cold") => {
+            let case = Case::open(&PathBuf::from(flag("--case").context("--case DIR")?), Arc::new(SystemClock))?;
+            cold(&case)
+        }
         Some("query") => {
             let case = Case::open(&PathBuf::from(flag("--case").context("--case DIR")?), Arc::new(SystemClock))?;
             queries(&case)
         }
-        _ => bail!("usage: sightline-bench generate --out DIR [--events N] [--shape plain|bodies] | run --data DIR --case DIR [--rules DIR]... | query --case DIR"),
+        _ => bail!("usage: sightline-bench generate --out DIR [--events N] [--shape plain|bodies] | run --data DIR --case DIR [--rules DIR]... | query --case DIR | cold --case DIR"),
     }
 }
 
@@ -493,6 +497,67 @@ fn queries(case: &Case) -> Result<()> {
         stats.events,
         newest.events.first().map(|e| e.id.clone()),
     )
+}
+
+/// Drops the page cache (root only) before each of: a 1-hit request id lookup, the first
+/// whole-case search (facets, histogram, first page) and a page jumped to mid-table, on a case
+/// already open, as the window meets them the day after the case was built.
+fn cold(case: &Case) -> Result<()> {
+    let drop_caches = || -> Result<()> {
+        std::process::Command::new("sync").status()?;
+        std::fs::write("/proc/sys/vm/drop_caches", "3")
+            .context("dropping the page cache needs root (echo 3 > /proc/sys/vm/drop_caches)")
+    };
+    let newest = case.page(&SearchRequest {
+        limit: 1,
+        facet_limit: 0,
+        histogram_buckets: 0,
+        ..SearchRequest::default()
+    })?;
+    let request_id = newest
+        .events
+        .first()
+        .and_then(|e| e.request.clone())
+        .unwrap_or_default();
+    let total = case.stats()?.events;
+    let lookup = SearchRequest {
+        query: format!("request:{request_id}"),
+        ..SearchRequest::default()
+    };
+    // Opening is not cold-cache work: a case's first search loads its detection labels (once
+    // per process), which this measures first, apart.
+    let t = Instant::now();
+    case.page(&lookup)?;
+    println!(
+        "first search after opening (loads the detection labels): {:.1} ms (warm page cache)",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let runs: Vec<(&str, SearchRequest)> = vec![
+        ("request id lookup", lookup.clone()),
+        ("whole-case search", SearchRequest::default()),
+        (
+            "jumped page (middle)",
+            SearchRequest {
+                offset: (total / 2) as usize,
+                limit: 100,
+                facet_limit: 0,
+                histogram_buckets: 0,
+                ..SearchRequest::default()
+            },
+        ),
+    ];
+    println!("cold page cache (dropped before each):");
+    for (name, request) in runs {
+        drop_caches()?;
+        let t = Instant::now();
+        let result = case.page(&request)?;
+        println!(
+            "  {name:<24} {:>8} hits  {:>7.1} ms",
+            result.total,
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    Ok(())
 }
 
 /// Pages jumped to at 20 different offsets (what dragging the scroll bar asks, rows only), and
