@@ -160,13 +160,12 @@ impl Collector for CountCollector {
                 into.merge(from);
             }
             for (into, from) in merged.facets.iter_mut().zip(fruit.facets) {
-                // The first segment's map is taken whole; later ones grow it once, not by
-                // doubling as values arrive.
+                // The first segment's map is taken whole (segments share most values, so a
+                // reserve for the next would only force a rehash).
                 if into.is_empty() {
                     *into = from;
                     continue;
                 }
-                into.reserve(from.len());
                 for (value, n) in from {
                     *into.entry(value).or_default() += n;
                 }

@@ -100,7 +100,7 @@ struct SegmentCounting {
 
 /// Hits in a segment from which its per-document label ranges are worth building (a pass over
 /// the segment's `seq` column); fewer are looked up by sequence key one by one.
-const RANGES_FROM: u64 = 4096;
+const RANGES_FROM: u64 = 256;
 
 impl Collector for Counting {
     type Fruit = (Vec<u64>, Option<String>);
@@ -163,13 +163,18 @@ impl SegmentCollector for SegmentCounting {
                 Err(e) => self.failed = Some(format!("reading detection labels: {e}")),
             }
         }
-        let Some(seq) = self
-            .seq
-            .as_ref()
-            .and_then(|c| c.as_ref())
-            .and_then(|c| c.first(doc))
-        else {
-            return;
+        // With the segment's ranges, labels are found by document; the key is not read.
+        let seq = match &self.segment.0 {
+            Some(_) => 0,
+            None => match self
+                .seq
+                .as_ref()
+                .and_then(|c| c.as_ref())
+                .and_then(|c| c.first(doc))
+            {
+                Some(seq) => seq,
+                None => return,
+            },
         };
         self.labels.count(seq, doc, &self.segment, &mut self.counts);
     }
