@@ -143,6 +143,17 @@ impl Store {
         Ok(())
     }
 
+    /// Every rule the case keeps (its stored description), hits or not: what a report needs
+    /// to name a rule and its author without counting hits.
+    pub fn rule_infos(&self) -> Result<Vec<String>> {
+        let db = self.db();
+        let mut stmt = db.prepare("SELECT info FROM detection_rules ORDER BY id")?;
+        let infos = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(infos)
+    }
+
     /// The events some hits are on.
     pub fn detected(&self, q: &HitQuery) -> Result<HashSet<u64>> {
         Ok(self.detection_labels()?.events(q))

@@ -18,10 +18,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::case::Store;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{SearchRequest, SortOrder};
 use crate::search::EventRow;
 
+mod controls;
 mod coverage;
 pub mod framework;
 pub mod html;
@@ -32,7 +33,7 @@ pub use framework::{Framework, FrameworkInfo};
 pub use review::ReviewEntry;
 
 /// Sample events listed per control.
-const SAMPLES: usize = 5;
+pub(crate) const SAMPLES: usize = 5;
 
 /// What the logs say about a control or one of its checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -228,7 +229,7 @@ pub fn evaluate(
     let integrity = coverage::integrity(store, &completeness)?;
     let (review, review_total) = review::trail(store)?;
     let rules = rule_refs(store)?;
-    let facts = Facts {
+    let facts = controls::Facts {
         store,
         framework,
         scope: &scope,
@@ -275,16 +276,16 @@ pub fn evaluate(
     })
 }
 
-/// What the rules a framework names are: the fired rules of the case, then Sightline's pack.
+/// What the rules a framework names are: Sightline's pack, then the case's own rules.
 fn rule_refs(store: &Store) -> Result<BTreeMap<String, RuleRef>> {
     let mut out = BTreeMap::new();
     let (pack, _) = crate::detect::list_rules(&crate::detect::RuleSources::default());
-    // The case's own rules that fired, as stored (a user's rule may share no id with the pack).
-    let fired = store
-        .rule_hits(true, 0)?
+    // The case's own rules, as stored (a user's rule may share no id with the pack).
+    let kept = store
+        .rule_infos()?
         .into_iter()
-        .filter_map(|r| serde_json::from_str::<crate::detect::RuleInfo>(&r.info).ok());
-    for rule in pack.into_iter().chain(fired) {
+        .filter_map(|info| serde_json::from_str::<crate::detect::RuleInfo>(&info).ok());
+    for rule in pack.into_iter().chain(kept) {
         let Some(id) = rule.id.clone() else { continue };
         out.insert(
             id.clone(),
@@ -297,217 +298,4 @@ fn rule_refs(store: &Store) -> Result<BTreeMap<String, RuleRef>> {
         );
     }
     Ok(out)
-}
-
-/// What every control is evaluated against, gathered once.
-struct Facts<'a> {
-    store: &'a Store,
-    framework: &'a Framework,
-    scope: &'a SearchRequest,
-    completeness: &'a [SourceCompleteness],
-    retention: &'a [SourceRetention],
-    integrity: &'a [SourceIntegrity],
-    review: &'a [ReviewEntry],
-    review_total: u64,
-    rules: &'a BTreeMap<String, RuleRef>,
-}
-
-impl Facts<'_> {
-    fn search(
-        &self,
-        query: &str,
-        limit: usize,
-        facets: bool,
-    ) -> Result<crate::search::SearchResult> {
-        crate::search::run(
-            self.store,
-            &SearchRequest {
-                query: within(&self.scope.query, query),
-                limit,
-                facet_limit: if facets { 1000 } else { 0 },
-                ..self.scope.clone()
-            },
-        )
-        .map_err(|e| match e {
-            Error::Query { position, message } => Error::Invalid(format!(
-                "{}: query {query:?} at {position}: {message}",
-                self.framework.file
-            )),
-            other => other,
-        })
-    }
-
-    fn control(&self, c: &framework::Control) -> Result<ControlResult> {
-        let mut result = ControlResult {
-            id: c.id.clone(),
-            title: c.title.clone(),
-            requires: c.requires.clone(),
-            status: ControlStatus::NotApplicable,
-            count: 0,
-            sources: Vec::new(),
-            query: None,
-            samples: Vec::new(),
-            checks: Vec::new(),
-            cannot_show: c.cannot_show.clone(),
-        };
-        if let Some(applies) = &c.applies_to {
-            if self.search(applies, 0, false)?.total == 0 {
-                result.checks.push(CheckResult {
-                    kind: CheckKind::Evidence,
-                    name: "applies to".into(),
-                    status: ControlStatus::NotApplicable,
-                    count: Some(0),
-                    query: Some(applies.clone()),
-                    detail: "these logs hold no events of the kind this control is about".into(),
-                    rule: None,
-                });
-                return Ok(result);
-            }
-        }
-        for e in &c.evidence {
-            result.checks.push(self.evidence(e)?);
-        }
-        if !c.evidence.is_empty() {
-            let union = c
-                .evidence
-                .iter()
-                .map(|e| format!("({})", e.query_text()))
-                .collect::<Vec<_>>()
-                .join(" OR ");
-            let found = self.search(&union, SAMPLES, true)?;
-            result.count = found.total;
-            result.sources = facet(&found, "format");
-            result.samples = found.events;
-            result.query = Some(union);
-        }
-        if !c.fields.is_empty() {
-            result.checks.push(self.fields(&c.fields)?);
-        }
-        if c.retention {
-            result
-                .checks
-                .push(coverage::retention_check(self.retention, self.framework));
-        }
-        if c.integrity {
-            result
-                .checks
-                .push(coverage::integrity_check(self.integrity));
-        }
-        if c.review {
-            result
-                .checks
-                .push(review::check(self.review, self.review_total));
-        }
-        let parts: Vec<ControlStatus> = result.checks.iter().map(|k| k.status).collect();
-        result.status = ControlStatus::combine(&parts);
-        Ok(result)
-    }
-
-    fn evidence(&self, e: &framework::Evidence) -> Result<CheckResult> {
-        let query = e.query_text();
-        let total = self.search(&query, 0, false)?.total;
-        let rule = e.rule.as_ref().map(|id| {
-            self.rules.get(id).cloned().unwrap_or(RuleRef {
-                id: id.clone(),
-                title: None,
-                author: None,
-                path: None,
-            })
-        });
-        let detail = match (total, &rule) {
-            (0, Some(r)) if r.title.is_none() => {
-                "the rule is not in Sightline's pack and has no hits in this case".to_string()
-            }
-            (0, Some(_)) => "the rule matched no event here (or did not run on this case)".into(),
-            (0, None) => "no event here".to_string(),
-            (1, _) => "1 event".to_string(),
-            (n, _) => format!("{n} events"),
-        };
-        Ok(CheckResult {
-            kind: CheckKind::Evidence,
-            name: e.name.clone(),
-            status: if total > 0 {
-                ControlStatus::Evidenced
-            } else {
-                ControlStatus::NoEvidence
-            },
-            count: Some(total),
-            query: Some(query),
-            detail,
-            rule,
-        })
-    }
-
-    /// Events carrying every field; evidenced when each field is on at least `min_share` of
-    /// the events of every source.
-    fn fields(&self, fields: &[String]) -> Result<CheckResult> {
-        let query = fields
-            .iter()
-            .filter_map(|f| framework::field_query(f))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let total = self.search(&query, 0, false)?.total;
-        let min = self.framework.min_share;
-        let mut short = Vec::new();
-        for s in self.completeness.iter().filter(|s| s.events > 0) {
-            for f in fields {
-                let share = s.fields.get(f).copied().unwrap_or(0.0);
-                if share < min {
-                    short.push(format!("{} {f} {:.0}%", s.source, share * 100.0));
-                }
-            }
-        }
-        let sources = self.completeness.iter().filter(|s| s.events > 0).count();
-        let status = if sources == 0 || total == 0 {
-            ControlStatus::NoEvidence
-        } else if short.is_empty() {
-            ControlStatus::Evidenced
-        } else {
-            ControlStatus::Partial
-        };
-        let detail = if short.is_empty() {
-            format!(
-                "{total} events carry every field; each field is on at least {:.0}% of every source's events",
-                min * 100.0
-            )
-        } else {
-            let more = match short.len() {
-                n if n > 8 => format!(" and {} more (see field completeness)", n - 8),
-                _ => String::new(),
-            };
-            short.truncate(8);
-            format!(
-                "{total} events carry every field; below {:.0}%: {}{more}",
-                min * 100.0,
-                short.join(", ")
-            )
-        };
-        Ok(CheckResult {
-            kind: CheckKind::Fields,
-            name: format!("fields: {}", fields.join(", ")),
-            status,
-            count: Some(total),
-            query: Some(query),
-            detail,
-            rule: None,
-        })
-    }
-}
-
-fn facet(result: &crate::search::SearchResult, name: &str) -> Vec<SourceCount> {
-    result
-        .facets
-        .iter()
-        .find(|f| f.field == name)
-        .map(|f| {
-            f.values
-                .iter()
-                .filter(|v| v.count > 0)
-                .map(|v| SourceCount {
-                    source: v.value.clone(),
-                    events: v.count,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
