@@ -28,15 +28,6 @@ pub fn position(store: &Store, req: &SearchRequest, id: &str) -> Result<Option<u
     super::deep::rank_of(&searcher, query.as_ref(), req.order, *anchor)
 }
 
-/// Every hit of `query` in `order`, for exports, which read them all in that order anyway.
-pub(super) fn sorted_hits(
-    searcher: &tantivy::Searcher,
-    query: &dyn tantivy::query::Query,
-    order: crate::model::SortOrder,
-) -> Result<Vec<tantivy::DocAddress>> {
-    first_hits(searcher, query, order, usize::MAX).map(|(_, docs)| docs)
-}
-
 /// The first `keep` hits of `query` in `order`, and how many there are.
 pub(super) fn first_hits(
     searcher: &tantivy::Searcher,

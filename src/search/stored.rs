@@ -53,17 +53,28 @@ pub(crate) fn for_each_hit(
     store.reader.reload()?;
     let searcher = store.reader.searcher();
     let query = super::compile(store, &searcher, req)?;
-    let docs = super::listing::sorted_hits(&searcher, query.as_ref(), req.order)?;
-    let total = docs.len() as u64;
-    for (i, addr) in docs.iter().enumerate() {
-        if i % 1024 == 0 && cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
-        let doc: TantivyDocument = searcher.doc(*addr)?;
-        let (event, raw, record) = rebuild(store, &doc)?;
-        f(total, &event, &raw, &record)?;
-    }
-    Ok(total)
+    // A chunk of the result at a time, in order: memory stays flat however many hits.
+    let total = std::cell::Cell::new(0u64);
+    let mut seen = 0u64;
+    super::deep::in_order(
+        store,
+        &searcher,
+        query.as_ref(),
+        req.order,
+        &mut |n| total.set(n),
+        &mut |docs| {
+            for addr in docs {
+                if seen.is_multiple_of(1024) && cancel.load(Ordering::Relaxed) {
+                    return Err(Error::Cancelled);
+                }
+                seen += 1;
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                let (event, raw, record) = rebuild(store, &doc)?;
+                f(total.get(), &event, &raw, &record)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// The events with these sequence keys, in store order, rebuilt with their raw and parsed

@@ -488,6 +488,31 @@ fn deep_pages_and_positions_match_the_full_order_with_ties_and_untimed_events() 
                 Some(rank as u64)
             );
         }
+        // An export walks the whole result a chunk at a time, in the same order.
+        let out = dir.path().join(format!("all-{order:?}.jsonl"));
+        case.export(
+            &out,
+            &sightline::api::ExportOptions {
+                request: req.clone(),
+                format: sightline::api::ExportFormat::Jsonl,
+                columns: vec!["event_id".into()],
+                redact_key: None,
+            },
+            &|_| {},
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .expect("export");
+        let exported: Vec<String> = std::fs::read_to_string(&out)
+            .expect("read")
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).expect("json")["event_id"]
+                    .as_str()
+                    .expect("id")
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(exported, full, "{order:?}");
         // A query that leaves the event out: no position.
         let narrowed = SearchRequest {
             query: "actor:u1".into(),
