@@ -163,8 +163,10 @@ impl SegmentCollector for SegmentCounting {
                 Err(e) => self.failed = Some(format!("reading detection labels: {e}")),
             }
         }
-        // With the segment's ranges, labels are found by document; the key is not read.
+        // With the segment's ranges, labels are found by document; the key is not read, and
+        // a document without labels (most of them) costs no call.
         let seq = match &self.segment.0 {
+            Some(ranges) if ranges.get(doc as usize).is_none_or(|r| r.1 == 0) => return,
             Some(_) => 0,
             None => match self
                 .seq
