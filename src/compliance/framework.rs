@@ -127,6 +127,8 @@ pub struct FrameworkInfo {
     pub file: String,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub controls: u64,
+    /// Share of a source's events that must carry a required field.
+    pub min_share: f64,
 }
 
 impl Framework {
@@ -138,6 +140,7 @@ impl Framework {
             about: self.about.clone(),
             file: self.file.clone(),
             controls: self.controls.len() as u64,
+            min_share: self.min_share,
         }
     }
 }

@@ -149,7 +149,7 @@ fn completeness(r: &ComplianceReport) -> Markup {
     let fields: Vec<&str> = super::framework::FIELDS.iter().map(|(n, _)| *n).collect();
     html! {
         h2 { "Field completeness per source" }
-        p.muted { "Share of each source's events that carry the field (AU-3, PCI DSS 10.2.2). Queries: "
+        p.muted { "Share of each source's events that carry the field (AU-3, PCI DSS 10.2.2); below " (format!("{:.0}%", r.framework.min_share * 100.0)) " is marked. Queries: "
             @for (n, q) in super::framework::FIELDS { span.mono { (n) " = " (q) } "; " } }
         table {
             thead { tr { th { "source" } th { "events" } @for f in &fields { th { (f) } } } }
@@ -157,7 +157,7 @@ fn completeness(r: &ComplianceReport) -> Markup {
                 td { (s.source) } td.n { (s.events) }
                 @for f in &fields {
                     @let share = s.fields.get(*f).copied().unwrap_or(0.0);
-                    td.n class=@if share < 0.95 { "n low" } @else { "n" } { (format!("{:.1}%", share * 100.0)) }
+                    td.n class=@if share < r.framework.min_share { "n low" } @else { "n" } { (format!("{:.1}%", share * 100.0)) }
                 }
             } } }
         }

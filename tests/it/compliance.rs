@@ -342,6 +342,7 @@ fn the_json_report_has_the_documented_shape() {
     let r = f.case.compliance("hipaa", &all()).expect("evaluates");
     let v = serde_json::to_value(&r).expect("json");
     assert_eq!(v["framework"]["id"], "hipaa");
+    assert_eq!(v["framework"]["min_share"], 0.95);
     let c = &v["controls"][0];
     for key in [
         "id", "title", "status", "count", "sources", "query", "samples", "checks",

@@ -3,4 +3,8 @@
 /**
  * A framework as the picker lists it.
  */
-export type FrameworkInfo = { id: string, title: string, version: string | null, about: string | null, file: string, controls: number, };
+export type FrameworkInfo = { id: string, title: string, version: string | null, about: string | null, file: string, controls: number, 
+/**
+ * Share of a source's events that must carry a required field.
+ */
+min_share: number, };
