@@ -26,28 +26,28 @@ pub(super) struct Facts<'a> {
 }
 
 impl Facts<'_> {
-    fn search(
-        &self,
-        query: &str,
-        limit: usize,
-        facets: bool,
-    ) -> Result<crate::search::SearchResult> {
-        crate::search::run(
-            self.store,
-            &SearchRequest {
-                query: within(&self.scope.query, query),
-                limit,
-                facet_limit: if facets { 1000 } else { 0 },
-                ..self.scope.clone()
-            },
-        )
-        .map_err(|e| match e {
+    fn search(&self, query: &str, limit: usize) -> Result<crate::search::SearchResult> {
+        crate::search::run(self.store, &self.within(query, limit)).map_err(|e| self.blame(query, e))
+    }
+
+    /// `query` within the selection, its first `limit` events and no counts.
+    fn within(&self, query: &str, limit: usize) -> SearchRequest {
+        SearchRequest {
+            query: within(&self.scope.query, query),
+            limit,
+            ..self.scope.clone()
+        }
+    }
+
+    /// A query error names the framework file it came from.
+    fn blame(&self, query: &str, e: Error) -> Error {
+        match e {
             Error::Query { position, message } => Error::Invalid(format!(
                 "{}: query {query:?} at {position}: {message}",
                 self.framework.file
             )),
             other => other,
-        })
+        }
     }
 
     pub(super) fn control(&self, c: &framework::Control) -> Result<ControlResult> {
@@ -64,7 +64,7 @@ impl Facts<'_> {
             cannot_show: c.cannot_show.clone(),
         };
         if let Some(applies) = &c.applies_to {
-            if self.search(applies, 0, false)?.total == 0 {
+            if self.search(applies, 0)?.total == 0 {
                 result.checks.push(CheckResult {
                     kind: CheckKind::Evidence,
                     name: "applies to".into(),
@@ -87,9 +87,16 @@ impl Facts<'_> {
                 .map(|e| format!("({})", e.query_text()))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            let found = self.search(&union, SAMPLES, true)?;
+            let found = self.search(&union, SAMPLES)?;
             result.count = found.total;
-            result.sources = facet(&found, "format");
+            let mut sources: Vec<SourceCount> =
+                crate::search::spans::events_by_format(self.store, &self.within(&union, 0))
+                    .map_err(|e| self.blame(&union, e))?
+                    .into_iter()
+                    .map(|(source, events)| SourceCount { source, events })
+                    .collect();
+            sources.sort_by(|a, b| b.events.cmp(&a.events).then(a.source.cmp(&b.source)));
+            result.sources = sources;
             result.samples = found.events;
             result.query = Some(union);
         }
@@ -118,7 +125,7 @@ impl Facts<'_> {
 
     fn evidence(&self, e: &framework::Evidence) -> Result<CheckResult> {
         let query = e.query_text();
-        let total = self.search(&query, 0, false)?.total;
+        let total = self.search(&query, 0)?.total;
         let rule = e.rule.as_ref().map(|id| {
             self.rules.get(id).cloned().unwrap_or(RuleRef {
                 id: id.clone(),
@@ -159,7 +166,7 @@ impl Facts<'_> {
             .filter_map(|f| framework::field_query(f))
             .collect::<Vec<_>>()
             .join(" ");
-        let total = self.search(&query, 0, false)?.total;
+        let total = self.search(&query, 0)?.total;
         let min = self.framework.min_share;
         let mut short = Vec::new();
         for s in self.completeness.iter().filter(|s| s.events > 0) {
@@ -205,22 +212,4 @@ impl Facts<'_> {
             rule: None,
         })
     }
-}
-
-fn facet(result: &crate::search::SearchResult, name: &str) -> Vec<SourceCount> {
-    result
-        .facets
-        .iter()
-        .find(|f| f.field == name)
-        .map(|f| {
-            f.values
-                .iter()
-                .filter(|v| v.count > 0)
-                .map(|v| SourceCount {
-                    source: v.value.clone(),
-                    events: v.count,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }

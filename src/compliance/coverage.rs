@@ -83,20 +83,14 @@ pub struct SourceIntegrity {
 
 /// One search per field, counted by format.
 pub fn completeness(store: &Store, scope: &SearchRequest) -> Result<Vec<SourceCompleteness>> {
-    let by_format = |query: &str| -> Result<BTreeMap<String, u64>> {
-        let r = crate::search::run(
+    let by_format = |query: &str| {
+        crate::search::spans::events_by_format(
             store,
             &SearchRequest {
                 query: within(&scope.query, query),
-                facet_limit: 100_000,
                 ..scope.clone()
             },
-        )?;
-        Ok(r.facets
-            .into_iter()
-            .find(|f| f.field == "format")
-            .map(|f| f.values.into_iter().map(|v| (v.value, v.count)).collect())
-            .unwrap_or_default())
+        )
     };
     let all = by_format("")?;
     let mut out: Vec<SourceCompleteness> = all

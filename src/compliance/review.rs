@@ -7,22 +7,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::{CheckKind, CheckResult, ControlStatus};
+use crate::case::journal::JournalAction;
 use crate::case::Store;
 use crate::error::Result;
 
-/// Journal actions that are someone looking at the evidence.
-const REVIEW: [&str; 11] = [
-    "search",
-    "verify",
-    "detect",
-    "report",
-    "export",
-    "compliance",
-    "tag",
-    "star",
-    "note",
-    "save_search",
-    "alias",
+/// Journal actions that are someone looking at the evidence (names as the journal keeps them).
+const REVIEW: [JournalAction; 11] = [
+    JournalAction::Search,
+    JournalAction::Verify,
+    JournalAction::Detect,
+    JournalAction::Report,
+    JournalAction::Export,
+    JournalAction::Compliance,
+    JournalAction::Tag,
+    JournalAction::Star,
+    JournalAction::Note,
+    JournalAction::SaveSearch,
+    JournalAction::Alias,
 ];
 
 /// Entries a report lists, newest first; all are counted.
@@ -47,7 +48,7 @@ pub fn trail(store: &Store) -> Result<(Vec<ReviewEntry>, u64)> {
     let mut all: Vec<ReviewEntry> = journal
         .entries
         .into_iter()
-        .filter(|e| REVIEW.contains(&e.action.as_str()))
+        .filter(|e| REVIEW.iter().any(|a| a.as_str() == e.action))
         .map(|e| {
             let detail: serde_json::Value =
                 serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);

@@ -229,22 +229,8 @@ pub fn rank_of(
     anchor: DocAddress,
 ) -> Result<Option<u64>> {
     let reader = searcher.segment_reader(anchor.segment_ord);
-    let ff = reader.fast_fields();
-    let time = ff
-        .column_opt::<i64>("time")?
-        .and_then(|c| c.first(anchor.doc_id));
-    let seq = ff
-        .column_opt::<u64>("seq")?
-        .and_then(|c| c.first(anchor.doc_id))
-        .unwrap_or(0);
-    let counted = searcher.search(
-        query,
-        &Above {
-            order,
-            key: sort_key(order, time, seq),
-            anchor,
-        },
-    )?;
+    let key = SortKeys::open(reader, order)?.key(anchor.doc_id);
+    let counted = searcher.search(query, &Above { order, key, anchor })?;
     Ok(counted.1.then_some(counted.0))
 }
 
@@ -404,6 +390,52 @@ impl SegmentCollector for SegmentSpread {
     }
 }
 
+/// A segment's time and sequence columns, read as sort keys (one block read per column).
+struct SortKeys {
+    order: SortOrder,
+    time: Option<Column<i64>>,
+    seq: Option<Column<u64>>,
+    times: Vec<Option<i64>>,
+    seqs: Vec<Option<u64>>,
+}
+
+impl SortKeys {
+    fn open(reader: &SegmentReader, order: SortOrder) -> tantivy::Result<SortKeys> {
+        let ff = reader.fast_fields();
+        Ok(SortKeys {
+            order,
+            time: ff.column_opt::<i64>("time")?,
+            seq: ff.column_opt::<u64>("seq")?,
+            times: Vec::new(),
+            seqs: Vec::new(),
+        })
+    }
+
+    fn key(&self, doc: DocId) -> Key {
+        let t = self.time.as_ref().and_then(|c| c.first(doc));
+        let s = self.seq.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+        sort_key(self.order, t, s)
+    }
+
+    /// Each of `docs` with its key.
+    fn each(&mut self, docs: &[DocId], mut f: impl FnMut(DocId, Key)) {
+        let n = docs.len();
+        self.times.resize(n, None);
+        self.seqs.resize(n, None);
+        match &self.time {
+            Some(c) => c.first_vals(docs, &mut self.times),
+            None => self.times.fill(None),
+        }
+        match &self.seq {
+            Some(c) => c.first_vals(docs, &mut self.seqs),
+            None => self.seqs.fill(None),
+        }
+        for ((doc, t), s) in docs.iter().zip(&self.times).zip(&self.seqs) {
+            f(*doc, sort_key(self.order, *t, s.unwrap_or(0)));
+        }
+    }
+}
+
 /// Keeps the best `keep` hits in `order` (bounded by the caller to a span's hits).
 struct Keep {
     order: SortOrder,
@@ -417,13 +449,9 @@ struct Kept {
 
 struct SegmentKeep {
     segment: SegmentOrdinal,
-    order: SortOrder,
     top: Top,
     total: u64,
-    time: Option<Column<i64>>,
-    seq: Option<Column<u64>>,
-    times: Vec<Option<i64>>,
-    seqs: Vec<Option<u64>>,
+    keys: SortKeys,
 }
 
 impl Collector for Keep {
@@ -435,16 +463,11 @@ impl Collector for Keep {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentKeep> {
-        let ff = reader.fast_fields();
         Ok(SegmentKeep {
             segment,
-            order: self.order,
             top: Top::new(self.keep),
             total: 0,
-            time: ff.column_opt::<i64>("time")?,
-            seq: ff.column_opt::<u64>("seq")?,
-            times: Vec::new(),
-            seqs: Vec::new(),
+            keys: SortKeys::open(reader, self.order)?,
         })
     }
 
@@ -470,23 +493,10 @@ impl SegmentCollector for SegmentKeep {
 
     fn collect_block(&mut self, docs: &[DocId]) {
         self.total += docs.len() as u64;
-        let n = docs.len();
-        self.times.resize(n, None);
-        self.seqs.resize(n, None);
-        match &self.time {
-            Some(c) => c.first_vals(docs, &mut self.times),
-            None => self.times.fill(None),
-        }
-        match &self.seq {
-            Some(c) => c.first_vals(docs, &mut self.seqs),
-            None => self.seqs.fill(None),
-        }
-        for ((doc, t), s) in docs.iter().zip(&self.times).zip(&self.seqs) {
-            self.top.push(
-                sort_key(self.order, *t, s.unwrap_or(0)),
-                DocAddress::new(self.segment, *doc),
-            );
-        }
+        let (top, segment) = (&mut self.top, self.segment);
+        self.keys.each(docs, |doc, key| {
+            top.push(key, DocAddress::new(segment, doc))
+        });
     }
 
     fn collect(&mut self, doc: DocId, _: Score) {
@@ -510,11 +520,9 @@ struct Above {
 
 struct SegmentAbove {
     segment: SegmentOrdinal,
-    order: SortOrder,
     key: Key,
     anchor: DocAddress,
-    time: Option<Column<i64>>,
-    seq: Option<Column<u64>>,
+    keys: SortKeys,
     above: u64,
     found: bool,
 }
@@ -528,14 +536,11 @@ impl Collector for Above {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentAbove> {
-        let ff = reader.fast_fields();
         Ok(SegmentAbove {
             segment,
-            order: self.order,
             key: self.key,
             anchor: self.anchor,
-            time: ff.column_opt::<i64>("time")?,
-            seq: ff.column_opt::<u64>("seq")?,
+            keys: SortKeys::open(reader, self.order)?,
             above: 0,
             found: false,
         })
@@ -560,9 +565,7 @@ impl SegmentCollector for SegmentAbove {
             self.found = true;
             return;
         }
-        let t = self.time.as_ref().and_then(|c| c.first(doc));
-        let s = self.seq.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
-        if sort_key(self.order, t, s) > self.key {
+        if self.keys.key(doc) > self.key {
             self.above += 1;
         }
     }

@@ -66,6 +66,19 @@ pub fn hours_by_format(
     Ok(out)
 }
 
+/// The selection's events per format: the same pass, summed (two columns read, where a search's
+/// facets read every facet column and the detection labels).
+pub fn events_by_format(store: &Store, req: &SearchRequest) -> Result<BTreeMap<String, u64>> {
+    Ok(hours_by_format(store, req)?
+        .into_iter()
+        .map(|(format, h)| {
+            let n = h.hours.values().map(|s| s.events).sum::<u64>() + h.untimed;
+            (format, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect())
+}
+
 struct HoursCollector;
 
 struct SegmentHours {

@@ -382,15 +382,7 @@ fn queries(case: &Case) -> Result<()> {
         .transpose()?
         .unwrap_or(0);
     let day = 86_400_000_000_000i64;
-    let newest = case.search(&SearchRequest {
-        limit: 1,
-        ..SearchRequest::default()
-    })?;
-    let request_id = newest
-        .events
-        .first()
-        .and_then(|e| e.request.clone())
-        .unwrap_or_default();
+    let (request_id, newest_id) = newest(case)?;
     let queries: Vec<(&str, SearchRequest)> = vec![
         (
             "actor term",
@@ -492,11 +484,22 @@ fn queries(case: &Case) -> Result<()> {
             p(0.95)
         );
     }
-    jumps(
-        case,
-        stats.events,
-        newest.events.first().map(|e| e.id.clone()),
-    )
+    jumps(case, stats.events, newest_id)
+}
+
+/// The newest event's request id (what the lookups look for) and its own id.
+fn newest(case: &Case) -> Result<(String, Option<String>)> {
+    let page = case.page(&SearchRequest {
+        limit: 1,
+        facet_limit: 0,
+        histogram_buckets: 0,
+        ..SearchRequest::default()
+    })?;
+    let first = page.events.first();
+    Ok((
+        first.and_then(|e| e.request.clone()).unwrap_or_default(),
+        first.map(|e| e.id.clone()),
+    ))
 }
 
 /// Drops the page cache (root only) before each of: a 1-hit request id lookup, the first
@@ -508,17 +511,7 @@ fn cold(case: &Case) -> Result<()> {
         std::fs::write("/proc/sys/vm/drop_caches", "3")
             .context("dropping the page cache needs root (echo 3 > /proc/sys/vm/drop_caches)")
     };
-    let newest = case.page(&SearchRequest {
-        limit: 1,
-        facet_limit: 0,
-        histogram_buckets: 0,
-        ..SearchRequest::default()
-    })?;
-    let request_id = newest
-        .events
-        .first()
-        .and_then(|e| e.request.clone())
-        .unwrap_or_default();
+    let (request_id, _) = newest(case)?;
     let total = case.stats()?.events;
     let lookup = SearchRequest {
         query: format!("request:{request_id}"),
