@@ -57,6 +57,7 @@ pub use crate::model::{
 pub use crate::search::actors::ActorProfile;
 pub use crate::search::stats::FieldStats;
 pub use crate::search::{EventDetail, EventRow, Facet, FacetValue, Histogram, SearchResult};
+pub use crate::watch::{Alert, Batch as FollowBatch, FollowOptions, Follower};
 
 /// What the first screen of a case shows before any search: what is in it, over what time,
 /// what a reader should know about its records, and the worst the last verify found.
@@ -288,20 +289,62 @@ impl Case {
         cancel: &AtomicBool,
     ) -> Result<ImportReport> {
         let named: Vec<String> = inputs.iter().map(|p| crate::bundle::path_text(p)).collect();
-        let journal = |report: &ImportReport| {
-            self.signed(&json!({
-                "run": report.run_id,
-                "inputs": named,
-                "events": report.events,
-                "skipped": report.skipped,
-                "files_imported": report.files_imported,
-                "files_duplicate": report.files_duplicate,
-                "files_refused": report.files_refused,
-                "files_unrecognized": report.files_unrecognized,
-                "files_failed": report.files_failed,
-            }))
-        };
+        let journal = |report: &ImportReport| self.import_entry(report, &named, false);
         crate::import::run(&self.store, inputs, options, &journal, progress, cancel)
+    }
+
+    /// What the journal says of an import run (a batch of `watch` when `followed`).
+    fn import_entry(
+        &self,
+        report: &ImportReport,
+        inputs: &[String],
+        followed: bool,
+    ) -> serde_json::Value {
+        let mut detail = json!({
+            "run": report.run_id,
+            "inputs": inputs,
+            "events": report.events,
+            "skipped": report.skipped,
+            "files_imported": report.files_imported,
+            "files_duplicate": report.files_duplicate,
+            "files_refused": report.files_refused,
+            "files_unrecognized": report.files_unrecognized,
+            "files_failed": report.files_failed,
+        });
+        if let (true, Some(map)) = (followed, detail.as_object_mut()) {
+            map.insert("followed".to_string(), json!(true));
+        }
+        self.signed(&detail)
+    }
+
+    /// A follower of `paths` (files or folders) into the case: `watch::Follower`. Each batch is
+    /// an import run, journaled as one (marked `followed`). The paths are kept in the case.
+    pub fn follower(&self, paths: &[PathBuf], options: FollowOptions) -> Result<Follower<'_>> {
+        let named: Vec<String> = paths.iter().map(|p| crate::bundle::path_text(p)).collect();
+        let journal = move |report: &ImportReport| self.import_entry(report, &named, true);
+        Follower::new(&self.store, paths, options, Box::new(journal))
+    }
+
+    /// Follows `paths` until `cancel` is set, handing each batch to `on_batch`: `watch::follow`.
+    pub fn follow(
+        &self,
+        paths: &[PathBuf],
+        options: FollowOptions,
+        on_batch: &mut dyn FnMut(&FollowBatch),
+        cancel: &AtomicBool,
+    ) -> Result<()> {
+        let mut follower = self.follower(paths, options)?;
+        crate::watch::follow(&mut follower, on_batch, cancel)
+    }
+
+    /// The paths the case follows (kept by the last `follow`).
+    pub fn followed_paths(&self) -> Result<Vec<String>> {
+        crate::watch::followed_paths(&self.store)
+    }
+
+    /// Stops keeping `path` among the followed ones; what it imported stays.
+    pub fn unfollow(&self, path: &Path) -> Result<()> {
+        crate::watch::unfollow(&self.store, path)
     }
 
     /// A search a person ran: `search::run`. Journaled (query, filters, range and total) when

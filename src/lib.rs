@@ -33,6 +33,7 @@ pub mod model;
 pub mod record;
 pub mod search;
 pub mod time;
+pub mod watch;
 
 pub use api::Case;
 pub use error::{Error, ErrorCode, Result};

@@ -12,7 +12,7 @@ mod cli;
 
 use cli::args::{
     ComplianceArgs, DetectArgs, ExportArgs, ImportArgs, ReportArgs, RulesCommand, SearchArgs,
-    ShowArgs, StatsArgs, VerifyArgs,
+    ShowArgs, StatsArgs, VerifyArgs, WatchArgs,
 };
 use cli::commands;
 
@@ -52,6 +52,10 @@ enum Command {
     /// --rules) over every event of the case; print what fired, by level, with the rule's
     /// author, the events and why they matched.
     Detect(DetectArgs),
+    /// Follow growing logs and folders that fill: new lines and new files are imported in
+    /// small batches as they come (notifications, no polling), detections run on each batch and
+    /// every new high or critical hit is printed as one JSON line on stdout.
+    Watch(WatchArgs),
     /// Rules for rule authors: list what a rule source holds, or test one rule on one log file.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -83,6 +87,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => commands::report(args, clock)?,
         Command::Compliance(args) => cli::compliance::run(args, clock)?,
         Command::Detect(args) => cli::detect::detect(args, clock)?,
+        Command::Watch(args) => cli::watch::run(args, clock)?,
         Command::Rules(RulesCommand::List(args)) => cli::detect::list(args)?,
         Command::Rules(RulesCommand::Test(args)) => cli::detect::test(args, clock)?,
         Command::Rules(RulesCommand::Profile(args)) => cli::detect::profile(args, clock)?,

@@ -8,6 +8,7 @@ mod archive;
 pub use archive::unsafe_path as unsafe_member;
 pub mod gzip;
 pub mod limits;
+pub mod span;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};

@@ -140,6 +140,42 @@ DROP TABLE detection_hits;
 ALTER TABLE detection_hits_keyed RENAME TO detection_hits;
 CREATE INDEX detection_hits_seq ON detection_hits(seq);
 "#,
+    r#"
+-- Files `watch` follows as they grow: one row per generation (one file on disk, an inode, from
+-- its first byte), found again after a rename or a copy by its identity or by the bytes it
+-- imported. Its imported byte ranges are rows of `files` naming it (`follow_id`), written with
+-- their run: what a generation has imported is what complete runs hold, never ahead of them.
+CREATE TABLE follow_files (
+    id INTEGER PRIMARY KEY,
+    -- Where it is now (renames are followed) and where it was first seen.
+    path TEXT NOT NULL,
+    first_path TEXT NOT NULL,
+    device INTEGER,
+    inode INTEGER,
+    -- gzip: a rotated copy compressed after it was followed; its ranges are of the decompressed bytes.
+    compressed INTEGER NOT NULL DEFAULT 0,
+    -- SHA-256 of its first bytes (up to 4 KiB) when first seen: a rewrite from the start shows here.
+    head_len INTEGER NOT NULL DEFAULT 0,
+    head_sha TEXT,
+    -- live: followed; closed: replaced by a newer generation or gone.
+    state TEXT NOT NULL CHECK (state IN ('live', 'closed')),
+    -- Why it began (truncated or rewritten under the watcher: a finding kind and its words),
+    -- said by its first range's finding.
+    reason_kind TEXT,
+    reason TEXT,
+    created_at TEXT NOT NULL
+);
+ALTER TABLE files ADD COLUMN follow_id INTEGER;
+ALTER TABLE files ADD COLUMN range_start INTEGER;
+ALTER TABLE files ADD COLUMN range_line INTEGER;
+ALTER TABLE files ADD COLUMN range_lines INTEGER;
+-- SHA-256 of the range's last 4 KiB: a cheap check that the bytes before the next range are
+-- still the ones imported.
+ALTER TABLE files ADD COLUMN range_tail TEXT;
+CREATE INDEX files_follow ON files(follow_id);
+-- The paths `watch` follows, so a restart (or the window's Follow switch) takes them up again.
+CREATE TABLE follow_paths (path TEXT PRIMARY KEY, added_at TEXT NOT NULL);
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -236,6 +272,8 @@ pub struct FileRow<'a> {
     pub skipped: u64,
     pub detail: Option<&'a str>,
     pub context: Option<String>,
+    /// For a range of a followed file: which generation and where.
+    pub range: Option<&'a super::followed::RangeRow>,
 }
 
 pub fn begin_run(conn: &Connection, now: &str) -> Result<u64> {
@@ -282,8 +320,9 @@ pub fn record_run(
     }
     {
         let mut insert = tx.prepare(
-            "INSERT INTO files (id, run_id, path, sha256, size, format, status, events, skipped, detail, context)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO files (id, run_id, path, sha256, size, format, status, events, skipped, detail, context,
+                                follow_id, range_start, range_line, range_lines, range_tail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         for f in files {
             insert.execute(params![
@@ -297,7 +336,12 @@ pub fn record_run(
                 f.events as i64,
                 f.skipped as i64,
                 f.detail,
-                f.context
+                f.context,
+                f.range.map(|r| r.follow_id as i64),
+                f.range.map(|r| r.start as i64),
+                f.range.map(|r| r.first_line as i64),
+                f.range.map(|r| r.lines as i64),
+                f.range.map(|r| r.tail.as_str()),
             ])?;
         }
     }

@@ -204,6 +204,42 @@ impl Store {
     }
 
     /// The rules that matched one event, with why: `(info, matched)`.
+    /// Hits on events with a sequence key in `from..to` of rules at one of `levels`, in time
+    /// order (at most `limit`): `(rule info, seq, time)`. What a batch of `watch` raised.
+    pub fn hits_between(
+        &self,
+        from: u64,
+        to: u64,
+        levels: &[&str],
+        limit: usize,
+    ) -> Result<Vec<(String, u64, Option<i64>)>> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT r.info, r.level, h.seq, h.time FROM detection_hits h
+             JOIN detection_rules r ON r.id = h.rule
+             WHERE h.seq >= ?1 AND h.seq < ?2 AND NOT r.hidden ORDER BY h.time, h.seq",
+        )?;
+        let rows = stmt.query_map([from as i64, to as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)? as u64,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (info, level, seq, time) = row?;
+            if levels.contains(&level.as_str()) {
+                out.push((info, seq, time));
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub fn hits_on(&self, seq: u64) -> Result<Vec<(String, String)>> {
         let db = self.db();
         let mut stmt = db.prepare(

@@ -7,6 +7,7 @@
 pub mod aliases;
 pub mod db;
 pub mod detections;
+pub mod followed;
 pub mod journal;
 pub mod labels;
 pub mod marks;

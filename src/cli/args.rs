@@ -266,3 +266,23 @@ pub struct RulesTestArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+#[derive(clap::Args)]
+pub struct WatchArgs {
+    #[arg(long)]
+    pub case: PathBuf,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+    /// Look once, import what is new, and exit (for scripts and cron).
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds a new whole file (archive, gzip, JSON document) must stay unchanged before it is
+    /// imported.
+    #[arg(long, default_value_t = 1.0)]
+    pub settle: f64,
+    /// Levels that raise an alert (repeatable).
+    #[arg(long, value_name = "LEVEL", default_values_t = ["high".to_string(), "critical".to_string()])]
+    pub alert: Vec<String>,
+    /// Files or folders to follow; without any, the ones the case followed last.
+    pub paths: Vec<PathBuf>,
+}

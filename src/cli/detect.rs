@@ -18,7 +18,7 @@ use super::args::{
 use super::commands::{emit, print_json};
 use super::safe::safe;
 
-fn sources(args: &RuleSourceArgs) -> RuleSources {
+pub fn sources(args: &RuleSourceArgs) -> RuleSources {
     RuleSources {
         paths: args.rules.iter().map(|p| api::path_text(p)).collect(),
         builtin: !args.no_builtin,

@@ -17,6 +17,7 @@ pub mod export;
 pub mod safe;
 pub mod text;
 pub mod verify;
+pub mod watch;
 
 use anyhow::{Context, Result};
 use sightline::api::{FacetFilter, SearchRequest, SortOrder};

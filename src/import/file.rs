@@ -25,6 +25,8 @@ pub(crate) struct FileJob {
     pub leaf: Leaf,
     pub file_id: u64,
     pub order: u64,
+    /// Set when the leaf is a range of a followed file rather than a whole file.
+    pub range: Option<super::RangeJob>,
 }
 
 /// What every file reader shares within one import.
@@ -108,9 +110,10 @@ fn trailing_reason(size: u64, tail: crate::bundle::gzip::Tail) -> String {
 /// Reads a leaf into documents handed to `sink`, and reports what happened.
 pub(crate) fn read_file(
     ctx: &ReadContext,
-    job: FileJob,
+    mut job: FileJob,
     sink: &mut DocSink,
 ) -> crate::Result<FileReport> {
+    let range = job.range.take();
     let leaf = &job.leaf;
     let mut report = FileReport::new(
         leaf.path.clone(),
@@ -120,6 +123,13 @@ pub(crate) fn read_file(
     );
     report.file_id = Some(job.file_id);
     report.size = Some(leaf.size);
+    let base = match &range {
+        Some(r) => Base {
+            offset: r.row.start,
+            lines: r.row.first_line.saturating_sub(1),
+        },
+        None => Base::default(),
+    };
     let (mut input, gz_tail) = match leaf.open_noting(ctx.limits) {
         Ok(r) => r,
         Err(e) => return Ok(failed(report, format!("cannot open: {e}"))),
@@ -176,7 +186,12 @@ pub(crate) fn read_file(
             }
         }
     };
-    let chosen = ctx.options.format_for(&leaf.path);
+    // A range after a followed file's first is read as the first was: a few lines alone may not
+    // tell their format.
+    let chosen = match range.as_ref().and_then(|r| r.format.as_deref()) {
+        Some(format) => Some(format),
+        None => ctx.options.format_for(&leaf.path),
+    };
     if head.starts_with(formats::windows::EVTX_MAGIC) && chosen.is_none_or(|f| f == "evtx") {
         return super::evtx::read_evtx(ctx, job, report, head, input, sink);
     }
@@ -201,6 +216,7 @@ pub(crate) fn read_file(
         ordinal: 0,
         header: None,
         watch: Watch::new(job.file_id),
+        base,
     };
     let result = file.run(&mut framer, forced, sink);
     let FileReader {
@@ -230,6 +246,10 @@ pub(crate) fn read_file(
         }
     }
     (report.findings, report.ids) = watch.finish(&leaf.path);
+    if let Some(range) = range {
+        report.findings.extend(range.findings);
+        report.range = Some(range.row);
+    }
     if let Some(tail) = gz_tail.and_then(|t| *t.lock().unwrap_or_else(|p| p.into_inner())) {
         report.warn_many(
             WarningKind::TrailingData,
@@ -412,6 +432,15 @@ pub(super) struct FileReader<'a> {
     pub(super) ordinal: u64,
     pub(super) header: Option<Vec<String>>,
     pub(super) watch: Watch,
+    /// Where the leaf's bytes begin in the file they were cut from (a followed file's range).
+    pub(super) base: Base,
+}
+
+/// Added to a frame's offset and line: what came before the leaf's first byte.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Base {
+    offset: u64,
+    lines: u64,
 }
 
 impl<'a> FileReader<'a> {
@@ -444,6 +473,7 @@ impl<'a> FileReader<'a> {
             ordinal: 0,
             header: None,
             watch: Watch::new(job.file_id),
+            base: Base::default(),
         };
         file.report.format = Some(format.name().to_string());
         file.report.context = Some(reader.context().clone());
@@ -549,8 +579,22 @@ impl<'a> FileReader<'a> {
 
     fn next<R: BufRead>(&mut self, framer: &mut Framer<R>) -> Result<Option<Frame>, ReadStop> {
         let mut lap = super::stages::Lap::start(self.ctx.stages);
-        let frame = framer.next().map_err(ReadStop::Io);
+        let mut frame = framer.next().map_err(ReadStop::Io);
         lap.lap(|c| &c.frame);
+        let base = self.base;
+        if base.offset > 0 || base.lines > 0 {
+            match &mut frame {
+                Ok(Some(Frame::Record(raw))) => {
+                    raw.offset += base.offset;
+                    raw.line += base.lines;
+                }
+                Ok(Some(Frame::Bad(bad))) => {
+                    bad.offset += base.offset;
+                    bad.line += base.lines;
+                }
+                _ => {}
+            }
+        }
         frame
     }
 

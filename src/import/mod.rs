@@ -22,7 +22,8 @@ use crossbeam_channel::{bounded, unbounded, RecvTimeoutError};
 use serde::Serialize;
 use tantivy::{IndexWriter, TantivyDocument};
 
-use crate::bundle::{Entry, Limits, Walk};
+use crate::bundle::{Budget, Content, Entry, Leaf, Limits, Walk};
+use crate::case::followed::RangeRow;
 use crate::case::{db, Store};
 use crate::detect::Detector;
 use crate::error::{Error, Result};
@@ -154,6 +155,27 @@ pub struct ImportProgress {
     pub current: Option<String>,
 }
 
+/// A range of a followed file, imported as one file of a run (by `watch`): its bytes end at a
+/// line end, and its records are located in the whole file (offsets and lines count from the
+/// file's first byte).
+pub struct FileRange {
+    /// The followed file's path.
+    pub path: String,
+    pub bytes: std::sync::Arc<[u8]>,
+    pub row: RangeRow,
+    /// The format the generation's first range was read as.
+    pub format: Option<String>,
+    /// What the watcher noticed about the file (truncated, rewritten), kept with the range.
+    pub findings: Vec<Finding>,
+}
+
+/// What a reader needs of a [`FileRange`] besides its bytes.
+pub(crate) struct RangeJob {
+    pub row: RangeRow,
+    pub format: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
 /// Imports `inputs` (files, directories, archives) into the store. Returns the report of the
 /// run; on cancel, nothing of the run is kept and [`Error::Cancelled`] is returned. The run's
 /// journal entry (`journal` makes its detail) is written with its manifest, before it becomes
@@ -166,8 +188,30 @@ pub fn run(
     progress: &(dyn Fn(&ImportProgress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<ImportReport> {
-    store.check_writable_for("an import")?;
     check_inputs(inputs, options)?;
+    run_with_ranges(
+        store,
+        inputs,
+        Vec::new(),
+        options,
+        journal,
+        progress,
+        cancel,
+    )
+}
+
+/// [`run`] of `inputs` (possibly none) and of ranges of followed files, in one run. Ranges are not
+/// refused as duplicates by their SHA-256: a log may repeat the same lines.
+pub fn run_with_ranges(
+    store: &Store,
+    inputs: &[PathBuf],
+    ranges: Vec<FileRange>,
+    options: &ImportOptions,
+    journal: &dyn Fn(&ImportReport) -> serde_json::Value,
+    progress: &(dyn Fn(&ImportProgress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<ImportReport> {
+    store.check_writable_for("an import")?;
     let started = Instant::now();
     let stages = options.measure_stages.then(stages::StageClock::new);
     let (run_id, first_file_id, known) = {
@@ -205,7 +249,7 @@ pub fn run(
         started,
         stages: stages.as_ref(),
     };
-    let outcome = pipeline.run(inputs, known);
+    let outcome = pipeline.run(inputs, ranges, known);
     let (mut files, bytes) = match outcome {
         Ok(files) if !cancel.load(Ordering::Relaxed) => files,
         Ok(_) => return abort(store, writer, run_id, Error::Cancelled),
@@ -371,6 +415,7 @@ impl Pipeline<'_> {
     fn run(
         &self,
         inputs: &[PathBuf],
+        ranges: Vec<FileRange>,
         known: HashMap<String, String>,
     ) -> Result<(Vec<FileReport>, u64)> {
         let tally = Tally::default();
@@ -395,7 +440,8 @@ impl Pipeline<'_> {
         std::thread::scope(|scope| {
             let walker_done = done_tx.clone();
             let tally = &tally;
-            let walker = scope.spawn(move || self.walk(inputs, known, tally, job_tx, walker_done));
+            let walker =
+                scope.spawn(move || self.walk(inputs, ranges, known, tally, job_tx, walker_done));
             for _ in 0..self.threads {
                 let job_rx = job_rx.clone();
                 let done_tx = done_tx.clone();
@@ -436,12 +482,40 @@ impl Pipeline<'_> {
     fn walk(
         &self,
         inputs: &[PathBuf],
+        ranges: Vec<FileRange>,
         mut known: HashMap<String, String>,
         tally: &Tally,
         jobs: crossbeam_channel::Sender<FileJob>,
         done: crossbeam_channel::Sender<Result<FileReport>>,
     ) -> Result<()> {
         let mut next_id = self.first_file_id;
+        for range in ranges {
+            let size = range.bytes.len() as u64;
+            let job = FileJob {
+                leaf: Leaf {
+                    path: range.path,
+                    sha256: crate::bundle::sha256_hex(&range.bytes),
+                    size,
+                    content: Content::Memory(range.bytes),
+                    budget: std::sync::Arc::new(Budget::new(size, &self.options.limits)),
+                },
+                file_id: next_id,
+                order: tally.seen.fetch_add(1, Ordering::Relaxed),
+                range: Some(RangeJob {
+                    row: range.row,
+                    format: range.format,
+                    findings: range.findings,
+                }),
+            };
+            next_id += 1;
+            if jobs.send(job).is_err() {
+                return Err(Error::Cancelled);
+            }
+        }
+        if inputs.is_empty() {
+            tally.walk_done.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
         let tmp = self.store.tmp_dir();
         let walk = Walk {
             limits: &self.options.limits,
@@ -481,6 +555,7 @@ impl Pipeline<'_> {
                         leaf,
                         file_id: next_id,
                         order,
+                        range: None,
                     };
                     next_id += 1;
                     if jobs.send(job).is_err() {
@@ -602,6 +677,7 @@ fn manifest_rows<'r>(store: &Store, report: &'r ImportReport) -> Result<Vec<db::
                 .context
                 .as_ref()
                 .and_then(|c| serde_json::to_string(c).ok()),
+            range: f.range.as_ref(),
         })
         .collect();
     let mut next_free = rows

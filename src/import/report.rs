@@ -165,6 +165,9 @@ pub struct FileReport {
     pub(crate) context: Option<crate::formats::FileContext>,
     #[serde(skip)]
     pub(crate) size: Option<u64>,
+    /// Where the file's bytes lie when they are a range of a followed file.
+    #[serde(skip)]
+    pub(crate) range: Option<crate::case::followed::RangeRow>,
     /// Position in the walk, to report files in bundle order whatever thread read them.
     #[serde(skip)]
     pub(crate) order: u64,
@@ -197,6 +200,7 @@ impl FileReport {
             file_id: None,
             context: None,
             size: None,
+            range: None,
             order,
         }
     }

@@ -172,16 +172,34 @@ pub fn verify(
         evidence: DigestEvidence::default(),
         findings: Vec::new(),
     };
+    // Ranges of followed files are re-read where their generation is now (rotation moves it).
+    let followed = crate::case::followed::all_ranges(&store.db())?;
+    let ranges: std::collections::HashSet<u64> = followed
+        .iter()
+        .flat_map(|(_, rs)| rs.iter().map(|r| r.file_id))
+        .collect();
     let mut by_source: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for f in &files {
+    for f in files.iter().filter(|f| !ranges.contains(&f.id)) {
         let Some(sha) = &f.sha256 else { continue };
         by_source
             .entry(source_of(&f.path).to_string())
             .or_default()
             .push((f.path.clone(), sha.clone()));
     }
-    let total = by_source.len() as u64;
+    let total = (by_source.len() + followed.len()) as u64;
+    for (done, (g, ranges)) in followed.iter().enumerate() {
+        progress(&VerifyProgress {
+            sources_done: done as u64,
+            sources_total: total,
+            current: Some(g.path.clone()),
+        });
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        recheck.ranges(g, ranges);
+    }
     for (done, (source, expected)) in by_source.iter().enumerate() {
+        let done = done + followed.len();
         progress(&VerifyProgress {
             sources_done: done as u64,
             sources_total: total,
@@ -317,6 +335,41 @@ impl Recheck<'_> {
             }
         }
         Ok(())
+    }
+}
+
+impl Recheck<'_> {
+    /// Re-hashes each range a followed file's generation imported, where the generation is now
+    /// (after renames and rotations): a file that kept growing is checked on what was imported.
+    fn ranges(
+        &mut self,
+        g: &crate::case::followed::Generation,
+        ranges: &[crate::case::followed::ImportedRange],
+    ) {
+        let path = crate::bundle::path_of(&Relocation::swap(&self.options.moved, &g.path, false));
+        let spans: Vec<(u64, u64)> = ranges.iter().map(|r| (r.start, r.size)).collect();
+        let limit = self.limits.max_file_bytes;
+        let hashes = match crate::bundle::span::hash_spans(&path, g.compressed, &spans, limit) {
+            Ok(h) => h,
+            Err(e) => {
+                for r in ranges {
+                    let detail = format!("{} cannot be read: {e}", path.display());
+                    self.findings
+                        .push(critical(FindingKind::FileMissing, &r.path, detail));
+                }
+                return;
+            }
+        };
+        for (r, now) in ranges.iter().zip(hashes) {
+            let at = format!("bytes {}..{} of {}", r.start, r.end(), path.display());
+            let detail = match now {
+                Some(now) if now == r.sha256 => continue,
+                Some(now) => format!("SHA-256 of {at} was {} at import, is {now} now", r.sha256),
+                None => format!("{at} are no longer there: the file is shorter"),
+            };
+            self.findings
+                .push(critical(FindingKind::FileModified, &r.path, detail));
+        }
     }
 }
 

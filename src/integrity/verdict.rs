@@ -37,8 +37,9 @@ pub struct SourceVerdict {
     pub counts: [u64; 3],
 }
 
-const TAMPERED: [FindingKind; 8] = [
+const TAMPERED: [FindingKind; 9] = [
     FindingKind::FileModified,
+    FindingKind::FileRewritten,
     FindingKind::FileMissing,
     FindingKind::ChecksumError,
     FindingKind::DigestMismatch,
@@ -57,9 +58,20 @@ pub(crate) fn verdicts(
     covered: &[DigestCover],
 ) -> Vec<SourceVerdict> {
     let covered: BTreeSet<&str> = covered.iter().map(|c| c.file.as_str()).collect();
-    files
+    // A followed file is imported range by range: one verdict for it, its events summed.
+    let mut first_row: std::collections::HashMap<&str, usize> = Default::default();
+    let mut unique: Vec<ManifestFile> = Vec::new();
+    for f in files.iter().filter(|f| f.status == "imported") {
+        match first_row.get(f.path.as_str()) {
+            Some(&i) => unique[i].events += f.events,
+            None => {
+                first_row.insert(&f.path, unique.len());
+                unique.push(f.clone());
+            }
+        }
+    }
+    unique
         .iter()
-        .filter(|f| f.status == "imported")
         .map(|f| {
             let about: Vec<&Finding> = findings
                 .iter()

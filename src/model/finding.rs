@@ -37,6 +37,10 @@ pub enum FindingKind {
     FileMissing,
     FileModified,
     ChecksumError,
+    /// A followed file holds fewer bytes than were imported of it, and no rotated copy holds them.
+    FileTruncated,
+    /// A followed file's bytes changed where they had been imported.
+    FileRewritten,
     /// A log file's compressed stream is cut or damaged (as it was when imported, if its
     /// SHA-256 still matches): what follows the damage was never read.
     LogDamaged,
@@ -73,6 +77,8 @@ impl FindingKind {
             FindingKind::FileMissing => "file_missing",
             FindingKind::FileModified => "file_modified",
             FindingKind::ChecksumError => "checksum_error",
+            FindingKind::FileTruncated => "file_truncated",
+            FindingKind::FileRewritten => "file_rewritten",
             FindingKind::LogDamaged => "log_damaged",
             FindingKind::RecordIdGap => "record_id_gap",
             FindingKind::SequenceGap => "sequence_gap",

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "import",
             "export",
             "compliance",
+            "watch",
         ],
     ),
     ("api", &["api", "fuzzing"]),
