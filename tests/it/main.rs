@@ -23,3 +23,4 @@ mod oracle;
 mod search;
 mod siem;
 mod support;
+mod watch;
