@@ -3,6 +3,7 @@
 mod commands;
 mod demo;
 mod error;
+mod follow;
 mod state;
 
 use tauri::Manager;
@@ -13,6 +14,7 @@ pub use state::{CaseInfo, RecentCase};
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(state::AppState::default())
         .setup(|app| {
             let state = app.state::<state::AppState>();
@@ -64,6 +66,9 @@ pub fn run() {
             commands::frameworks,
             commands::compliance,
             commands::write_compliance_report,
+            follow::follow_state,
+            follow::start_follow,
+            follow::stop_follow,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

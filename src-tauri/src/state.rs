@@ -14,6 +14,7 @@ pub struct AppState {
     pub case: Mutex<Option<Arc<Case>>>,
     pub cancel: Arc<AtomicBool>,
     pub data_dir: Mutex<Option<PathBuf>>,
+    pub follow: crate::follow::Running,
 }
 
 /// A case the user opened before.
@@ -63,6 +64,7 @@ impl AppState {
     /// `create`, makes a new case there if the folder is new or empty.
     pub fn open(&self, dir: &Path, create: bool) -> AppResult<CaseInfo> {
         // Let go of the case that is open now, so reopening it can take the write lock.
+        self.follow.stop();
         if let Ok(mut slot) = self.case.lock() {
             *slot = None;
         }

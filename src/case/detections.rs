@@ -143,6 +143,15 @@ impl Store {
         Ok(())
     }
 
+    /// Adds hits of these rules, keeping the ones the case has (a correlation pass over a batch).
+    pub fn add_rule_hits(&self, rules: &[RuleRow], hits: &[HitRow]) -> Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        insert(&tx, rules, hits, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Every rule the case keeps (its stored description), hits or not: what a report needs
     /// to name a rule and its author without counting hits.
     pub fn rule_infos(&self) -> Result<Vec<String>> {

@@ -208,6 +208,78 @@ pub fn ranges(conn: &Connection, id: u64) -> Result<Vec<ImportedRange>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Where a generation stands, from the ranges complete runs hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub ranges: u64,
+    /// Bytes imported (the end of its last range).
+    pub end: u64,
+    pub lines: u64,
+    /// The last range's size and tail hash.
+    pub last: Option<(u64, String)>,
+    /// The format its first range was read as.
+    pub format: Option<String>,
+}
+
+/// [`Progress`] of every generation that has ranges, by id, in two queries.
+pub fn progress(conn: &Connection) -> Result<std::collections::HashMap<u64, Progress>> {
+    let mut out: std::collections::HashMap<u64, Progress> = Default::default();
+    let mut stmt = conn.prepare(
+        "SELECT f.follow_id, COUNT(*), MAX(f.range_start + f.size), SUM(f.range_lines)
+         FROM files f JOIN runs r ON r.id = f.run_id
+         WHERE r.status = 'complete' AND f.follow_id IS NOT NULL GROUP BY f.follow_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            r.get::<_, i64>(1)? as u64,
+            r.get::<_, Option<i64>>(2)?.unwrap_or(0) as u64,
+            r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
+        ))
+    })?;
+    for row in rows {
+        let (id, ranges, end, lines) = row?;
+        out.insert(
+            id,
+            Progress {
+                ranges,
+                end,
+                lines,
+                ..Progress::default()
+            },
+        );
+    }
+    // The last and first range of each: the rows at its end and at its start.
+    let mut stmt = conn.prepare(
+        "SELECT f.follow_id, f.range_start, f.size, f.range_tail, f.format
+         FROM files f JOIN runs r ON r.id = f.run_id
+         WHERE r.status = 'complete' AND f.follow_id IS NOT NULL
+           AND (f.range_start = 0 OR f.id IN (
+                SELECT MAX(f2.id) FROM files f2 JOIN runs r2 ON r2.id = f2.run_id
+                WHERE r2.status = 'complete' AND f2.follow_id IS NOT NULL GROUP BY f2.follow_id))",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            r.get::<_, Option<i64>>(1)?.unwrap_or(0) as u64,
+            r.get::<_, Option<i64>>(2)?.unwrap_or(0) as u64,
+            r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, start, size, tail, format) = row?;
+        let Some(p) = out.get_mut(&id) else { continue };
+        if start == 0 {
+            p.format = format;
+        }
+        if start + size == p.end {
+            p.last = Some((size, tail));
+        }
+    }
+    Ok(out)
+}
+
 /// The generation a manifest file row is a range of, with the range's start.
 pub fn range_of(conn: &Connection, file_id: u64) -> Result<Option<(Generation, u64)>> {
     Ok(conn

@@ -22,6 +22,18 @@ use crate::error::{Error, Result};
 use crate::formats::sigma;
 use crate::model::event::{event_id, sequence_key, AuditEvent};
 
+/// Which earlier events a correlation pass reads besides the fresh ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The fresh events are every counted event (a run over the whole case).
+    WholeCase,
+    /// Every counted event of earlier imports: the case's correlations made again.
+    Rebuild,
+    /// Earlier events within the longest correlation window of the fresh ones, and only firings
+    /// that name a fresh event: what a batch adds (a rebuild where a window has no bound).
+    Around,
+}
+
 /// Events one correlation window may name; a longer burst still fires, with its first ones.
 const MAX_WINDOW_EVENTS: usize = 1000;
 
@@ -40,18 +52,29 @@ pub fn correlate(
     store: &Store,
     detector: &Detector,
     fresh: Vec<Counted>,
-    whole_case: bool,
+    scope: Scope,
     cancel: &AtomicBool,
 ) -> Result<Vec<Hit>> {
     if !detector.has_correlations() {
         return Ok(Vec::new());
     }
     let mut events = fresh;
-    if !whole_case {
-        let known: HashSet<u64> = events.iter().map(|c| c.seq).collect();
+    let known: HashSet<u64> = events.iter().map(|c| c.seq).collect();
+    // Around fresh events: earlier events older than the first fresh one by more than the
+    // longest correlation window cannot share a window with any fresh event.
+    let cutoff = match scope {
+        Scope::Around => detector
+            .longest_window()
+            .zip(events.iter().map(|c| c.nanos).min())
+            .map(|(span, first)| first.saturating_sub(span)),
+        _ => None,
+    };
+    let around = cutoff.is_some();
+    if scope != Scope::WholeCase {
         let earlier: HashSet<u64> = store
             .rule_seqs(&referenced_keys(detector))?
             .into_iter()
+            .filter(|(_, time)| cutoff.is_none_or(|c| time.is_some_and(|t| t >= c)))
             .map(|(seq, _)| seq)
             .filter(|seq| !known.contains(seq))
             .collect();
@@ -105,6 +128,16 @@ pub fn correlate(
                     modifier: Some(format!("{:?}", body.correlation_type).to_lowercase()),
                 })
                 .collect();
+            // Around fresh events, a firing that names none of them was a firing of an earlier
+            // pass (or, cut at the window's start, one a whole-case pass would not make).
+            let fires_fresh = body.event_refs.iter().flatten().any(|r| {
+                r.id.as_deref()
+                    .and_then(seq_of)
+                    .is_some_and(|s| known.contains(&s))
+            });
+            if around && !fires_fresh {
+                continue;
+            }
             let named = found.entry(rule).or_default();
             for r in body.event_refs.iter().flatten() {
                 if let Some(seq) = r.id.as_deref().and_then(seq_of) {

@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::formats::sigma::{self, SigmaSource};
 use crate::model::event::AuditEvent;
-pub use correlate::{correlate, Counted};
+pub use correlate::{correlate, Counted, Scope};
 pub use profile::{profile, RuleCost, RuleProfile};
 pub use rules::RuleFailure;
 pub use run::{
@@ -366,6 +366,19 @@ impl Detector {
     /// Whether any correlation is loaded (the pass after an import has work).
     pub fn has_correlations(&self) -> bool {
         !self.collection.correlations.is_empty()
+    }
+
+    /// The longest correlation window, in nanoseconds; `None` when one has no bound (a session
+    /// window goes on while its events keep coming).
+    pub(crate) fn longest_window(&self) -> Option<i64> {
+        let mut longest = 0i64;
+        for c in &self.collection.correlations {
+            if c.window == rsigma_parser::WindowMode::Session {
+                return None;
+            }
+            longest = longest.max((c.timespan.seconds as i64).saturating_mul(1_000_000_000));
+        }
+        Some(longest)
     }
 }
 

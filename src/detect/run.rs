@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Detector, Hit, Matched, RuleFailure, RuleInfo, RuleSources};
+use super::{Detector, Hit, Matched, RuleFailure, RuleInfo, RuleSources, Scope};
 use crate::case::detections::{HitRow, RuleRow};
 use crate::case::Store;
 use crate::error::{Error, Result};
@@ -97,8 +97,16 @@ pub fn correlate_after_import(
     if fresh.is_empty() && !stale {
         return Ok(());
     }
-    let hits = super::correlate(store, detector, fresh, false, cancel)?;
-    keep_correlations(store, detector, &hits)?;
+    if stale {
+        // A pass was cut off: the case's correlations are made again from all its events.
+        let hits = super::correlate(store, detector, fresh, Scope::Rebuild, cancel)?;
+        keep_correlations(store, detector, &hits)?;
+    } else {
+        // What the fresh events add; earlier firings stay as they were.
+        let hits = super::correlate(store, detector, fresh, Scope::Around, cancel)?;
+        let (rules, rows) = rows_of(detector, &hits, true)?;
+        store.add_rule_hits(&rules, &rows)?;
+    }
     store.set_meta(CORRELATIONS_STALE, "0")
 }
 
@@ -143,7 +151,7 @@ pub fn run(
     let (rules, rows) = rows(&detector, &hits)?;
     store.replace_detections(&rules, &rows)?;
     // Every event was evaluated: the counted ones are all in hand.
-    let correlated = super::correlate(store, &detector, counted, true, cancel)?;
+    let correlated = super::correlate(store, &detector, counted, Scope::WholeCase, cancel)?;
     keep_correlations(store, &detector, &correlated)?;
     // A run over every event settles what an import cut off before its pass left.
     store.set_meta(CORRELATIONS_STALE, "0")?;

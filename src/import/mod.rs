@@ -189,23 +189,28 @@ pub fn run(
     cancel: &AtomicBool,
 ) -> Result<ImportReport> {
     check_inputs(inputs, options)?;
-    run_with_ranges(
-        store,
+    let parts = Parts {
         inputs,
-        Vec::new(),
-        options,
-        journal,
-        progress,
-        cancel,
-    )
+        ranges: Vec::new(),
+        detector: None,
+    };
+    run_with_ranges(store, parts, options, journal, progress, cancel)
+}
+
+/// What one run imports: inputs (files, folders, archives; possibly none), ranges of followed
+/// files, and the case's rules when the caller holds them compiled (a follower does, batch after
+/// batch; else they are loaded for the run).
+pub struct Parts<'p> {
+    pub inputs: &'p [PathBuf],
+    pub ranges: Vec<FileRange>,
+    pub detector: Option<&'p Detector>,
 }
 
 /// [`run`] of `inputs` (possibly none) and of ranges of followed files, in one run. Ranges are not
 /// refused as duplicates by their SHA-256: a log may repeat the same lines.
 pub fn run_with_ranges(
     store: &Store,
-    inputs: &[PathBuf],
-    ranges: Vec<FileRange>,
+    parts: Parts,
     options: &ImportOptions,
     journal: &dyn Fn(&ImportReport) -> serde_json::Value,
     progress: &(dyn Fn(&ImportProgress) + Sync),
@@ -233,13 +238,23 @@ pub fn run_with_ranges(
     )?;
     // The rules the case's detections were last made with; a rule folder that went away is a
     // failure listed by `detect`, not a failed import.
-    let detector = options
-        .detect
-        .then(|| crate::detect::case_sources(store).map(|s| Detector::load(&s)))
-        .transpose()?;
+    let Parts {
+        inputs,
+        ranges,
+        detector: given,
+    } = parts;
+    let loaded = match (options.detect, given) {
+        (true, None) => Some(Detector::load(&crate::detect::case_sources(store)?)),
+        _ => None,
+    };
+    let detector = if options.detect {
+        given.or(loaded.as_ref())
+    } else {
+        None
+    };
     let pipeline = Pipeline {
         store,
-        detector: detector.as_ref(),
+        detector,
         writer: &writer,
         options,
         threads,
@@ -277,7 +292,7 @@ pub fn run_with_ranges(
         run_id,
         &report,
         &journal(&report),
-        detector.as_ref(),
+        detector,
     )?;
     // The run and its id file are in place: the files merged into it are duplicates now (a
     // kill before this leaves them, and the next merge drops the repeats).
@@ -286,7 +301,7 @@ pub fn run_with_ranges(
     }
     writer.wait_merging_threads()?;
     store.reader.reload()?;
-    if let Some(detector) = &detector {
+    if let Some(detector) = detector {
         // Correlations see the whole case: a window may have begun in an earlier import.
         crate::detect::correlate_after_import(store, detector, fresh, cancel)?;
         report.detections = crate::detect::fired(store)?;

@@ -137,6 +137,8 @@ pub struct Follower<'s> {
     kinds: HashMap<(u64, u64), disk::Kind>,
     /// Files found to be copies of a generation that still lives: (identity, size) → generation.
     copies: HashMap<((u64, u64), u64), u64>,
+    /// The case's rules as last compiled, with the sources they came from.
+    rules: Option<(crate::detect::RuleSources, crate::detect::Detector)>,
 }
 
 impl<'s> Follower<'s> {
@@ -186,6 +188,7 @@ impl<'s> Follower<'s> {
             taken,
             kinds: HashMap::new(),
             copies: HashMap::new(),
+            rules: None,
         })
     }
 
@@ -212,10 +215,15 @@ impl<'s> Follower<'s> {
         }
         let whole: Vec<PathBuf> = plan.whole.iter().map(|f| f.path.clone()).collect();
         let ranges = plan.ranges.len() as u64;
+        self.load_rules()?;
+        let parts = crate::import::Parts {
+            inputs: &whole,
+            ranges: plan.ranges,
+            detector: self.rules.as_ref().map(|(_, d)| d),
+        };
         let report = crate::import::run_with_ranges(
             self.store,
-            &whole,
-            plan.ranges,
+            parts,
             &self.options.import,
             &*self.journal,
             &|_| {},
@@ -243,6 +251,20 @@ impl<'s> Follower<'s> {
             elapsed_ms: started.elapsed().as_millis() as u64,
             committed_at: self.store.now_text(),
         }))
+    }
+
+    /// The case's rules, compiled once and again only when the case's rule sources change (a
+    /// detection run with other rules while following).
+    fn load_rules(&mut self) -> Result<()> {
+        if !self.options.import.detect {
+            return Ok(());
+        }
+        let sources = crate::detect::case_sources(self.store)?;
+        if self.rules.as_ref().is_none_or(|(s, _)| *s != sources) {
+            let detector = crate::detect::Detector::load(&sources);
+            self.rules = Some((sources, detector));
+        }
+        Ok(())
     }
 
     /// New hits at an alerting level on the events of `report`'s run.

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use super::disk::{self, Kind, OnDisk, HEAD_BYTES};
 use super::{Follower, Seen};
-use crate::case::followed::{self, Generation, ImportedRange, NewGeneration, RangeRow, TAIL_BYTES};
+use crate::case::followed::{
+    self, Generation, ImportedRange, NewGeneration, Progress, RangeRow, TAIL_BYTES,
+};
 use crate::error::{Error, Result};
 use crate::import::FileRange;
 use crate::model::{Finding, FindingKind, Severity};
@@ -38,23 +40,37 @@ enum Lost {
     Rewritten,
 }
 
-/// A generation as the step sees it, with what complete runs imported of it.
+/// A generation as the step sees it, with where complete runs left it; its ranges are read only
+/// when a file is compared with it (a long-followed file has thousands).
 struct Tracked {
     g: Generation,
-    ranges: Vec<ImportedRange>,
+    progress: Progress,
+    ranges: std::cell::OnceCell<Vec<ImportedRange>>,
 }
 
 impl Tracked {
     fn end(&self) -> u64 {
-        self.ranges.last().map_or(0, |r| r.end())
+        self.progress.end
     }
 
     fn next_line(&self) -> u64 {
-        self.ranges.iter().map(|r| r.lines).sum::<u64>() + 1
+        self.progress.lines + 1
     }
 
     fn format(&self) -> Option<String> {
-        self.ranges.first().and_then(|r| r.format.clone())
+        self.progress.format.clone()
+    }
+
+    fn has_ranges(&self) -> bool {
+        self.progress.ranges > 0
+    }
+
+    fn ranges(&self, f: &Follower) -> Result<&[ImportedRange]> {
+        if let Some(r) = self.ranges.get() {
+            return Ok(r);
+        }
+        let loaded = followed::ranges(&f.store.db(), self.g.id)?;
+        Ok(self.ranges.get_or_init(|| loaded))
     }
 }
 
@@ -69,9 +85,14 @@ impl Plan {
         let mut tracked = Vec::new();
         {
             let db = f.store.db();
+            let mut progress = followed::progress(&db)?;
             for g in followed::generations(&db)? {
-                let ranges = followed::ranges(&db, g.id)?;
-                tracked.push(Tracked { g, ranges });
+                let progress = progress.remove(&g.id).unwrap_or_default();
+                tracked.push(Tracked {
+                    g,
+                    progress,
+                    ranges: Default::default(),
+                });
             }
         }
         supersede(f, &mut tracked)?;
@@ -185,7 +206,6 @@ impl Plan {
         claimed: &HashSet<usize>,
         tracked: &[Tracked],
     ) -> Result<()> {
-        let limit = f.options.import.limits.max_file_bytes;
         for (i, d) in files.iter().enumerate() {
             if claimed.contains(&i) || d.size == 0 {
                 continue;
@@ -196,11 +216,17 @@ impl Plan {
                     continue;
                 }
             }
+            if kind != Kind::Growing && f.taken.contains(&(d.text.clone(), d.size)) {
+                continue;
+            }
             if kind != Kind::Whole {
-                let of = tracked
-                    .iter()
-                    .filter(|t| !t.ranges.is_empty())
-                    .find(|t| is_copy(t, d, kind == Kind::Gzip, limit));
+                let mut of = None;
+                for t in tracked.iter().filter(|t| t.has_ranges()) {
+                    if is_copy(f, t, d, kind == Kind::Gzip)? {
+                        of = Some(t);
+                        break;
+                    }
+                }
                 if let Some(t) = of {
                     // A copy of a file still followed where it is (a `cp`, or copy-and-truncate
                     // before the truncate): it holds nothing new.
@@ -251,7 +277,8 @@ impl Plan {
             .ok_or_else(|| Error::Internal(format!("generation {id} not written")))?;
         let tr = Tracked {
             g,
-            ranges: Vec::new(),
+            progress: Progress::default(),
+            ranges: Default::default(),
         };
         self.range(f, &tr, d, 0, false, reason)
     }
@@ -304,7 +331,7 @@ impl Plan {
         let stored =
             tr.g.reason
                 .as_ref()
-                .filter(|_| tr.ranges.is_empty())
+                .filter(|_| !tr.has_ranges())
                 .and_then(|(kind, text)| Some((kind_named(kind)?, text.clone())));
         let findings: Vec<Finding> = reason
             .cloned()
@@ -413,12 +440,12 @@ fn head_matches(g: &Generation, d: &OnDisk, limit: u64) -> bool {
 }
 
 fn tail_matches(tr: &Tracked, d: &OnDisk, limit: u64) -> bool {
-    let Some(last) = tr.ranges.last() else {
+    let Some((size, tail)) = &tr.progress.last else {
         return true;
     };
-    let len = last.size.min(TAIL_BYTES);
-    disk::read_span(&d.path, false, last.end() - len, len, limit)
-        .is_ok_and(|b| disk::sha(&b) == last.tail)
+    let len = (*size).min(TAIL_BYTES);
+    disk::read_span(&d.path, false, tr.end() - len, len, limit)
+        .is_ok_and(|b| disk::sha(&b) == *tail)
 }
 
 /// A generation's head grows with the file until it is [`HEAD_BYTES`] long.
@@ -438,25 +465,27 @@ fn update_head(f: &Follower, tr: &Tracked, d: &OnDisk) -> Result<()> {
 }
 
 /// Whether `d` (decompressed when `gz`) begins with every range `t` imported.
-fn is_copy(t: &Tracked, d: &OnDisk, gz: bool, limit: u64) -> bool {
+fn is_copy(f: &Follower, t: &Tracked, d: &OnDisk, gz: bool) -> Result<bool> {
+    let limit = f.options.import.limits.max_file_bytes;
     let Some(sha) = &t.g.head_sha else {
-        return false;
+        return Ok(false);
     };
-    if !gz && d.size < t.end() {
-        return false;
+    if !t.has_ranges() || (!gz && d.size < t.end()) {
+        return Ok(false);
     }
     let head = disk::read_span(&d.path, gz, 0, t.g.head_len, limit);
     if !head.is_ok_and(|h| h.len() as u64 == t.g.head_len && &disk::sha(&h) == sha) {
-        return false;
+        return Ok(false);
     }
-    let spans: Vec<(u64, u64)> = t.ranges.iter().map(|r| (r.start, r.size)).collect();
-    match disk::hash_spans(&d.path, gz, &spans, limit) {
+    let ranges = t.ranges(f)?;
+    let spans: Vec<(u64, u64)> = ranges.iter().map(|r| (r.start, r.size)).collect();
+    Ok(match disk::hash_spans(&d.path, gz, &spans, limit) {
         Ok(hashes) => hashes
             .iter()
-            .zip(&t.ranges)
+            .zip(ranges)
             .all(|(h, r)| h.as_deref() == Some(r.sha256.as_str())),
         Err(_) => false,
-    }
+    })
 }
 
 /// A file no generation holds that holds every byte `tr` imported: where it went.
@@ -467,10 +496,9 @@ fn find_copy(
     claimed: &HashSet<usize>,
     reborn: &HashSet<usize>,
 ) -> Result<Option<usize>> {
-    if tr.ranges.is_empty() {
+    if !tr.has_ranges() {
         return Ok(None);
     }
-    let limit = f.options.import.limits.max_file_bytes;
     for (i, d) in files.iter().enumerate() {
         if claimed.contains(&i) || reborn.contains(&i) || d.size == 0 {
             continue;
@@ -479,7 +507,7 @@ fn find_copy(
         if kind == Kind::Whole {
             continue;
         }
-        if is_copy(tr, d, kind == Kind::Gzip, limit) {
+        if is_copy(f, tr, d, kind == Kind::Gzip)? {
             return Ok(Some(i));
         }
     }

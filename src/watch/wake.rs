@@ -52,10 +52,16 @@ pub fn follow(
             return Ok(());
         }
         if look {
-            if let Some(batch) = follower.step(cancel)? {
-                on_batch(&batch);
-                // More may have come while the batch was imported: look again at once.
-                continue;
+            match follower.step(cancel) {
+                Ok(Some(batch)) => {
+                    on_batch(&batch);
+                    // More may have come while the batch was imported: look again at once.
+                    continue;
+                }
+                Ok(None) => {}
+                // Stopped in the middle of a batch: nothing of it was kept, all of it comes again.
+                Err(Error::Cancelled) => return Ok(()),
+                Err(e) => return Err(e),
             }
         }
         let wait = if follower.waiting() {

@@ -4,7 +4,7 @@
 
 import { spawn, execFileSync, spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { appendFileSync, mkdtempSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -390,6 +390,51 @@ async function walk() {
   assert.ok(!page.includes("<script") && /default-src 'none'/.test(page));
   assert.ok((await text("[data-testid=compliance-written]")).includes(createHash("sha256").update(page).digest("hex")));
   await (await $("[data-testid=compliance] button[aria-label=Close]")).click();
+  await runQuery("");
+  await totalBecomes(engineTotal(""));
+
+  // Following live logs: a folder with an auth.log is followed; its lines arrive without a click
+  // while the list sits at its top; once a row is selected, new events only say how many came,
+  // the selection stays, and a StopLogging record written meanwhile raises an alert naming the
+  // rule's author. The CLI reads the same case (shared) for the expected totals.
+  const live = join(work, "live");
+  mkdirSync(live);
+  const authLine = (n) => `Dec  2 10:00:${String(n).padStart(2, "0")} web1 sshd[${4000 + n}]: Failed password for invalid user live${n} from 203.0.113.${n} port 22 ssh2\n`;
+  writeFileSync(join(live, "auth.log"), [0, 1, 2].map(authLine).join(""));
+  const before = engineTotal("");
+  await (await $("[data-testid=open-follow]")).click();
+  await typeInto("[data-testid=follow-paths]", live);
+  await (await $("[data-testid=follow-start]")).click();
+  await driver.wait(async () => (await text("[data-testid=follow-status]")) === "Following", 20_000, "following starts");
+  await driver.wait(async () => /^3 events/.test(await text("[data-testid=follow-imported]")), 20_000, "the first batch comes");
+  await (await $("[data-testid=follow-panel] button[aria-label=Close]")).click();
+  await totalBecomes(before + 3);
+  assert.equal(engineTotal(""), before + 3);
+  await (await $("[data-testid=row]")).click();
+  const selected = await driver.executeScript("return document.querySelector('[data-testid=row].selected')?.textContent ?? ''");
+  assert.ok(selected, "a row is selected");
+  const t0 = Date.now();
+  appendFileSync(join(live, "auth.log"), [3, 4].map(authLine).join(""));
+  writeFileSync(join(live, "trail.jsonl"), JSON.stringify({ eventVersion: "1.08", eventTime: "2026-12-02T10:00:05Z", eventSource: "cloudtrail.amazonaws.com", eventName: "StopLogging", awsRegion: "us-east-1", sourceIPAddress: "198.51.100.7", userIdentity: { type: "IAMUser", userName: "live-mallory", arn: "arn:aws:iam::111122223333:user/live-mallory" }, eventID: "live-1", requestID: "live-r1", requestParameters: { name: "main" } }) + "\n");
+  await driver.wait(async () => /3 new events/.test(await text("[data-testid=new-events]").catch(() => "")), 20_000, "the window says new events came");
+  timings.follow_write_to_shown_ms = Date.now() - t0;
+  await driver.wait(async () => (await number("[data-testid=alerts-badge]").catch(() => 0)) === 1, 20_000, "the alert badge");
+  assert.equal(await number("[data-testid=total]"), before + 3, "the rows shown stay until asked");
+  assert.equal(await driver.executeScript("return document.querySelector('[data-testid=row].selected')?.textContent ?? ''"), selected, "the selection stays");
+  await shot("24-follow-live");
+  await (await $("[data-testid=new-events]")).click();
+  await totalBecomes(before + 6);
+  assert.equal(engineTotal(""), before + 6);
+  await (await $("[data-testid=open-follow]")).click();
+  await driver.wait(until.elementLocated(By.css("[data-testid=follow-alerts] tbody tr")), 10_000);
+  const alertRow = await text("[data-testid=follow-alerts] tbody tr");
+  assert.match(alertRow, /Logging stopped or cleared/);
+  assert.match(alertRow, /Sightline/, "the rule's author is named");
+  assert.match(alertRow, /live-mallory/);
+  await shot("24b-follow-panel");
+  await (await $("[data-testid=follow-stop]")).click();
+  await driver.wait(async () => (await text("[data-testid=follow-status]")) === "Not following", 20_000, "following stops");
+  await (await $("[data-testid=follow-panel] button[aria-label=Close]")).click();
   await runQuery("");
   await totalBecomes(engineTotal(""));
 

@@ -4,6 +4,7 @@
 //! ```text
 //! sightline-bench generate --out DIR [--events N] [--shape plain|bodies]
 //! sightline-bench run --data DIR --case DIR [--rules DIR]...
+//! sightline-bench follow --case DIR [--rate EVENTS_PER_S] [--seconds N]
 //! ```
 //! `run` imports the bundle twice: without rules, then with Sightline's pack and the `--rules`
 //! folders, and compares the two (`detect`).
@@ -29,6 +30,7 @@ use sightline::api::SearchRequest;
 use sightline::api::{Case, ImportOptions, SystemClock};
 
 mod detect;
+mod follow;
 
 const RECORDS_PER_FILE: usize = 1000;
 const START: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
@@ -67,11 +69,17 @@ fn main() -> Result<()> {
             let case = Case::open(&PathBuf::from(flag("--case").context("--case DIR")?), Arc::new(SystemClock))?;
             cold(&case)
         }
+        Some("follow") => {
+            let case = PathBuf::from(flag("--case").context("--case DIR")?);
+            let rate: u64 = flag("--rate").map_or(Ok(20_000), |n| n.parse()).context("--rate N")?;
+            let seconds: u64 = flag("--seconds").map_or(Ok(30), |n| n.parse()).context("--seconds N")?;
+            follow::follow(&case, rate, seconds)
+        }
         Some("query") => {
             let case = Case::open(&PathBuf::from(flag("--case").context("--case DIR")?), Arc::new(SystemClock))?;
             queries(&case)
         }
-        _ => bail!("usage: sightline-bench generate --out DIR [--events N] [--shape plain|bodies] | run --data DIR --case DIR [--rules DIR]... | query --case DIR | cold --case DIR"),
+        _ => bail!("usage: sightline-bench generate --out DIR [--events N] [--shape plain|bodies] | run --data DIR --case DIR [--rules DIR]... | query --case DIR | cold --case DIR | follow --case DIR [--rate N] [--seconds N]"),
     }
 }
 

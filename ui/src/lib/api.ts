@@ -36,6 +36,8 @@ import type { RuleSources } from "./bindings/RuleSources";
 import type { ComplianceFile } from "./bindings/ComplianceFile";
 import type { ComplianceReport } from "./bindings/ComplianceReport";
 import type { FrameworkInfo } from "./bindings/FrameworkInfo";
+import type { FollowMessage } from "./bindings/FollowMessage";
+import type { FollowState } from "./bindings/FollowState";
 
 /** Errors from the shell always have this shape; anything else is wrapped into it. */
 export function asAppError(e: unknown): AppError {
@@ -139,6 +141,17 @@ export function importPaths(paths: string[], onProgress: (p: ImportProgress) => 
   progress.onmessage = onProgress;
   return call<ImportReport>("import_paths", { paths, format, zone, progress });
 }
+
+/** Whether the case is followed now, and the paths it follows (or followed last). */
+export const followState = () => call<FollowState>("follow_state");
+/** Follows `paths` (files or folders) into the case until `stopFollow`; every batch and the end
+ * come to `onMessage`. Resolves once following runs (a wrong path is refused at once). */
+export function startFollow(paths: string[], onMessage: (m: FollowMessage) => void): Promise<void> {
+  const messages = new Channel<FollowMessage>();
+  messages.onmessage = onMessage;
+  return call<void>("start_follow", { paths, messages });
+}
+export const stopFollow = () => call<void>("stop_follow");
 
 /** The native picker: files and archives, or one folder. */
 export async function pickPaths(kind: "files" | "folder"): Promise<string[]> {
