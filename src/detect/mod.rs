@@ -31,9 +31,9 @@ pub use correlate::{correlate, Counted, Scope};
 pub use profile::{profile, RuleCost, RuleProfile};
 pub use rules::RuleFailure;
 pub use run::{
-    case_sources, correlate_after_import, correlations_pending, detections, fired,
-    keep_correlations, last_report, list_rules, on_event, rows, run, DetectProgress, DetectReport,
-    Detection, DetectionEvent, EventDetection, FiredRule,
+    case_sources, correlate_after_import, correlations_pending, correlations_stale, detections,
+    fired, keep_correlations, last_report, list_rules, on_event, rows, run, DetectProgress,
+    DetectReport, Detection, DetectionEvent, EventDetection, FiredRule,
 };
 pub use views::{views, SigmaView};
 

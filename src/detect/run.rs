@@ -80,6 +80,12 @@ const CORRELATIONS_STALE: &str = "correlations_stale";
 
 /// Marks the correlations stale before an import that brought events they count becomes
 /// visible: if the import is killed before its correlation pass, the next one runs it.
+/// Whether a correlation pass was cut off before it finished (left pending by a run that died):
+/// read before a run marks its own pass pending.
+pub fn correlations_stale(store: &Store) -> Result<bool> {
+    Ok(store.meta(CORRELATIONS_STALE)?.as_deref() == Some("1"))
+}
+
 pub fn correlations_pending(store: &Store) -> Result<()> {
     store.set_meta(CORRELATIONS_STALE, "1")
 }
@@ -91,9 +97,9 @@ pub fn correlate_after_import(
     store: &Store,
     detector: &Detector,
     fresh: Vec<super::Counted>,
+    stale: bool,
     cancel: &AtomicBool,
 ) -> Result<()> {
-    let stale = store.meta(CORRELATIONS_STALE)?.as_deref() == Some("1");
     if fresh.is_empty() && !stale {
         return Ok(());
     }

@@ -193,6 +193,7 @@ pub fn run(
         inputs,
         ranges: Vec::new(),
         detector: None,
+        writer: None,
     };
     run_with_ranges(store, parts, options, journal, progress, cancel)
 }
@@ -204,6 +205,51 @@ pub struct Parts<'p> {
     pub inputs: &'p [PathBuf],
     pub ranges: Vec<FileRange>,
     pub detector: Option<&'p Detector>,
+    /// An index writer the caller keeps between runs (see [`new_writer`]); else the run makes
+    /// its own and waits for its merges at the end.
+    pub writer: Option<&'p mut Writer>,
+}
+
+/// The case's index writer, as a run uses it.
+pub type Writer = IndexWriter<TantivyDocument>;
+
+/// A writer sized as an import with `options` sizes its own.
+pub fn new_writer(store: &Store, options: &ImportOptions) -> Result<Writer> {
+    let threads = reader_threads(options);
+    Ok(store.index.writer_with_num_threads(
+        threads.clamp(1, 8),
+        options.index_memory.max((threads * 16) << 20),
+    )?)
+}
+
+fn reader_threads(options: &ImportOptions) -> usize {
+    if options.readers == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        options.readers
+    }
+}
+
+/// A run's writer: its own, or lent by the caller.
+enum Held<'w> {
+    Own(Writer),
+    Lent(&'w mut Writer),
+}
+
+impl Held<'_> {
+    fn get(&mut self) -> &mut Writer {
+        match self {
+            Held::Own(w) => w,
+            Held::Lent(w) => w,
+        }
+    }
+
+    fn shared(&self) -> &Writer {
+        match self {
+            Held::Own(w) => w,
+            Held::Lent(w) => w,
+        }
+    }
 }
 
 /// [`run`] of `inputs` (possibly none) and of ranges of followed files, in one run. Ranges are not
@@ -227,22 +273,19 @@ pub fn run_with_ranges(
             db::imported_hashes(&db)?,
         )
     };
-    let threads = if options.readers == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        options.readers
-    };
-    let mut writer: IndexWriter<TantivyDocument> = store.index.writer_with_num_threads(
-        threads.clamp(1, 8),
-        options.index_memory.max((threads * 16) << 20),
-    )?;
-    // The rules the case's detections were last made with; a rule folder that went away is a
-    // failure listed by `detect`, not a failed import.
+    let threads = reader_threads(options);
     let Parts {
         inputs,
         ranges,
         detector: given,
+        writer: lent,
     } = parts;
+    let mut writer = match lent {
+        Some(w) => Held::Lent(w),
+        None => Held::Own(new_writer(store, options)?),
+    };
+    // The rules the case's detections were last made with; a rule folder that went away is a
+    // failure listed by `detect`, not a failed import.
     let loaded = match (options.detect, given) {
         (true, None) => Some(Detector::load(&crate::detect::case_sources(store)?)),
         _ => None,
@@ -255,7 +298,7 @@ pub fn run_with_ranges(
     let pipeline = Pipeline {
         store,
         detector,
-        writer: &writer,
+        writer: writer.shared(),
         options,
         threads,
         first_file_id,
@@ -283,12 +326,13 @@ pub fn run_with_ranges(
     let merged = ids.merged;
     crate::fault::point("import:ids_staged");
     let fresh: Vec<crate::detect::Counted> = files_counted(&mut report);
+    let stale = crate::detect::correlations_stale(store)?;
     if !fresh.is_empty() {
         crate::detect::correlations_pending(store)?;
     }
     commit(
         store,
-        &mut writer,
+        writer.get(),
         run_id,
         &report,
         &journal(&report),
@@ -299,11 +343,15 @@ pub fn run_with_ranges(
     for path in merged {
         let _ = std::fs::remove_file(path);
     }
-    writer.wait_merging_threads()?;
+    // A writer of its own is done: its merges are waited for. A lent one goes on merging in the
+    // background while its holder imports the next batch.
+    if let Held::Own(w) = writer {
+        w.wait_merging_threads()?;
+    }
     store.reader.reload()?;
     if let Some(detector) = detector {
         // Correlations see the whole case: a window may have begun in an earlier import.
-        crate::detect::correlate_after_import(store, detector, fresh, cancel)?;
+        crate::detect::correlate_after_import(store, detector, fresh, stale, cancel)?;
         report.detections = crate::detect::fired(store)?;
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -714,17 +762,13 @@ fn manifest_rows<'r>(store: &Store, report: &'r ImportReport) -> Result<Vec<db::
         .collect())
 }
 
-fn abort(
-    store: &Store,
-    mut writer: IndexWriter<TantivyDocument>,
-    run_id: u64,
-    error: Error,
-) -> Result<ImportReport> {
+fn abort(store: &Store, mut held: Held, run_id: u64, error: Error) -> Result<ImportReport> {
+    let writer = held.get();
     let _ = writer.rollback();
     // Segments the run wrote before it stopped (a full disk, a cancel) are not in any commit:
     // delete them now rather than leave them until the next import.
     let _ = writer.garbage_collect_files().wait();
-    drop(writer);
+    drop(held);
     db::finish_run(&store.db(), run_id, "aborted", &store.now_text())?;
     store.settle_staged(run_id, false)?;
     Err(error)

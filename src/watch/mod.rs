@@ -49,7 +49,12 @@ pub struct FollowOptions {
 impl Default for FollowOptions {
     fn default() -> Self {
         FollowOptions {
-            import: ImportOptions::default(),
+            // Batches are small: a smaller indexing budget than a bundle import's, kept between
+            // batches.
+            import: ImportOptions {
+                index_memory: 96 << 20,
+                ..ImportOptions::default()
+            },
             settle: Duration::from_secs(1),
             max_range_bytes: 32 << 20,
             alert_levels: vec!["high".to_string(), "critical".to_string()],
@@ -139,6 +144,9 @@ pub struct Follower<'s> {
     copies: HashMap<((u64, u64), u64), u64>,
     /// The case's rules as last compiled, with the sources they came from.
     rules: Option<(crate::detect::RuleSources, crate::detect::Detector)>,
+    /// The index writer, kept while batches come: merges go on between them instead of being
+    /// waited for at each. Let go when idle ([`Follower::rest`]), so that others may write.
+    writer: Option<crate::import::Writer>,
 }
 
 impl<'s> Follower<'s> {
@@ -189,11 +197,20 @@ impl<'s> Follower<'s> {
             kinds: HashMap::new(),
             copies: HashMap::new(),
             rules: None,
+            writer: None,
         })
     }
 
     pub fn paths(&self) -> &[PathBuf] {
         &self.paths
+    }
+
+    /// Lets go of the index writer after its merges (nothing came for a while).
+    pub fn rest(&mut self) -> Result<()> {
+        if let Some(w) = self.writer.take() {
+            w.wait_merging_threads()?;
+        }
+        Ok(())
     }
 
     /// Whether a whole file waits to settle: step again after [`FollowOptions::settle`].
@@ -216,10 +233,14 @@ impl<'s> Follower<'s> {
         let whole: Vec<PathBuf> = plan.whole.iter().map(|f| f.path.clone()).collect();
         let ranges = plan.ranges.len() as u64;
         self.load_rules()?;
+        if self.writer.is_none() {
+            self.writer = Some(crate::import::new_writer(self.store, &self.options.import)?);
+        }
         let parts = crate::import::Parts {
             inputs: &whole,
             ranges: plan.ranges,
             detector: self.rules.as_ref().map(|(_, d)| d),
+            writer: self.writer.as_mut(),
         };
         let report = crate::import::run_with_ranges(
             self.store,

@@ -80,8 +80,12 @@ pub fn follow(
                 }
                 look = true;
             }
-            // Nothing changed: look again only for a file that waits to settle.
-            Err(RecvTimeoutError::Timeout) => look = follower.waiting(),
+            // Nothing changed: look again only for a file that waits to settle; let the index
+            // writer go meanwhile.
+            Err(RecvTimeoutError::Timeout) => {
+                follower.rest()?;
+                look = follower.waiting();
+            }
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         }
     }

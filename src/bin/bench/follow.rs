@@ -115,12 +115,10 @@ pub fn follow(case_dir: &Path, rate: u64, seconds: u64) -> Result<()> {
                     c.push((Instant::now(), seen, b.elapsed_ms));
                 }
             };
-            case.follow(
-                std::slice::from_ref(&dir),
-                FollowOptions::default(),
-                &mut on_batch,
-                &cancel,
-            )
+            let mut options = FollowOptions::default();
+            // For comparison: the same follow without the case's rules.
+            options.import.detect = std::env::var_os("BENCH_FOLLOW_NO_RULES").is_none();
+            case.follow(std::slice::from_ref(&dir), options, &mut on_batch, &cancel)
         });
         let marks = write(&dir, rate, seconds, started)?;
         let wrote_last = Instant::now();

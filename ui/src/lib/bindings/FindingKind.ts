@@ -3,4 +3,4 @@
 /**
  * Every kind of finding, by what it is about.
  */
-export type FindingKind = "file_missing" | "file_modified" | "checksum_error" | "log_damaged" | "record_id_gap" | "sequence_gap" | "sequence_restart" | "out_of_order" | "time_gap" | "duplicate_conflict" | "duplicate_check_incomplete" | "log_cleared" | "audit_disabled" | "audit_policy_changed" | "digest_mismatch" | "digest_log_missing" | "digest_missing" | "digest_chain_break" | "digest_uncovered" | "digest_signature_invalid" | "digest_unreadable" | "journal_broken" | "unspecified";
+export type FindingKind = "file_missing" | "file_modified" | "checksum_error" | "file_truncated" | "file_rewritten" | "log_damaged" | "record_id_gap" | "sequence_gap" | "sequence_restart" | "out_of_order" | "time_gap" | "duplicate_conflict" | "duplicate_check_incomplete" | "log_cleared" | "audit_disabled" | "audit_policy_changed" | "digest_mismatch" | "digest_log_missing" | "digest_missing" | "digest_chain_break" | "digest_uncovered" | "digest_signature_invalid" | "digest_unreadable" | "journal_broken" | "unspecified";
