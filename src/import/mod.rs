@@ -232,7 +232,8 @@ fn reader_threads(options: &ImportOptions) -> usize {
 
 /// A run's writer: its own, or lent by the caller.
 enum Held<'w> {
-    Own(Writer),
+    // Boxed: one per run, and the enum stays a pointer wide.
+    Own(Box<Writer>),
     Lent(&'w mut Writer),
 }
 
@@ -282,7 +283,7 @@ pub fn run_with_ranges(
     } = parts;
     let mut writer = match lent {
         Some(w) => Held::Lent(w),
-        None => Held::Own(new_writer(store, options)?),
+        None => Held::Own(Box::new(new_writer(store, options)?)),
     };
     // The rules the case's detections were last made with; a rule folder that went away is a
     // failure listed by `detect`, not a failed import.

@@ -40,7 +40,7 @@ fn auth_line(n: u64, t: i64) -> String {
     let when = chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%b %e %H:%M:%S").to_string())
         .unwrap_or_default();
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         format!("{when} web1 sshd[{n}]: Accepted publickey for deploy from 10.1.{}.{} port 50022 ssh2\n", n / 256 % 256, n % 256)
     } else {
         format!("{when} web1 sshd[{n}]: Failed password for invalid user u{} from 10.2.{}.{} port 50022 ssh2\n", n % 53, n / 256 % 256, n % 256)
@@ -71,7 +71,7 @@ fn write(dir: &Path, rate: u64, seconds: u64, started: Instant) -> Result<Vec<(I
         let (mut a, mut b) = (String::new(), String::new());
         while written < target {
             let t = base + (written / rate.max(1)) as i64;
-            if written % 2 == 0 {
+            if written.is_multiple_of(2) {
                 a.push_str(&cloudtrail(written, t));
             } else {
                 b.push_str(&auth_line(written, t));
