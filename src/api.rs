@@ -337,14 +337,9 @@ impl Case {
         crate::watch::follow(&mut follower, on_batch, cancel)
     }
 
-    /// The paths the case follows (kept by the last `follow`).
+    /// The paths the case follows (set by the last follower).
     pub fn followed_paths(&self) -> Result<Vec<String>> {
         crate::watch::followed_paths(&self.store)
-    }
-
-    /// Stops keeping `path` among the followed ones; what it imported stays.
-    pub fn unfollow(&self, path: &Path) -> Result<()> {
-        crate::watch::unfollow(&self.store, path)
     }
 
     /// A search a person ran: `search::run`. Journaled (query, filters, range and total) when

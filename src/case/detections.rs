@@ -114,6 +114,35 @@ pub struct RuleHits {
     pub events: Vec<(u64, Option<i64>, String)>,
 }
 
+/// Hits on events with a sequence key in `?1..?2` of visible rules at the levels bound after
+/// them: a noisy low rule's hits stay in the database.
+fn between(levels: usize) -> String {
+    let marks: Vec<String> = (0..levels).map(|i| format!("?{}", i + 3)).collect();
+    format!(
+        "detection_hits h JOIN detection_rules r ON r.id = h.rule
+         WHERE h.seq >= ?1 AND h.seq < ?2 AND NOT r.hidden AND r.level IN ({})",
+        if marks.is_empty() {
+            "NULL".to_string()
+        } else {
+            marks.join(", ")
+        }
+    )
+}
+
+fn between_args(
+    from: u64,
+    to: u64,
+    levels: &[&str],
+) -> rusqlite::ParamsFromIter<Vec<rusqlite::types::Value>> {
+    let mut args: Vec<rusqlite::types::Value> = vec![(from as i64).into(), (to as i64).into()];
+    args.extend(
+        levels
+            .iter()
+            .map(|l| rusqlite::types::Value::from(l.to_string())),
+    );
+    rusqlite::params_from_iter(args)
+}
+
 impl Store {
     /// Replaces every rule and hit with these, in one transaction (a run on demand).
     pub fn replace_detections(&self, rules: &[RuleRow], hits: &[HitRow]) -> Result<()> {
@@ -212,7 +241,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The rules that matched one event, with why: `(info, matched)`.
     /// Hits on events with a sequence key in `from..to` of rules at one of `levels`, in time
     /// order (at most `limit`): `(rule info, seq, time)`. What a batch of `watch` raised.
     pub fn hits_between(
@@ -223,32 +251,29 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<(String, u64, Option<i64>)>> {
         let db = self.db();
-        let mut stmt = db.prepare(
-            "SELECT r.info, r.level, h.seq, h.time FROM detection_hits h
-             JOIN detection_rules r ON r.id = h.rule
-             WHERE h.seq >= ?1 AND h.seq < ?2 AND NOT r.hidden ORDER BY h.time, h.seq",
-        )?;
-        let rows = stmt.query_map([from as i64, to as i64], |r| {
+        let mut stmt = db.prepare(&format!(
+            "SELECT r.info, h.seq, h.time FROM {} ORDER BY h.time, h.seq LIMIT {limit}",
+            between(levels.len())
+        ))?;
+        let rows = stmt.query_map(between_args(from, to, levels), |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)? as u64,
-                r.get::<_, Option<i64>>(3)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, Option<i64>>(2)?,
             ))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (info, level, seq, time) = row?;
-            if levels.contains(&level.as_str()) {
-                out.push((info, seq, time));
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// How many hits [`Store::hits_between`] would list without its limit.
+    pub fn count_hits_between(&self, from: u64, to: u64, levels: &[&str]) -> Result<u64> {
+        let db = self.db();
+        let sql = format!("SELECT COUNT(*) FROM {}", between(levels.len()));
+        let n: i64 = db.query_row(&sql, between_args(from, to, levels), |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// The rules that matched one event, with why: `(info, matched)`.
     pub fn hits_on(&self, seq: u64) -> Result<Vec<(String, String)>> {
         let db = self.db();
         let mut stmt = db.prepare(

@@ -79,21 +79,22 @@ pub struct NewGeneration<'a> {
     pub now: &'a str,
 }
 
-pub fn add_path(conn: &Connection, path: &str, now: &str) -> Result<()> {
-    conn.execute(
-        "INSERT OR IGNORE INTO follow_paths (path, added_at) VALUES (?1, ?2)",
-        params![path, now],
-    )?;
-    Ok(())
-}
-
-pub fn remove_path(conn: &Connection, path: &str) -> Result<()> {
-    conn.execute("DELETE FROM follow_paths WHERE path = ?1", [path])?;
+/// Makes `paths` the ones the case follows.
+pub fn set_paths(conn: &Connection, paths: &[String], now: &str) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute("DELETE FROM follow_paths", [])?;
+    for p in paths {
+        tx.execute(
+            "INSERT OR IGNORE INTO follow_paths (path, added_at) VALUES (?1, ?2)",
+            params![p, now],
+        )?;
+    }
+    tx.commit()?;
     Ok(())
 }
 
 pub fn paths(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT path FROM follow_paths ORDER BY added_at, path")?;
+    let mut stmt = conn.prepare("SELECT path FROM follow_paths ORDER BY rowid")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

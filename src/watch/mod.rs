@@ -19,7 +19,7 @@ mod plan;
 mod wake;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -133,6 +133,8 @@ pub struct Follower<'s> {
     store: &'s Store,
     journal: Journal<'s>,
     paths: Vec<PathBuf>,
+    /// The case's own folder, never read as evidence.
+    case_dir: PathBuf,
     options: FollowOptions,
     /// Whole files waiting to settle.
     waiting: HashMap<PathBuf, Seen>,
@@ -150,8 +152,8 @@ pub struct Follower<'s> {
 }
 
 impl<'s> Follower<'s> {
-    /// A follower of `paths` (files or folders, made absolute) into `store`; the paths are kept
-    /// in the case so that a restart follows them again.
+    /// A follower of `paths` (files or folders, made canonical) into `store`; they become the
+    /// paths the case follows (kept, so that a restart without paths follows them again).
     pub fn new(
         store: &'s Store,
         paths: &[PathBuf],
@@ -168,29 +170,33 @@ impl<'s> Follower<'s> {
                     p.display()
                 )));
             }
-            let abs = std::path::absolute(p).map_err(|e| Error::io(p, e))?;
-            crate::case::followed::add_path(
-                &store.db(),
-                &crate::bundle::path_text(&abs),
-                &store.now_text(),
-            )?;
-            absolute.push(abs);
+            // Canonical (no `..`, no links), as the case folder is: listed paths are compared with
+            // it, and a followed folder may hold the case itself.
+            absolute.push(std::fs::canonicalize(p).map_err(|e| Error::io(p, e))?);
         }
         if absolute.is_empty() {
             return Err(Error::Invalid(
                 "nothing to follow: give at least one file or folder".to_string(),
             ));
         }
+        let texts: Vec<String> = absolute
+            .iter()
+            .map(|p| crate::bundle::path_text(p))
+            .collect();
+        crate::case::followed::set_paths(&store.db(), &texts, &store.now_text())?;
+        // Every whole file the case has seen, whatever became of it: a restart does not offer
+        // an unrecognized or refused file again.
         let taken = store
             .manifest()?
             .into_iter()
-            .filter(|f| f.status == "imported" || f.status == "duplicate")
             .filter_map(|f| Some((f.path, f.size?)))
             .collect();
+        let case_dir = std::fs::canonicalize(store.dir()).map_err(|e| Error::io(store.dir(), e))?;
         Ok(Follower {
             store,
             journal,
             paths: absolute,
+            case_dir,
             options,
             waiting: HashMap::new(),
             taken,
@@ -222,10 +228,13 @@ impl<'s> Follower<'s> {
     pub fn step(&mut self, cancel: &AtomicBool) -> Result<Option<Batch>> {
         let started = Instant::now();
         let mut files = Vec::new();
-        let case_dir = self.store.dir().to_path_buf();
         for p in &self.paths {
-            disk::list(p, &case_dir, &mut files);
+            disk::list(p, &self.case_dir, &mut files);
         }
+        // A file that waited to settle and is gone (a temporary name renamed away) waits no more:
+        // else the follower would wake for it forever.
+        self.waiting
+            .retain(|path, _| files.iter().any(|f| &f.path == path));
         let plan = plan::Plan::make(self, files)?;
         if plan.ranges.is_empty() && plan.whole.is_empty() {
             return Ok(None);
@@ -300,15 +309,15 @@ impl<'s> Follower<'s> {
             .iter()
             .map(|s| s.as_str())
             .collect();
-        let hits = self.store.hits_between(
-            sequence_key(lo, 0),
-            sequence_key(hi + 1, 0),
-            &levels,
-            usize::MAX,
-        )?;
-        let more = hits.len().saturating_sub(MAX_ALERTS) as u64;
+        let (from, to) = (sequence_key(lo, 0), sequence_key(hi + 1, 0));
+        let hits = self.store.hits_between(from, to, &levels, MAX_ALERTS)?;
+        let more = if hits.len() < MAX_ALERTS {
+            0
+        } else {
+            self.store.count_hits_between(from, to, &levels)? - MAX_ALERTS as u64
+        };
         let mut alerts = Vec::new();
-        for (info, seq, _) in hits.into_iter().take(MAX_ALERTS) {
+        for (info, seq, _) in hits {
             let rule: crate::detect::RuleInfo = serde_json::from_str(&info)
                 .map_err(|e| Error::Corrupt(format!("stored rule unreadable: {e}")))?;
             let id = crate::model::event::event_id(seq >> 32, seq & 0xffff_ffff);
@@ -335,10 +344,4 @@ impl<'s> Follower<'s> {
 /// The paths a case follows (as `watch` and the window's Follow switch last set them).
 pub fn followed_paths(store: &Store) -> Result<Vec<String>> {
     crate::case::followed::paths(&store.db())
-}
-
-/// Stops following `path` (its imported events stay).
-pub fn unfollow(store: &Store, path: &Path) -> Result<()> {
-    let abs = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
-    crate::case::followed::remove_path(&store.db(), &crate::bundle::path_text(&abs))
 }

@@ -20,7 +20,13 @@ pub(super) struct Plan {
     pub ranges: Vec<FileRange>,
     pub whole: Vec<OnDisk>,
     pub notes: Vec<String>,
+    /// Bytes of the ranges planned: a batch holds at most [`BATCH_BYTES`] in memory; what is
+    /// left comes in the next batch, at once.
+    bytes: u64,
 }
+
+/// Most bytes of ranges one batch reads into memory (many files growing at once).
+const BATCH_BYTES: u64 = 256 << 20;
 
 /// Why a generation began: the finding it raises, in words.
 type Reason = (FindingKind, String);
@@ -80,30 +86,33 @@ impl Plan {
             ranges: Vec::new(),
             whole: Vec::new(),
             notes: Vec::new(),
+            bytes: 0,
         };
-        let limit = f.options.import.limits.max_file_bytes;
-        let mut tracked = Vec::new();
-        {
-            let db = f.store.db();
-            let mut progress = followed::progress(&db)?;
-            for g in followed::generations(&db)? {
-                let progress = progress.remove(&g.id).unwrap_or_default();
-                tracked.push(Tracked {
-                    g,
-                    progress,
-                    ranges: Default::default(),
-                });
-            }
-        }
+        let mut tracked = tracked(f)?;
         supersede(f, &mut tracked)?;
+        let mut claimed: HashSet<usize> = HashSet::new();
+        let lost = plan.place_live(f, &files, &tracked, &mut claimed)?;
+        plan.resolve_lost(f, &files, &tracked, lost, &mut claimed)?;
+        plan.newcomers(f, &files, &claimed, &tracked)?;
+        Ok(plan)
+    }
+
+    /// Finds each live generation on disk by its inode and plans what it grew by; returns the
+    /// ones that are not where their bytes were.
+    fn place_live(
+        &mut self,
+        f: &Follower,
+        files: &[OnDisk],
+        tracked: &[Tracked],
+        claimed: &mut HashSet<usize>,
+    ) -> Result<Vec<(usize, Lost, Option<usize>)>> {
+        let limit = f.options.import.limits.max_file_bytes;
         let by_identity: HashMap<(u64, u64), usize> = files
             .iter()
             .enumerate()
             .filter_map(|(i, d)| Some((d.identity?, i)))
             .collect();
-        let mut claimed: HashSet<usize> = HashSet::new();
-        let mut lost: Vec<(usize, Lost, Option<usize>)> = Vec::new();
-        // Live generations where they are, or lost.
+        let mut lost = Vec::new();
         for (t, tr) in tracked.iter().enumerate().filter(|(_, t)| t.g.live) {
             let found = tr.g.identity().and_then(|id| by_identity.get(&id).copied());
             let Some(i) = found else {
@@ -127,52 +136,50 @@ impl Plan {
             }
             claimed.insert(i);
             if d.text != tr.g.path {
-                plan.notes.push(format!(
+                self.notes.push(format!(
                     "{} was renamed to {} (rotation); followed there",
                     tr.g.path, d.text
                 ));
                 followed::relocate(&f.store.db(), tr.g.id, &d.text, d.identity, false)?;
             }
-            let end = tr.end();
-            if d.size > end {
-                plan.range(f, tr, d, end, false, None)?;
+            if d.size > tr.end() {
+                self.range(f, tr, d, tr.end(), false, None)?;
             }
             update_head(f, tr, d)?;
         }
+        Ok(lost)
+    }
+
+    /// Where each lost generation went: a rotated copy that holds its bytes (followed there; the
+    /// inode it left, if any, begins anew), or nowhere (closed; a shrunk or changed inode begins
+    /// anew with the finding).
+    fn resolve_lost(
+        &mut self,
+        f: &mut Follower,
+        files: &[OnDisk],
+        tracked: &[Tracked],
+        lost: Vec<(usize, Lost, Option<usize>)>,
+        claimed: &mut HashSet<usize>,
+    ) -> Result<()> {
         // The inodes of truncated and rewritten files begin new generations; never copies.
         let reborn: HashSet<usize> = lost.iter().filter_map(|(_, _, i)| *i).collect();
         for (t, why, inode) in lost {
             let tr = &tracked[t];
-            let copy = find_copy(f, tr, &files, &claimed, &reborn)?;
-            if let Some(c) = copy {
+            if let Some(c) = find_copy(f, tr, files, claimed, &reborn)? {
                 claimed.insert(c);
-                let d = &files[c];
-                let compressed = f.kinds.get(&d.identity.unwrap_or_default()) == Some(&Kind::Gzip);
-                plan.notes.push(format!(
-                    "{} was rotated to {}{}; followed there",
-                    tr.g.path,
-                    d.text,
-                    match why {
-                        Lost::Truncated(_) => " (copy and truncate)",
-                        _ if compressed => " (compressed)",
-                        _ => "",
-                    }
-                ));
-                followed::relocate(&f.store.db(), tr.g.id, &d.text, d.identity, compressed)?;
-                let end = tr.end();
-                plan.range_rotated(f, tr, d, end, compressed)?;
-                if compressed {
-                    followed::close(&f.store.db(), tr.g.id)?;
-                }
-                if let (Lost::Truncated(_), Some(i)) = (&why, inode) {
-                    plan.begin(f, &files[i], None)?;
+                self.rotated(f, tr, &files[c], &why)?;
+                // What the rotated file's inode holds now came after the rotation (logrotate's
+                // copy-and-truncate, and a writer quick enough to pass the old size: a changed
+                // head then), so no finding.
+                if let Some(i) = inode {
+                    self.begin(f, &files[i], None)?;
                     claimed.insert(i);
                 }
                 continue;
             }
             followed::close(&f.store.db(), tr.g.id)?;
             let Some(i) = inode else {
-                plan.notes.push(format!(
+                self.notes.push(format!(
                     "{} is gone (deleted or moved away); its {} imported bytes stay in the case",
                     tr.g.path,
                     tr.end()
@@ -191,10 +198,30 @@ impl Plan {
                     tr.g.path
                 )),
             };
-            plan.begin(f, &files[i], Some(&reason))?;
+            self.begin(f, &files[i], Some(&reason))?;
         }
-        plan.newcomers(f, &files, &claimed, &tracked)?;
-        Ok(plan)
+        Ok(())
+    }
+
+    /// Follows `tr` into its rotated copy `d` and plans what the copy holds beyond what was
+    /// imported; a gzipped copy is final and closes the generation.
+    fn rotated(&mut self, f: &mut Follower, tr: &Tracked, d: &OnDisk, why: &Lost) -> Result<()> {
+        let compressed = d.identity.and_then(|id| f.kinds.get(&id)) == Some(&Kind::Gzip);
+        let how = match why {
+            Lost::Vanished if compressed => " (compressed)",
+            Lost::Vanished => "",
+            _ => " (copy and truncate)",
+        };
+        self.notes.push(format!(
+            "{} was rotated to {}{how}; followed there",
+            tr.g.path, d.text
+        ));
+        followed::relocate(&f.store.db(), tr.g.id, &d.text, d.identity, compressed)?;
+        self.range_rotated(f, tr, d, tr.end(), compressed)?;
+        if compressed {
+            followed::close(&f.store.db(), tr.g.id)?;
+        }
+        Ok(())
     }
 
     /// Files no generation holds: copies of a generation (skipped or continued), new growing
@@ -238,9 +265,6 @@ impl Plan {
             }
             if kind == Kind::Growing {
                 self.begin(f, d, None)?;
-                continue;
-            }
-            if f.taken.contains(&(d.text.clone(), d.size)) {
                 continue;
             }
             if settled(f, d) {
@@ -295,7 +319,12 @@ impl Plan {
         reason: Option<&Reason>,
     ) -> Result<()> {
         let limit = f.options.import.limits.max_file_bytes;
-        let want = d.size.saturating_sub(start).min(f.options.max_range_bytes);
+        let budget = BATCH_BYTES.saturating_sub(self.bytes);
+        let slice = f.options.max_range_bytes.min(budget);
+        let want = d.size.saturating_sub(start).min(slice);
+        if want == 0 {
+            return Ok(());
+        }
         let mut bytes = disk::read_span(&d.path, false, start, want, limit)
             .map_err(|e| Error::io(&d.path, e))?;
         cut_at_line_end(&mut bytes, whole || want == f.options.max_range_bytes);
@@ -316,9 +345,24 @@ impl Plan {
         if !compressed {
             return self.range(f, tr, d, start, true, None);
         }
+        // What a rotation left beyond the last look is a few lines; a gzipped copy holding
+        // more than a slice more is not read whole into memory: its first slice is imported and
+        // the rest said.
         let limit = f.options.import.limits.max_file_bytes;
-        let bytes = disk::read_span(&d.path, true, start, limit, limit)
+        let slice = f.options.max_range_bytes;
+        let mut bytes = disk::read_span(&d.path, true, start, slice + 1, limit)
             .map_err(|e| Error::io(&d.path, e))?;
+        if bytes.len() as u64 > slice {
+            bytes.truncate(slice as usize);
+            cut_at_line_end(&mut bytes, false);
+            self.notes.push(format!(
+                "{} holds more than {} MiB beyond what was imported of {}; the first {} bytes were imported, import the file for the rest",
+                d.text,
+                slice >> 20,
+                tr.g.path,
+                bytes.len()
+            ));
+        }
         self.push(tr, bytes, start, None);
         Ok(())
     }
@@ -347,6 +391,7 @@ impl Plan {
             .collect();
         let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64
             + u64::from(bytes.last() != Some(&b'\n'));
+        self.bytes += bytes.len() as u64;
         let tail_from = bytes.len().saturating_sub(TAIL_BYTES as usize);
         let row = RangeRow {
             follow_id: tr.g.id,
@@ -363,6 +408,20 @@ impl Plan {
             findings,
         });
     }
+}
+
+/// Every generation with where complete runs left it.
+fn tracked(f: &Follower) -> Result<Vec<Tracked>> {
+    let db = f.store.db();
+    let mut progress = followed::progress(&db)?;
+    Ok(followed::generations(&db)?
+        .into_iter()
+        .map(|g| Tracked {
+            progress: progress.remove(&g.id).unwrap_or_default(),
+            g,
+            ranges: Default::default(),
+        })
+        .collect())
 }
 
 /// Keeps the bytes up to the last line end; all of them when `all` (or when no line ends at all

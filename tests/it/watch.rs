@@ -442,3 +442,40 @@ fn a_watcher_killed_at_any_moment_resumes_with_every_record_once() {
         .collect();
     assert_eq!(damage, Vec::new());
 }
+
+#[test]
+fn a_followed_folder_that_holds_the_case_never_reads_the_case_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    lines(&dir.path().join("auth.log"), 0..3);
+    let case = new_case(dir.path());
+    // The case folder named relatively, as a user types it.
+    let here = std::env::current_dir().unwrap();
+    let relative = pathdiff(dir.path(), &here);
+    let mut follower = case
+        .follower(std::slice::from_ref(&relative), options())
+        .unwrap();
+    assert_eq!(step(&mut follower).expect("batch").events, 3);
+    assert!(
+        step(&mut follower).is_none(),
+        "the case's own files are not evidence"
+    );
+    assert_each_once(&case, 3);
+    let followed = case.followed_paths().unwrap();
+    assert_eq!(
+        followed,
+        vec![std::fs::canonicalize(&relative)
+            .unwrap()
+            .display()
+            .to_string()]
+    );
+}
+
+/// `to` as a path relative to `from` (through `..`), so that the test names a folder relatively.
+fn pathdiff(to: &Path, from: &Path) -> std::path::PathBuf {
+    let ups = from.components().count() - 1;
+    let mut out = std::path::PathBuf::new();
+    for _ in 0..ups {
+        out.push("..");
+    }
+    out.join(to.strip_prefix("/").unwrap())
+}
