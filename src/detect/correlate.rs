@@ -59,7 +59,11 @@ pub fn correlate(
         return Ok(Vec::new());
     }
     let mut events = fresh;
-    let known: HashSet<u64> = events.iter().map(|c| c.seq).collect();
+    // Which events are fresh matters only when earlier ones are read besides them.
+    let known: HashSet<u64> = match scope {
+        Scope::WholeCase => HashSet::new(),
+        _ => events.iter().map(|c| c.seq).collect(),
+    };
     // Around fresh events: earlier events older than the first fresh one by more than the
     // longest correlation window cannot share a window with any fresh event.
     let cutoff = match scope {
