@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::Store;
 use crate::error::Result;
@@ -310,6 +310,23 @@ impl Store {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             if let Some(top) = levels.into_iter().max_by_key(|l| rank(l)) {
                 out.insert(seq, top);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The time of each of `seqs` that has a hit (the counted events of earlier batches a
+    /// correlation window named).
+    pub fn hit_times(&self, seqs: &[u64]) -> Result<HashMap<u64, i64>> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT time FROM detection_hits WHERE seq = ?1 AND time IS NOT NULL LIMIT 1",
+        )?;
+        let mut out = HashMap::new();
+        for &seq in seqs {
+            let time: Option<i64> = stmt.query_row([seq as i64], |r| r.get(0)).optional()?;
+            if let Some(t) = time {
+                out.insert(seq, t);
             }
         }
         Ok(out)

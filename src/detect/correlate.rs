@@ -9,16 +9,16 @@
 //! earlier imports are read back from the store. Reading every counted event back after each
 //! import cost 1.7 s of a 1M-event import and grew with the case.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
-use rsigma_eval::{CorrelationConfig, CorrelationEngine, CorrelationEventMode, TimestampFallback};
 use rsigma_parser::{Detection, Modifier, SigmaCollection};
 use serde_json::Value;
 
-use super::{Detector, Hit, Matched};
+use super::pass::{hits_of, Pass};
+use super::{Detector, Hit};
 use crate::case::Store;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::formats::sigma;
 use crate::model::event::{event_id, sequence_key, AuditEvent};
 
@@ -29,25 +29,22 @@ pub enum Scope {
     WholeCase,
     /// Every counted event of earlier imports: the case's correlations made again.
     Rebuild,
-    /// Earlier events within the longest correlation window of the fresh ones, and only firings
-    /// that name a fresh event: what a batch adds (a rebuild where a window has no bound).
+    /// Earlier events within the longest correlation window of the fresh ones (all of them where
+    /// a window has no bound), and only firings a fresh event set off: what a batch adds.
     Around,
 }
-
-/// Events one correlation window may name; a longer burst still fires, with its first ones.
-const MAX_WINDOW_EVENTS: usize = 1000;
 
 /// An event a correlation counts, as the correlation pass reads it.
 #[derive(Debug, Clone)]
 pub struct Counted {
-    seq: u64,
-    nanos: i64,
-    view: Value,
+    pub(super) seq: u64,
+    pub(super) nanos: i64,
+    pub(super) view: Value,
 }
 
 /// The correlations' hits over the case. `fresh` are the counted events just evaluated; with
-/// `whole_case` they are all there are (a run over every event), else the counted events of
-/// earlier imports are read back from the store.
+/// `Scope::WholeCase` they are all there are (a run over every event), else the counted events
+/// of earlier imports are read back from the store.
 pub fn correlate(
     store: &Store,
     detector: &Detector,
@@ -58,113 +55,68 @@ pub fn correlate(
     if !detector.has_correlations() {
         return Ok(Vec::new());
     }
-    let mut events = fresh;
-    // Which events are fresh matters only when earlier ones are read besides them.
     let known: HashSet<u64> = match scope {
-        Scope::WholeCase => HashSet::new(),
-        _ => events.iter().map(|c| c.seq).collect(),
+        Scope::Around => fresh.iter().map(|c| c.seq).collect(),
+        _ => HashSet::new(),
     };
-    // Around fresh events: earlier events older than the first fresh one by more than the
-    // longest correlation window cannot share a window with any fresh event.
-    let cutoff = match scope {
-        Scope::Around => detector
-            .longest_window()
-            .zip(events.iter().map(|c| c.nanos).min())
-            .map(|(span, first)| first.saturating_sub(span)),
-        _ => None,
-    };
-    let around = cutoff.is_some();
-    if scope != Scope::WholeCase {
-        let earlier: HashSet<u64> = store
-            .rule_seqs(&referenced_keys(detector))?
-            .into_iter()
-            .filter(|(_, time)| cutoff.is_none_or(|c| time.is_some_and(|t| t >= c)))
-            .map(|(seq, _)| seq)
-            .filter(|seq| !known.contains(seq))
-            .collect();
-        if !earlier.is_empty() {
-            crate::search::for_each_of(store, earlier, cancel, &mut |_, event, _, record| {
-                events.extend(detector.view(event, record));
-                Ok(())
-            })?;
+    let events = match scope {
+        Scope::WholeCase => {
+            let mut events = fresh;
+            events.sort_by_key(|c| (c.nanos, c.seq));
+            events
         }
+        Scope::Rebuild => around(store, detector, fresh, None, cancel)?,
+        Scope::Around => {
+            let first = fresh.iter().map(|c| c.nanos).min();
+            if first.is_none() {
+                return Ok(Vec::new());
+            }
+            around(store, detector, fresh, first, cancel)?
+        }
+    };
+    let times: HashMap<u64, i64> = events.iter().map(|c| (c.seq, c.nanos)).collect();
+    let mut pass = Pass::new(detector)?;
+    let found = match scope {
+        // Around fresh events, a firing an earlier event set off was a firing of an earlier
+        // pass (or, cut at the window's start, one a whole-case pass would not make).
+        Scope::Around => pass.feed(detector, &events, &|seq| known.contains(&seq), cancel)?,
+        _ => pass.feed(detector, &events, &|_| true, cancel)?,
+    };
+    hits_of(None, detector, found, &times)
+}
+
+/// `fresh` and the counted events of earlier imports that may share a window with them, oldest
+/// first, then in file order (the order the engine's windows need): those no older than the
+/// longest correlation window before `since` (the first fresh event), or all of them when
+/// `since` is `None` or a window has no bound (a session goes on while its events keep coming).
+pub(super) fn around(
+    store: &Store,
+    detector: &Detector,
+    fresh: Vec<Counted>,
+    since: Option<i64>,
+    cancel: &AtomicBool,
+) -> Result<Vec<Counted>> {
+    let known: HashSet<u64> = fresh.iter().map(|c| c.seq).collect();
+    let cutoff = detector
+        .longest_window()
+        .zip(since)
+        .map(|(span, first)| first.saturating_sub(span));
+    let mut events = fresh;
+    let earlier: HashSet<u64> = store
+        .rule_seqs(&referenced_keys(detector))?
+        .into_iter()
+        .filter(|(_, time)| cutoff.is_none_or(|c| time.is_some_and(|t| t >= c)))
+        .map(|(seq, _)| seq)
+        .filter(|seq| !known.contains(seq))
+        .collect();
+    if !earlier.is_empty() {
+        crate::search::for_each_of(store, earlier, cancel, &mut |_, event, _, record| {
+            events.extend(detector.view(event, record));
+            Ok(())
+        })?;
     }
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Oldest first, then in file order: the order the engine's windows need.
     events.sort_by_key(|c| (c.nanos, c.seq));
-    let mut engine = CorrelationEngine::new(CorrelationConfig {
-        timestamp_fallback: TimestampFallback::Skip,
-        correlation_event_mode: CorrelationEventMode::Refs,
-        max_correlation_events: MAX_WINDOW_EVENTS,
-        ..CorrelationConfig::default()
-    });
-    engine
-        .add_collection(&detector.collection)
-        .map_err(|e| Error::Invalid(format!("correlation rules do not load: {e}")))?;
-    // Correlation → the events it named, with the group that fired.
-    let mut found: BTreeMap<usize, BTreeMap<u64, Vec<Matched>>> = BTreeMap::new();
-    let mut times: BTreeMap<u64, Option<i64>> = BTreeMap::new();
-    for (i, counted) in events.iter().enumerate() {
-        if i % 1024 == 0 && cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
-        times.insert(counted.seq, Some(counted.nanos));
-        let results = engine.process_event_at(
-            &rsigma_eval::JsonEvent::borrow(&counted.view),
-            counted.nanos.div_euclid(1_000_000_000),
-        );
-        for result in results.into_iter().filter(|r| r.is_correlation()) {
-            let Some(rule) = detector.correlation_of(&result.header) else {
-                continue;
-            };
-            let Some(body) = result.as_correlation() else {
-                continue;
-            };
-            let group: Vec<Matched> = body
-                .group_key
-                .iter()
-                .map(|(field, value)| Matched {
-                    selection: Some("group-by".to_string()),
-                    field: field.clone(),
-                    value: value.clone(),
-                    modifier: Some(format!("{:?}", body.correlation_type).to_lowercase()),
-                })
-                .collect();
-            // Around fresh events, a firing an earlier event set off was a firing of an earlier
-            // pass (or, cut at the window's start, one a whole-case pass would not make).
-            if around && !known.contains(&counted.seq) {
-                continue;
-            }
-            let named = found.entry(rule).or_default();
-            // Newest first, up to the first event a firing of this group named already: its
-            // older events were named with it. A burst fires at every event, each naming the
-            // window's last 1,000; naming all of them every time made a batch of a brute force
-            // at 8,000 failed logons a second take 30 s.
-            for r in body.event_refs.iter().flatten().rev() {
-                let Some(seq) = r.id.as_deref().and_then(seq_of) else {
-                    continue;
-                };
-                if named.contains_key(&seq) {
-                    break;
-                }
-                named.insert(seq, group.clone());
-            }
-        }
-    }
-    let mut hits = Vec::new();
-    for (rule, events) in found {
-        for (seq, matched) in events {
-            hits.push(Hit {
-                rule,
-                seq,
-                time: times.get(&seq).copied().flatten(),
-                matched: detector.reason(&matched),
-            });
-        }
-    }
-    Ok(hits)
+    Ok(events)
 }
 
 /// The case keys of the rules correlations count (a rule without an id is kept under its file
@@ -281,9 +233,4 @@ pub(super) fn view_keys(collection: &SigmaCollection) -> Option<HashSet<String>>
         }
     }
     Some(keys)
-}
-
-fn seq_of(id: &str) -> Option<u64> {
-    let (file, ordinal) = crate::model::event::parse_event_id(id)?;
-    Some(crate::model::event::sequence_key(file, ordinal))
 }

@@ -10,6 +10,7 @@
 //! the whole case (`correlate`). Hits are kept in the case database (`case::detections`).
 
 mod correlate;
+mod pass;
 mod profile;
 mod route;
 pub mod rules;
@@ -28,6 +29,7 @@ use serde_json::Value;
 use crate::formats::sigma::{self, SigmaSource};
 use crate::model::event::AuditEvent;
 pub use correlate::{correlate, Counted, Scope};
+pub use pass::Live;
 pub use profile::{profile, RuleCost, RuleProfile};
 pub use rules::RuleFailure;
 pub use run::{

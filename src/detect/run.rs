@@ -92,12 +92,13 @@ pub fn correlations_pending(store: &Store) -> Result<()> {
 
 /// The correlation pass after an import: when it brought events a correlation counts (`fresh`),
 /// or an earlier pass did not finish; else the correlation hits kept are still right (they
-/// depend only on the counted events, and none came).
+/// depend only on the counted events, and none came). A follower passes its `live` windows.
 pub fn correlate_after_import(
     store: &Store,
     detector: &Detector,
     fresh: Vec<super::Counted>,
     stale: bool,
+    live: Option<&mut super::Live>,
     cancel: &AtomicBool,
 ) -> Result<()> {
     if fresh.is_empty() && !stale {
@@ -107,9 +108,15 @@ pub fn correlate_after_import(
         // A pass was cut off: the case's correlations are made again from all its events.
         let hits = super::correlate(store, detector, fresh, Scope::Rebuild, cancel)?;
         keep_correlations(store, detector, &hits)?;
+        if let Some(live) = live {
+            live.reset();
+        }
     } else {
         // What the fresh events add; earlier firings stay as they were.
-        let hits = super::correlate(store, detector, fresh, Scope::Around, cancel)?;
+        let hits = match live {
+            Some(live) => live.add(store, detector, fresh, cancel)?,
+            None => super::correlate(store, detector, fresh, Scope::Around, cancel)?,
+        };
         let (rules, rows) = rows_of(detector, &hits, true)?;
         store.add_rule_hits(&rules, &rows)?;
     }

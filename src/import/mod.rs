@@ -193,6 +193,7 @@ pub fn run(
         inputs,
         ranges: Vec::new(),
         detector: None,
+        live: None,
         writer: None,
     };
     run_with_ranges(store, parts, options, journal, progress, cancel)
@@ -205,6 +206,8 @@ pub struct Parts<'p> {
     pub inputs: &'p [PathBuf],
     pub ranges: Vec<FileRange>,
     pub detector: Option<&'p Detector>,
+    /// The correlations' windows a follower keeps between batches (with its `detector`).
+    pub live: Option<&'p mut crate::detect::Live>,
     /// An index writer the caller keeps between runs (see [`new_writer`]); else the run makes
     /// its own and waits for its merges at the end.
     pub writer: Option<&'p mut Writer>,
@@ -279,6 +282,7 @@ pub fn run_with_ranges(
         inputs,
         ranges,
         detector: given,
+        live,
         writer: lent,
     } = parts;
     let mut writer = match lent {
@@ -352,7 +356,7 @@ pub fn run_with_ranges(
     store.reader.reload()?;
     if let Some(detector) = detector {
         // Correlations see the whole case: a window may have begun in an earlier import.
-        crate::detect::correlate_after_import(store, detector, fresh, stale, cancel)?;
+        crate::detect::correlate_after_import(store, detector, fresh, stale, live, cancel)?;
         report.detections = crate::detect::fired(store)?;
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;

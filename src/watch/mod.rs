@@ -124,6 +124,13 @@ struct Seen {
     since: Instant,
 }
 
+/// The case's rules as a follower holds them between batches.
+struct Rules {
+    sources: crate::detect::RuleSources,
+    detector: crate::detect::Detector,
+    live: crate::detect::Live,
+}
+
 /// Makes a batch's journal entry from its import report.
 pub type Journal<'s> = Box<dyn Fn(&ImportReport) -> serde_json::Value + 's>;
 
@@ -144,8 +151,9 @@ pub struct Follower<'s> {
     kinds: HashMap<(u64, u64), disk::Kind>,
     /// Files found to be copies of a generation that still lives: (identity, size) → generation.
     copies: HashMap<((u64, u64), u64), u64>,
-    /// The case's rules as last compiled, with the sources they came from.
-    rules: Option<(crate::detect::RuleSources, crate::detect::Detector)>,
+    /// The case's rules as last compiled, with the sources they came from and the correlations'
+    /// windows.
+    rules: Option<Rules>,
     /// The index writer, kept while batches come: merges go on between them instead of being
     /// waited for at each. Let go when idle ([`Follower::rest`]), so that others may write.
     writer: Option<crate::import::Writer>,
@@ -245,10 +253,15 @@ impl<'s> Follower<'s> {
         if self.writer.is_none() {
             self.writer = Some(crate::import::new_writer(self.store, &self.options.import)?);
         }
+        let (detector, live) = match self.rules.as_mut() {
+            Some(r) => (Some(&r.detector), Some(&mut r.live)),
+            None => (None, None),
+        };
         let parts = crate::import::Parts {
             inputs: &whole,
             ranges: plan.ranges,
-            detector: self.rules.as_ref().map(|(_, d)| d),
+            detector,
+            live,
             writer: self.writer.as_mut(),
         };
         let report = crate::import::run_with_ranges(
@@ -290,9 +303,13 @@ impl<'s> Follower<'s> {
             return Ok(());
         }
         let sources = crate::detect::case_sources(self.store)?;
-        if self.rules.as_ref().is_none_or(|(s, _)| *s != sources) {
+        if self.rules.as_ref().is_none_or(|r| r.sources != sources) {
             let detector = crate::detect::Detector::load(&sources);
-            self.rules = Some((sources, detector));
+            self.rules = Some(Rules {
+                sources,
+                detector,
+                live: crate::detect::Live::default(),
+            });
         }
         Ok(())
     }

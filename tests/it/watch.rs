@@ -347,6 +347,88 @@ fn new_high_hits_raise_alerts_naming_the_rule_and_its_author() {
     assert_eq!(shown.row.action, "StopLogging");
 }
 
+/// A correlation's hits as compared: title, count, first and last, its events with their times.
+type CorrelationRow = (String, u64, String, Vec<(String, String)>);
+
+fn correlations(case: &Case) -> Vec<CorrelationRow> {
+    case.detections()
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.rule.correlation)
+        .map(|d| {
+            (
+                d.rule.title,
+                d.count,
+                format!("{:?}..{:?}", d.first, d.last),
+                d.events
+                    .into_iter()
+                    .map(|e| (e.id, e.time.unwrap_or_default()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn correlations_made_batch_by_batch_equal_a_run_over_the_whole_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth = dir.path().join("auth.log");
+    let mut pid = 0;
+    let mut failed = |user: &str, ip: &str, at: &str, n: u64| -> String {
+        (0..n)
+            .map(|i| {
+                pid += 1;
+                format!("Dec  2 {at}:{i:02} web sshd[{pid}]: Failed password for {user} from {ip} port 22 ssh2\n")
+            })
+            .collect()
+    };
+    // Batch 1: alice below the brute-force threshold (10), bob above it.
+    let first = failed("alice", "10.0.0.1", "10:00", 6) + &failed("bob", "10.0.0.2", "10:00", 12);
+    append(&auth, &first);
+    let case = new_case(dir.path());
+    let mut follower = case
+        .follower(std::slice::from_ref(&auth), options())
+        .unwrap();
+    step(&mut follower).expect("first batch");
+    // Batch 2: alice crosses it, naming her events of batch 1 too; bob goes on.
+    append(
+        &auth,
+        &(failed("alice", "10.0.0.1", "10:01", 6) + &failed("bob", "10.0.0.2", "10:02", 3)),
+    );
+    step(&mut follower).expect("second batch");
+    // Batch 3: carol an hour earlier (older than the windows kept: they are made again around
+    // her), then alice logs on: a brute force followed by a success.
+    append(
+        &auth,
+        &(failed("carol", "10.0.0.3", "09:00", 11)
+            + "Dec  2 10:05:00 web sshd[900]: Accepted password for alice from 10.0.0.1 port 22 ssh2\n"),
+    );
+    step(&mut follower).expect("third batch");
+    // Batch 4: bob again, after the windows were made again.
+    append(&auth, &failed("bob", "10.0.0.2", "10:03", 2));
+    step(&mut follower).expect("fourth batch");
+    drop(follower);
+    let live = correlations(&case);
+    let titles: Vec<&str> = live.iter().map(|c| c.0.as_str()).collect();
+    assert!(
+        titles.contains(&"Brute force followed by a successful logon"),
+        "brute force then success expected among {titles:?}"
+    );
+    let brute = live
+        .iter()
+        .find(|c| c.0 == "Brute force against one account")
+        .expect("a brute force");
+    // alice 12, bob 17, carol 11: every failure of each account's burst is named.
+    assert_eq!(brute.1, 12 + 17 + 11, "{brute:?}");
+    case.detect(
+        &sightline::api::RuleSources::default(),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(live, correlations(&case));
+}
+
 #[test]
 fn the_follow_loop_wakes_on_notifications_and_stops_when_cancelled() {
     let dir = tempfile::tempdir().unwrap();
