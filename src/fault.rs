@@ -5,6 +5,7 @@
 
 /// The points, in the order an import reaches them.
 pub const POINTS: &[&str] = &[
+    "import:checkpoint",
     "import:indexed",
     "import:ids_staged",
     "import:recorded",

@@ -320,7 +320,8 @@ pub fn record_run(
     }
     {
         let mut insert = tx.prepare(
-            "INSERT INTO files (id, run_id, path, sha256, size, format, status, events, skipped, detail, context,
+            // OR REPLACE: a file's row written at a checkpoint of the run (`record_reading`).
+            "INSERT OR REPLACE INTO files (id, run_id, path, sha256, size, format, status, events, skipped, detail, context,
                                 follow_id, range_start, range_line, range_lines, range_tail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
@@ -375,7 +376,13 @@ pub fn finish_run(conn: &Connection, run_id: u64, status: &str, now: &str) -> Re
 /// made visible: a pending run at or below it completed, anything else never became visible. A
 /// pending run was journaled with its manifest; one that never became visible gets an
 /// `import_interrupted` entry, so the journal tells every run's end.
-pub fn reconcile(conn: &mut Connection, committed_run: Option<u64>, now: &str) -> Result<()> {
+/// `checkpointed`: a run whose checkpoint made some of its events visible (they are removed).
+pub fn reconcile(
+    conn: &mut Connection,
+    committed_run: Option<u64>,
+    checkpointed: Option<u64>,
+    now: &str,
+) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let open: Vec<(u64, String, Option<i64>)> = {
         let mut stmt = tx.prepare(
@@ -389,17 +396,28 @@ pub fn reconcile(conn: &mut Connection, committed_run: Option<u64>, now: &str) -
     for (id, status, journal_seq) in open {
         let complete = status == "pending" && committed_run.is_some_and(|c| c >= id);
         finish_run(&tx, id, if complete { "complete" } else { "aborted" }, now)?;
-        if let (false, Some(seq)) = (complete, journal_seq) {
+        // A run whose checkpoint showed events is journaled as interrupted even if it was cut
+        // off before its own entry: what was seen is accounted for.
+        let shown = checkpointed == Some(id);
+        if !complete && (journal_seq.is_some() || shown) {
             super::journal::append_in(
                 &tx,
                 now,
                 super::journal::JournalAction::ImportInterrupted,
-                &serde_json::json!({ "run": id, "journal_seq": seq, "reason": "the import stopped before its events became visible; none of them are in the case" }),
+                &serde_json::json!({ "run": id, "journal_seq": journal_seq, "reason": interrupted(shown) }),
             )?;
         }
     }
     tx.commit()?;
     Ok(())
+}
+
+fn interrupted(checkpointed: bool) -> &'static str {
+    if checkpointed {
+        "the import stopped before it completed; the events its checkpoints had made searchable were removed and none of its events are in the case"
+    } else {
+        "the import stopped before its events became visible; none of them are in the case"
+    }
 }
 
 /// Whether run `id` completed (`Some(true)`), was aborted (`Some(false)`) or has not ended.
@@ -559,15 +577,46 @@ pub fn count_runs(conn: &Connection) -> Result<u64> {
     Ok(n as u64)
 }
 
-/// Path, SHA-256 and read context of one file, for rebuilding its events.
-pub fn file_context(conn: &Connection, id: u64) -> Result<Option<(String, String, String)>> {
+/// Path, SHA-256 and read context of one file, for rebuilding its events, and whether its run
+/// is complete (a running import's files are read with the context it began them with).
+pub fn file_context(conn: &Connection, id: u64) -> Result<Option<(String, String, String, bool)>> {
     Ok(conn
         .query_row(
-            "SELECT path, COALESCE(sha256, ''), COALESCE(context, '{}') FROM files WHERE id = ?1",
+            "SELECT f.path, COALESCE(f.sha256, ''), COALESCE(f.context, '{}'), r.status = 'complete'
+             FROM files f JOIN runs r ON r.id = f.run_id WHERE f.id = ?1",
             [id as i64],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?)
+}
+
+/// A file a running import has begun to read.
+pub struct ReadingRow {
+    pub id: u64,
+    pub path: String,
+    pub sha256: String,
+    /// How its records are read, as JSON.
+    pub context: String,
+}
+
+/// Records the files a running import has begun, before a checkpoint makes their first events
+/// visible: those events are rebuilt from their raw records with the file's context. The run's
+/// manifest replaces these rows when it completes; an aborted run's are deleted with it.
+pub fn record_reading(conn: &Connection, run_id: u64, rows: &[ReadingRow]) -> Result<()> {
+    let mut insert = conn.prepare(
+        "INSERT OR IGNORE INTO files (id, run_id, path, sha256, status, context)
+         VALUES (?1, ?2, ?3, ?4, 'reading', ?5)",
+    )?;
+    for r in rows {
+        insert.execute(params![
+            r.id as i64,
+            run_id as i64,
+            r.path,
+            r.sha256,
+            r.context
+        ])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

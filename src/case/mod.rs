@@ -5,6 +5,7 @@
 //! Any number of processes may read a case; one at a time may write it. Writers hold `case.lock`.
 
 pub mod aliases;
+pub mod commits;
 pub mod db;
 pub mod detections;
 pub mod followed;
@@ -148,7 +149,19 @@ impl Store {
             }
         };
         let (index, fields) = open_index(dir)?;
-        db::reconcile(&mut conn, committed_run(&index)?, &now)?;
+        let committed = commits::Committed::of(&index)?;
+        db::reconcile(
+            &mut conn,
+            committed.run,
+            committed.checkpoint.map(|(run, _)| run),
+            &now,
+        )?;
+        if committed.checkpoint.is_some() {
+            // A killed import's checkpoint showed some of its events: they go with its run.
+            let mut writer = index.writer_with_num_threads(1, 15 << 20)?;
+            commits::drop_checkpointed(&mut writer, &fields, committed)?;
+            writer.wait_merging_threads()?;
+        }
         // Also after a kill between a run's completion and the move of its files.
         staged::settle(dir, &|run| db::run_ended(&conn, run))?;
         let tmp = dir.join(TMP_DIR);
@@ -295,7 +308,7 @@ impl Store {
         if let Some(file) = cache.get(&id) {
             return Ok(file.clone());
         }
-        let (path, sha256, context) = db::file_context(&self.db(), id)?
+        let (path, sha256, context, complete) = db::file_context(&self.db(), id)?
             .ok_or_else(|| Error::Corrupt(format!("file {id} is not in the case manifest")))?;
         let context: FileContext = serde_json::from_str(&context)
             .map_err(|e| Error::Corrupt(format!("file {id} has an unreadable context: {e}")))?;
@@ -306,8 +319,16 @@ impl Store {
             sha256,
             reader,
         });
-        cache.insert(id, file.clone());
+        // A running import's file is read again once its run completes (with its final context).
+        if complete {
+            cache.insert(id, file.clone());
+        }
         Ok(file)
+    }
+
+    /// What the index's last commit says about import runs.
+    pub(crate) fn committed(&self) -> Result<commits::Committed> {
+        commits::Committed::of(&self.index)
     }
 
     /// Where the index's bytes go, per segment, component and field.
@@ -398,14 +419,4 @@ fn check_version(dir: &Path, conn: &Connection) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// The id of the last import run the index made visible, from the commit payload.
-fn committed_run(index: &Index) -> Result<Option<u64>> {
-    let metas = index.load_metas()?;
-    Ok(metas
-        .payload
-        .as_deref()
-        .and_then(|p| p.strip_prefix("run:"))
-        .and_then(|id| id.parse().ok()))
 }

@@ -24,6 +24,11 @@ pub struct ImportArgs {
     /// For generic JSON/CSV: which key or column feeds which field, e.g. `time=ts,actor=user.name`.
     #[arg(long, value_name = "FIELD=KEY,...")]
     pub map: Option<String>,
+    /// Seconds until the import's first events are searchable (a checkpoint; then again at four
+    /// times the time each time), or `never`: only when it completes. A checkpoint's events
+    /// stay only if the import completes.
+    #[arg(long, value_name = "SECONDS|never", default_value = "2")]
+    pub checkpoint: String,
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
@@ -283,6 +288,10 @@ pub struct WatchArgs {
     /// Levels that raise an alert (repeatable).
     #[arg(long, value_name = "LEVEL", default_values_t = ["high".to_string(), "critical".to_string()])]
     pub alert: Vec<String>,
+    /// Seconds until a long batch's first events are searchable (as `import --checkpoint`), or
+    /// `never`.
+    #[arg(long, value_name = "SECONDS|never", default_value = "2")]
+    pub checkpoint: String,
     /// Files or folders to follow; without any, the ones the case followed last.
     pub paths: Vec<PathBuf>,
 }

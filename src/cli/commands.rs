@@ -40,14 +40,27 @@ fn import_options(args: &ImportArgs) -> Result<ImportOptions> {
             .context("--map")?,
         None => FieldMapping::default(),
     };
+    let checkpoint_after = checkpoint(&args.checkpoint)?;
     Ok(ImportOptions {
         format,
         zone_minutes,
         rules,
         year,
         mapping,
+        checkpoint_after,
         ..ImportOptions::default()
     })
+}
+
+/// `--checkpoint SECONDS|never`.
+pub fn checkpoint(text: &str) -> Result<Option<std::time::Duration>> {
+    if text == "never" {
+        return Ok(None);
+    }
+    let seconds: f64 = text.parse().context("--checkpoint SECONDS|never")?;
+    Ok(Some(
+        std::time::Duration::try_from_secs_f64(seconds).context("--checkpoint SECONDS|never")?,
+    ))
 }
 
 pub fn import(args: ImportArgs, clock: Arc<SystemClock>) -> Result<()> {

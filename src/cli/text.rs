@@ -67,8 +67,13 @@ pub fn progress_bar(json: bool) -> ProgressBar {
 
 pub fn update_bar(bar: &ProgressBar, p: &ImportProgress) {
     let secs = (p.elapsed_ms as f64 / 1000.0).max(0.001);
+    let searchable = if p.searchable > 0 {
+        format!(", {} searchable", p.searchable)
+    } else {
+        String::new()
+    };
     bar.set_message(format!(
-        "{}/{} files, {} events ({:.0} events/s, {:.1} MB/s)",
+        "{}/{} files, {} events{searchable} ({:.0} events/s, {:.1} MB/s)",
         p.files_done,
         if p.walk_done {
             p.files_seen.to_string()

@@ -38,11 +38,12 @@ pub fn run(args: WatchArgs, clock: Arc<SystemClock>) -> Result<()> {
     if !(0.0..=3600.0).contains(&args.settle) {
         bail!("--settle is seconds between 0 and 3600");
     }
-    let options = FollowOptions {
+    let mut options = FollowOptions {
         settle: Duration::from_secs_f64(args.settle),
         alert_levels: args.alert.clone(),
         ..FollowOptions::default()
     };
+    options.import.checkpoint_after = super::commands::checkpoint(&args.checkpoint)?;
     let cancel = AtomicBool::new(false);
     let mut on_batch = |batch: &FollowBatch| print_batch(batch);
     if args.once {

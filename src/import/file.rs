@@ -44,6 +44,9 @@ pub(crate) struct ReadContext<'a> {
     pub detector: Option<&'a crate::detect::Detector>,
     /// Where each stage's CPU is added, when measured.
     pub stages: Option<&'a super::stages::StageClock>,
+    /// The files begun since the last checkpoint, with how their records are read: recorded
+    /// before a checkpoint makes their first events visible.
+    pub begun: &'a std::sync::Mutex<Vec<crate::case::db::ReadingRow>>,
 }
 
 pub(super) type DocSink<'s> = dyn FnMut(TantivyDocument) -> crate::Result<()> + 's;
@@ -477,7 +480,23 @@ impl<'a> FileReader<'a> {
         };
         file.report.format = Some(format.name().to_string());
         file.report.context = Some(reader.context().clone());
+        file.begin(&reader);
         (file, reader)
+    }
+
+    /// Says the file is begun, with how its records are read, before its first event is
+    /// indexed (a checkpoint may make it visible).
+    fn begin(&self, reader: &RecordReader) {
+        let Ok(context) = serde_json::to_string(reader.context()) else {
+            return;
+        };
+        let mut begun = self.ctx.begun.lock().unwrap_or_else(|p| p.into_inner());
+        begun.push(crate::case::db::ReadingRow {
+            id: self.file_id,
+            path: self.path.clone(),
+            sha256: self.sha256.clone(),
+            context,
+        });
     }
 
     fn run<R: BufRead>(
@@ -546,6 +565,7 @@ impl<'a> FileReader<'a> {
         let reader = RecordReader::new(format, &sample, &options);
         self.report.format = Some(format.name().to_string());
         self.report.context = Some(reader.context().clone());
+        self.begin(&reader);
         for frame in pending {
             self.take(&reader, frame, sink)?;
         }

@@ -16,6 +16,7 @@ mod xml;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, RecvTimeoutError};
@@ -57,6 +58,10 @@ pub struct ImportOptions {
     pub detect: bool,
     /// Measure the CPU of each stage into the report's `stages` (the benchmark does).
     pub measure_stages: bool,
+    /// When a long run's first events become searchable: a checkpoint commits what is indexed
+    /// so far, then again at four times the time each time (2, 8, 32 s, …). `None`: only when
+    /// the run completes. A checkpoint's events stay visible only if the run completes.
+    pub checkpoint_after: Option<Duration>,
 }
 
 impl Default for ImportOptions {
@@ -72,6 +77,7 @@ impl Default for ImportOptions {
             readers: 0,
             detect: true,
             measure_stages: false,
+            checkpoint_after: Some(Duration::from_secs(2)),
         }
     }
 }
@@ -153,6 +159,9 @@ pub struct ImportProgress {
     /// Set once the walk is over and every file is known.
     pub walk_done: bool,
     pub current: Option<String>,
+    /// Events of the run already searchable (made visible by its last checkpoint).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub searchable: u64,
 }
 
 /// A range of a followed file, imported as one file of a run (by `watch`): its bytes end at a
@@ -247,13 +256,6 @@ impl Held<'_> {
             Held::Lent(w) => w,
         }
     }
-
-    fn shared(&self) -> &Writer {
-        match self {
-            Held::Own(w) => w,
-            Held::Lent(w) => w,
-        }
-    }
 }
 
 /// [`run`] of `inputs` (possibly none) and of ranges of followed files, in one run. Ranges are not
@@ -300,23 +302,40 @@ pub fn run_with_ranges(
     } else {
         None
     };
+    let committed = store.committed()?;
+    if committed.checkpoint.is_some() {
+        // An aborted run of this process could not take back what its checkpoint showed.
+        crate::case::commits::drop_checkpointed(writer.get(), &store.fields, committed)?;
+    }
+    let gate = RwLock::new(writer.get());
     let pipeline = Pipeline {
         store,
         detector,
-        writer: writer.shared(),
+        writer: &gate,
         options,
         threads,
+        run_id,
         first_file_id,
+        committed: committed.run,
         progress,
         cancel,
         started,
         stages: stages.as_ref(),
+        begun: Mutex::new(Vec::new()),
+        checkpoints: AtomicU64::new(0),
     };
     let outcome = pipeline.run(inputs, ranges, known);
+    let checkpointed = pipeline.checkpoints.load(Ordering::Relaxed) > 0;
+    drop(pipeline);
+    // What a checkpoint showed of a run that does not complete is taken back with it.
+    let shown = checkpointed.then_some(crate::case::commits::Committed {
+        run: committed.run,
+        checkpoint: Some((run_id, first_file_id)),
+    });
     let (mut files, bytes) = match outcome {
         Ok(files) if !cancel.load(Ordering::Relaxed) => files,
-        Ok(_) => return abort(store, writer, run_id, Error::Cancelled),
-        Err(e) => return abort(store, writer, run_id, e),
+        Ok(_) => return abort(store, writer, run_id, shown, Error::Cancelled),
+        Err(e) => return abort(store, writer, run_id, shown, e),
     };
     let ids = attach_conflicts(store, &mut files, first_file_id)?;
     let mut report =
@@ -326,7 +345,7 @@ pub fn run_with_ranges(
     // false conflicts.
     let staged = store.staged_path(run_id, &ids::file_name(run_id));
     if let Err(e) = ids::save(&staged, &ids.marks) {
-        return abort(store, writer, run_id, e);
+        return abort(store, writer, run_id, shown, e);
     }
     let merged = ids.merged;
     crate::fault::point("import:ids_staged");
@@ -417,7 +436,7 @@ fn attach_conflicts(
         let db = store.db();
         let ids: std::collections::BTreeSet<u64> = earlier.iter().map(|m| m.seq >> 32).collect();
         for id in ids {
-            if let Some((path, _, _)) = db::file_context(&db, id)? {
+            if let Some((path, ..)) = db::file_context(&db, id)? {
                 paths.insert(id, path);
             }
         }
@@ -457,17 +476,24 @@ fn attach_conflicts(
 
 /// One run's reading: a walker thread feeds files to reader threads, which add documents to
 /// the index writer; the calling thread collects reports and tells progress.
-struct Pipeline<'a> {
+struct Pipeline<'a, 'w> {
     store: &'a Store,
     detector: Option<&'a Detector>,
-    writer: &'a IndexWriter<TantivyDocument>,
+    /// Readers add documents under the read lock; a checkpoint commits under the write lock.
+    writer: &'a RwLock<&'w mut Writer>,
     options: &'a ImportOptions,
     threads: usize,
+    run_id: u64,
     first_file_id: u64,
+    /// The last run the index made visible before this one.
+    committed: Option<u64>,
     progress: &'a (dyn Fn(&ImportProgress) + Sync),
     cancel: &'a AtomicBool,
     started: Instant,
     stages: Option<&'a stages::StageClock>,
+    /// Files begun since the last checkpoint.
+    begun: Mutex<Vec<db::ReadingRow>>,
+    checkpoints: AtomicU64,
 }
 
 /// Counters the pipeline's threads share.
@@ -479,7 +505,7 @@ struct Tally {
     walk_done: AtomicBool,
 }
 
-impl Pipeline<'_> {
+impl Pipeline<'_, '_> {
     fn run(
         &self,
         inputs: &[PathBuf],
@@ -502,6 +528,7 @@ impl Pipeline<'_> {
                 .unwrap_or(i64::MAX),
             detector: self.detector,
             stages: self.stages,
+            begun: &self.begun,
         };
         let (job_tx, job_rx) = bounded::<FileJob>(self.threads * 2);
         let (done_tx, done_rx) = unbounded::<Result<FileReport>>();
@@ -517,10 +544,8 @@ impl Pipeline<'_> {
                 scope.spawn(move || {
                     for job in job_rx {
                         let mut sink = |doc: TantivyDocument| {
-                            self.writer
-                                .add_document(doc)
-                                .map(|_| ())
-                                .map_err(Error::from)
+                            let writer = self.writer.read().map_err(|_| poisoned())?;
+                            writer.add_document(doc).map(|_| ()).map_err(Error::from)
                         };
                         let result = read_file(ctx, job, &mut sink);
                         let failed = result.is_err();
@@ -647,6 +672,8 @@ impl Pipeline<'_> {
         let mut reports = Vec::new();
         let mut first_error = None;
         let mut last_current = None;
+        let mut next_checkpoint = self.options.checkpoint_after;
+        let mut searchable = 0;
         loop {
             match done.recv_timeout(Duration::from_millis(200)) {
                 Ok(Ok(report)) => {
@@ -661,6 +688,17 @@ impl Pipeline<'_> {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
+            let due = next_checkpoint.is_some_and(|at| self.started.elapsed() >= at);
+            if due && first_error.is_none() && tally.events.load(Ordering::Relaxed) > 0 {
+                match self.checkpoint() {
+                    Ok(n) => searchable = n,
+                    Err(e) => {
+                        first_error = Some(e);
+                        self.cancel.store(true, Ordering::Relaxed);
+                    }
+                }
+                next_checkpoint = next_checkpoint.map(|at| at.max(Duration::from_millis(250)) * 4);
+            }
             (self.progress)(&ImportProgress {
                 files_seen: tally.seen.load(Ordering::Relaxed),
                 files_done: reports.len() as u64,
@@ -669,10 +707,47 @@ impl Pipeline<'_> {
                 elapsed_ms: self.started.elapsed().as_millis() as u64,
                 walk_done: tally.walk_done.load(Ordering::Relaxed),
                 current: last_current.clone(),
+                searchable,
             });
         }
         (reports, first_error)
     }
+
+    /// Makes what is indexed so far searchable before the run completes: the files begun are
+    /// recorded (their events are rebuilt with their context), then one index commit whose
+    /// payload names the run as checkpointed, not as visible; readers wait meanwhile. Returns
+    /// how many of the run's events are searchable.
+    fn checkpoint(&self) -> Result<u64> {
+        let mut writer = self.writer.write().map_err(|_| poisoned())?;
+        let begun = std::mem::take(&mut *self.begun.lock().map_err(|_| poisoned())?);
+        db::record_reading(&self.store.db(), self.run_id, &begun)?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(
+            &crate::case::commits::Committed {
+                run: self.committed,
+                checkpoint: Some((self.run_id, self.first_file_id)),
+            }
+            .payload(),
+        );
+        prepared.commit()?;
+        drop(writer);
+        self.checkpoints.fetch_add(1, Ordering::Relaxed);
+        crate::fault::point("import:checkpoint");
+        self.store.reader.reload()?;
+        let searcher = self.store.reader.searcher();
+        let query = tantivy::query::RangeQuery::new(
+            std::ops::Bound::Included(tantivy::Term::from_field_u64(
+                self.store.fields.file_id,
+                self.first_file_id,
+            )),
+            std::ops::Bound::Unbounded,
+        );
+        Ok(searcher.search(&query, &tantivy::collector::Count)? as u64)
+    }
+}
+
+fn poisoned() -> Error {
+    Error::Internal("an import thread panicked".to_string())
 }
 
 /// Writes the run's manifest, findings and journal entry in one transaction, then makes it
@@ -767,9 +842,21 @@ fn manifest_rows<'r>(store: &Store, report: &'r ImportReport) -> Result<Vec<db::
         .collect())
 }
 
-fn abort(store: &Store, mut held: Held, run_id: u64, error: Error) -> Result<ImportReport> {
+fn abort(
+    store: &Store,
+    mut held: Held,
+    run_id: u64,
+    shown: Option<crate::case::commits::Committed>,
+    error: Error,
+) -> Result<ImportReport> {
     let writer = held.get();
     let _ = writer.rollback();
+    if let Some(shown) = shown {
+        // Back to the last checkpoint, which showed some of the run's events: they go too (a
+        // failure here is settled by the next run, or when the case is next opened for writing).
+        let _ = crate::case::commits::drop_checkpointed(writer, &store.fields, shown);
+        let _ = store.reader.reload();
+    }
     // Segments the run wrote before it stopped (a full disk, a cancel) are not in any commit:
     // delete them now rather than leave them until the next import.
     let _ = writer.garbage_collect_files().wait();

@@ -505,7 +505,15 @@ fn a_watcher_killed_at_any_moment_resumes_with_every_record_once() {
         lines(&auth, n..n + 10);
         n += 10;
         let out = Command::new(env!("CARGO_BIN_EXE_sightline"))
-            .args(["watch", "--once", "--settle", "0", "--case"])
+            .args([
+                "watch",
+                "--once",
+                "--settle",
+                "0",
+                "--checkpoint",
+                "0",
+                "--case",
+            ])
             .arg(&case_dir)
             .arg(&logs)
             .env("SIGHTLINE_FAULT", point)

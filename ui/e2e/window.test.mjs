@@ -441,6 +441,38 @@ async function walk() {
   await runQuery("");
   await totalBecomes(engineTotal(""));
 
+  // A large import shows its first events while it runs: a checkpoint makes them searchable,
+  // the panel says how many, and the search behind the panel grows before the import is done.
+  const large = join(work, "large");
+  mkdirSync(large);
+  for (let f = 0; f < 20; f++) {
+    const rows = [];
+    for (let i = 0; i < 10000; i++) {
+      rows.push(JSON.stringify({ eventVersion: "1.08", eventTime: `2024-10-0${1 + (f % 9)}T${String(Math.floor(i / 3600) % 24).padStart(2, "0")}:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}Z`, eventSource: "ec2.amazonaws.com", eventName: "DescribeInstances", userIdentity: { type: "IAMUser", userName: `bulk-user-${f}` }, sourceIPAddress: `10.8.${f}.${i % 250}`, eventID: `bulk-${f}-${i}` }));
+    }
+    writeFileSync(join(large, `bulk-${String(f).padStart(2, "0")}.jsonl`), rows.join("\n") + "\n");
+  }
+  const beforeLarge = engineTotal("");
+  await (await $("[data-testid=open-import]")).click();
+  await (await $("[data-testid=import-path]")).sendKeys(large, Key.ENTER);
+  const largeStart = Date.now();
+  await (await $("[data-testid=start-import]")).click();
+  await driver.wait(async () => /[1-9]/.test(await text("[data-testid=import-searchable]").catch(() => "")), 30_000, "a checkpoint makes events searchable");
+  timings.large_import_first_searchable_ms = Date.now() - largeStart;
+  const midway = !(await driver.executeScript("return !!document.querySelector('[data-testid=import-summary]')"));
+  await driver.wait(async () => {
+    const total = await number("[data-testid=total]").catch(() => beforeLarge);
+    const fresh = await text("[data-testid=new-events]").catch(() => "");
+    return total > beforeLarge || /new events/.test(fresh);
+  }, 20_000, "the search behind the panel grows");
+  await shot("25-import-searchable");
+  await driver.wait(until.elementLocated(By.css("[data-testid=import-summary]")), 120_000);
+  assert.ok(midway, "the first events were searchable before the import ended");
+  await (await $("[data-testid=close-import]")).click();
+  assert.equal(engineTotal(""), beforeLarge + 200000);
+  await runQuery("");
+  await totalBecomes(beforeLarge + 200000);
+
   // The dark theme, then back.
   await (await $("[data-testid=theme]")).click();
   await driver.wait(async () => (await driver.executeScript("return document.documentElement.dataset.theme")) === "dark", 5_000);

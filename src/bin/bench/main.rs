@@ -325,7 +325,27 @@ fn run(data: &Path, case_dir: &Path, rules: &[PathBuf]) -> Result<()> {
     let cancel = AtomicBool::new(false);
     let started = Instant::now();
     let cpu_before = cpu_seconds()?;
-    let report = case.import(&[data.to_path_buf()], &options, &|_| {}, &cancel)?;
+    // When a second reader of the case (as the window or another `sightline search` would be)
+    // first finds the import's events, and how many checkpoints made events searchable.
+    let first_seen: std::sync::Mutex<Option<(f64, u64)>> = std::sync::Mutex::new(None);
+    let checkpoints = std::sync::atomic::AtomicU64::new(0);
+    let last_searchable = std::sync::atomic::AtomicU64::new(0);
+    let progress = |p: &sightline::api::ImportProgress| {
+        if p.searchable > last_searchable.swap(p.searchable, std::sync::atomic::Ordering::Relaxed) {
+            checkpoints.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let Ok(mut seen) = first_seen.lock() else {
+            return;
+        };
+        if p.searchable == 0 || seen.is_some() {
+            return;
+        }
+        let found = Case::open(case_dir, Arc::new(SystemClock))
+            .and_then(|c| c.page(&sightline::api::SearchRequest::default()))
+            .map_or(0, |r| r.total);
+        *seen = Some((started.elapsed().as_secs_f64(), found));
+    };
+    let report = case.import(&[data.to_path_buf()], &options, &progress, &cancel)?;
     let secs = started.elapsed().as_secs_f64();
     detect::compare(
         &without,
@@ -347,6 +367,12 @@ fn run(data: &Path, case_dir: &Path, rules: &[PathBuf]) -> Result<()> {
         report.bytes as f64 / 1e6 / secs,
         report.bytes as f64 / 1e6
     );
+    if let Ok(Some((at, found))) = first_seen.into_inner() {
+        println!(
+            "  first events searchable by another reader {at:.1} s after the import began ({found} events; {} checkpoints)",
+            checkpoints.into_inner()
+        );
+    }
     println!(
         "  CPU {:.1} s on {} cores ({:.0} us/event)",
         cpu,

@@ -11,4 +11,8 @@ bytes: number, elapsed_ms: number,
 /**
  * Set once the walk is over and every file is known.
  */
-walk_done: boolean, current: string | null, };
+walk_done: boolean, current: string | null, 
+/**
+ * Events of the run already searchable (made visible by its last checkpoint).
+ */
+searchable: number, };
