@@ -79,6 +79,8 @@ bench: setup
 	fi
 	/usr/bin/env time -v target/release/sightline-bench run --data $(BENCH_DATA) --case $(BENCH_CASE) \
 		$(foreach d,$(BENCH_RULES),$(if $(wildcard $(d)),--rules $(d))) 2> >(grep -E 'Maximum resident|Elapsed' >&2)
+	rm -rf target/bench-follow-case target/bench-follow-case.logs
+	target/release/sightline-bench follow --case target/bench-follow-case --rate 20000 --seconds 30
 
 ## The window on the 1M-event bench case: launch, query-to-screen and deep-scroll timings.
 ## Every parser under cargo fuzz for FUZZ_SECONDS each (default 600); not part of `make test`.
