@@ -174,9 +174,23 @@ impl Store {
 
     /// Adds hits of these rules, keeping the ones the case has (a correlation pass over a batch).
     pub fn add_rule_hits(&self, rules: &[RuleRow], hits: &[HitRow]) -> Result<()> {
+        self.add_hits(rules, hits, None)
+    }
+
+    /// Adds hits on events of a running import `run_id`: they go with the run if it is aborted.
+    pub(crate) fn add_run_hits(
+        &self,
+        run_id: u64,
+        rules: &[RuleRow],
+        hits: &[HitRow],
+    ) -> Result<()> {
+        self.add_hits(rules, hits, Some(run_id))
+    }
+
+    fn add_hits(&self, rules: &[RuleRow], hits: &[HitRow], run_id: Option<u64>) -> Result<()> {
         let mut db = self.db();
         let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        insert(&tx, rules, hits, None)?;
+        insert(&tx, rules, hits, run_id)?;
         tx.commit()?;
         Ok(())
     }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::watch::IdMark;
+use super::watch::{IdMark, NO_TIME};
 use super::{Finding, FindingKind, Severity};
 use crate::error::{Error, Result};
 
@@ -23,8 +23,6 @@ use crate::error::{Error, Result};
 const MAX_CONFLICTS: usize = 200;
 const MAGIC: &[u8; 8] = b"SLIDS\x00\x00\x01";
 const RECORD: u64 = 32;
-/// `time` is optional; this stands for "no time" in the file.
-const NO_TIME: i64 = i64::MIN;
 /// From this many id files on, an import merges all but the largest [`KEPT_WHOLE`] into its own.
 const MERGE_FROM: usize = 8;
 const KEPT_WHOLE: usize = 3;
@@ -74,12 +72,12 @@ fn decode(r: &[u8]) -> IdMark {
         w.copy_from_slice(&r[i * 8..i * 8 + 8]);
         u64::from_le_bytes(w)
     };
-    IdMark {
-        key: word(0),
-        content: word(1),
-        seq: word(2),
-        time: Some(word(3) as i64).filter(|t| *t != NO_TIME),
-    }
+    IdMark::new(
+        word(0),
+        word(1),
+        word(2),
+        Some(word(3) as i64).filter(|t| *t != NO_TIME),
+    )
 }
 
 impl IdFile {
@@ -199,7 +197,7 @@ pub(crate) fn save(file: &Path, marks: &[IdMark]) -> Result<()> {
             out.write_all(&m.key.to_le_bytes())?;
             out.write_all(&m.content.to_le_bytes())?;
             out.write_all(&m.seq.to_le_bytes())?;
-            out.write_all(&m.time.unwrap_or(NO_TIME).to_le_bytes())?;
+            out.write_all(&m.raw_time().to_le_bytes())?;
         }
         out.flush()?;
         out.get_ref().sync_all()
@@ -313,8 +311,8 @@ pub(crate) fn conflicts(
                     ),
                     source: None,
                     events: vec![a, b],
-                    from: first.time,
-                    to: other.time,
+                    from: first.time(),
+                    to: other.time(),
                 },
             ));
         }
@@ -331,18 +329,18 @@ mod tests {
     use super::*;
 
     fn mark(key: u64, content: u64, file: u64, ordinal: u64) -> IdMark {
-        IdMark {
+        IdMark::new(
             key,
             content,
-            seq: crate::model::event::sequence_key(file, ordinal),
-            time: (ordinal > 0).then_some(ordinal as i64 * 1000),
-        }
+            crate::model::event::sequence_key(file, ordinal),
+            (ordinal > 0).then_some(ordinal as i64 * 1000),
+        )
     }
 
     fn plain(marks: &[IdMark]) -> Vec<(u64, u64, u64, Option<i64>)> {
         marks
             .iter()
-            .map(|m| (m.key, m.content, m.seq, m.time))
+            .map(|m| (m.key, m.content, m.seq, m.time()))
             .collect()
     }
 

@@ -62,6 +62,17 @@ fn check_consistent(case: &Case, point: &str) {
         .filter(|f| f.severity > Severity::Info)
         .collect();
     assert!(serious.is_empty(), "after a kill at {point}: {serious:?}");
+    // Hits are written while a run reads: those of a run that did not complete went with it.
+    for d in case.detections().expect("detections") {
+        for e in &d.events {
+            assert!(
+                case.event(&e.id).is_ok(),
+                "after a kill at {point}: {} names {} which is not in the case",
+                d.rule.title,
+                e.id
+            );
+        }
+    }
     let staged: Vec<_> = std::fs::read_dir(case.dir())
         .expect("case dir")
         .filter_map(Result::ok)
