@@ -29,7 +29,7 @@ use crate::case::{db, Store};
 use crate::detect::Detector;
 use crate::error::{Error, Result};
 use crate::formats::FieldMapping;
-use crate::integrity::{ids, watch::IdMark};
+use crate::integrity::{id_check as ids_check, ids};
 use crate::model::event::sequence_key;
 use crate::model::{Finding, FindingKind, Severity};
 use file::{read_file, FileJob, ReadContext};
@@ -332,22 +332,18 @@ pub fn run_with_ranges(
         run: committed.run,
         checkpoint: Some((run_id, first_file_id)),
     });
-    let (mut files, bytes) = match outcome {
+    let (mut files, bytes, spill) = match outcome {
         Ok(files) if !cancel.load(Ordering::Relaxed) => files,
         Ok(_) => return abort(store, writer, run_id, shown, Error::Cancelled),
         Err(e) => return abort(store, writer, run_id, shown, e),
     };
-    let ids = attach_conflicts(store, &mut files, first_file_id)?;
+    let merged = match attach_conflicts(store, &mut files, spill, run_id, first_file_id) {
+        Ok(merged) => merged,
+        Err(e) => return abort(store, writer, run_id, shown, e),
+    };
     let mut report =
         ImportReport::from_files(run_id, files, bytes, started.elapsed().as_millis() as u64);
     crate::fault::point("import:indexed");
-    // Staged until the run is visible: ids of records that are not in the case would raise
-    // false conflicts.
-    let staged = store.staged_path(run_id, &ids::file_name(run_id));
-    if let Err(e) = ids::save(&staged, &ids.marks) {
-        return abort(store, writer, run_id, shown, e);
-    }
-    let merged = ids.merged;
     crate::fault::point("import:ids_staged");
     let fresh: Vec<crate::detect::Counted> = files_counted(&mut report);
     let stale = crate::detect::correlations_stale(store)?;
@@ -409,51 +405,47 @@ pub fn check_inputs(inputs: &[PathBuf], options: &ImportOptions) -> Result<()> {
 }
 
 /// Adds to each file's findings the records whose native id an earlier record (of this import
-/// or an earlier one) has with different content. Returns this import's ids to keep (merged
-/// with smaller id files when the case has many).
+/// or an earlier one) has with different content, and writes the run's id file, staged until
+/// the run is visible (ids of records that are not in the case would raise false conflicts).
+/// Returns the earlier id files it holds now.
 fn attach_conflicts(
     store: &Store,
     files: &mut [FileReport],
+    spill: ids_check::Spill,
+    run_id: u64,
     first_file_id: u64,
-) -> Result<ids::Kept> {
-    // Sized once: grown by doubling, the marks of a 10M-event import (320 MB) took up to twice that.
-    let mut fresh: Vec<IdMark> = Vec::with_capacity(files.iter().map(|f| f.ids.len()).sum());
-    for f in files.iter_mut() {
-        fresh.append(&mut f.ids);
-    }
-    let (earlier, unreadable) = ids::earlier(store.dir(), &mut fresh)?;
+) -> Result<Vec<PathBuf>> {
     let mut paths: HashMap<u64, String> = files
         .iter()
         .filter_map(|f| Some((f.file_id?, f.path.clone())))
         .collect();
-    {
-        let db = store.db();
-        let ids: std::collections::BTreeSet<u64> = earlier.iter().map(|m| m.seq >> 32).collect();
-        for id in ids {
-            if let Some((path, ..)) = db::file_context(&db, id)? {
-                paths.insert(id, path);
-            }
+    // Earlier files are looked up only for the conflicts found (at most a few hundred).
+    let mut path_of = |id: u64| {
+        if let Some(path) = paths.get(&id) {
+            return path.clone();
         }
-    }
-    let path_of = |id: u64| {
-        paths
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| format!("file {id}"))
+        let path = db::file_context(&store.db(), id)
+            .ok()
+            .flatten()
+            .map_or_else(|| format!("file {id}"), |(path, ..)| path);
+        paths.insert(id, path.clone());
+        path
     };
-    let first_new = sequence_key(first_file_id, 0);
-    // Compared in place (no copy: 320 MB at 10M events), then the earlier records taken out.
-    fresh.reserve_exact(earlier.len());
-    fresh.extend(earlier);
-    let found = ids::conflicts(&mut fresh, first_new, &path_of);
-    fresh.retain(|m| m.seq >= first_new);
-    for (file_id, finding) in found {
+    let staged = store.staged_path(run_id, &ids::file_name(run_id));
+    let checked = ids_check::check(
+        store.dir(),
+        spill,
+        sequence_key(first_file_id, 0),
+        &staged,
+        &mut path_of,
+    )?;
+    for (file_id, finding) in checked.conflicts {
         if let Some(f) = files.iter_mut().find(|f| f.file_id == Some(file_id)) {
             f.findings.push(finding);
         }
     }
     if let Some(f) = files.iter_mut().find(|f| f.file_id.is_some()) {
-        for (path, e) in unreadable {
+        for (path, e) in checked.unreadable {
             let detail = format!(
                 "the record ids of earlier imports in {} could not be read ({e}); this import's records were not compared with them",
                 crate::bundle::path_text(&path)
@@ -466,7 +458,7 @@ fn attach_conflicts(
             ));
         }
     }
-    ids::to_keep(store.dir(), fresh)
+    Ok(checked.merged)
 }
 
 /// Hits gathered before they are written to the case (about 5 MB of them).
@@ -509,7 +501,7 @@ impl Pipeline<'_, '_> {
         inputs: &[PathBuf],
         ranges: Vec<FileRange>,
         known: HashMap<String, String>,
-    ) -> Result<(Vec<FileReport>, u64)> {
+    ) -> Result<(Vec<FileReport>, u64, ids_check::Spill)> {
         let tally = Tally::default();
         let ctx = ReadContext {
             fields: &self.store.fields,
@@ -556,7 +548,7 @@ impl Pipeline<'_, '_> {
             }
             drop(done_tx);
             drop(job_rx);
-            let (reports, first_error) = self.collect(&done_rx, tally);
+            let (reports, spill, first_error) = self.collect(&done_rx, tally);
             let walk_result = walker
                 .join()
                 .unwrap_or_else(|_| Err(Error::Internal("bundle walk panicked".to_string())));
@@ -564,7 +556,7 @@ impl Pipeline<'_, '_> {
                 return Err(e);
             }
             walk_result?;
-            Ok((reports, tally.bytes.load(Ordering::Relaxed)))
+            Ok((reports, tally.bytes.load(Ordering::Relaxed), spill))
         })
     }
 
@@ -666,18 +658,24 @@ impl Pipeline<'_, '_> {
         &self,
         done: &crossbeam_channel::Receiver<Result<FileReport>>,
         tally: &Tally,
-    ) -> (Vec<FileReport>, Option<Error>) {
+    ) -> (Vec<FileReport>, ids_check::Spill, Option<Error>) {
         let mut reports = Vec::new();
         let mut first_error = None;
         let mut last_current = None;
         let mut next_checkpoint = self.options.checkpoint_after;
         let mut searchable = 0;
         let mut hits = Vec::new();
+        // The records' ids, sorted into scratch files a chunk at a time (320 MB at 10M events).
+        let mut spill = ids_check::Spill::new(&self.store.tmp_dir(), self.run_id);
         loop {
             match done.recv_timeout(Duration::from_millis(200)) {
                 Ok(Ok(mut report)) => {
                     last_current = Some(report.path.clone());
                     hits.append(&mut report.hits);
+                    if let Err(e) = spill.add(&mut report.ids) {
+                        first_error.get_or_insert(e);
+                        self.cancel.store(true, Ordering::Relaxed);
+                    }
                     reports.push(report);
                 }
                 Ok(Err(e)) => {
@@ -721,7 +719,7 @@ impl Pipeline<'_, '_> {
                 first_error = Some(e);
             }
         }
-        (reports, first_error)
+        (reports, spill, first_error)
     }
 
     /// Writes the rules' hits gathered so far, tagged with the run (an aborted run's go with

@@ -9,9 +9,9 @@
 //! holds, reads that file once in order) and writes only its own file: a 100-event import into a
 //! case of 10 million events reads a few pages and writes 3 KB, where it read and rewrote 320 MB.
 //! When files pile up (many small imports, live following), an import merges the smaller ones
-//! into its own file; the largest stay as they are.
+//! into its own file; the largest stay as they are. This module has the files; `id_check` the
+//! comparison.
 
-use std::collections::HashMap;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -117,7 +117,7 @@ impl IdFile {
     }
 
     /// The earliest record with `key` (records sort by key, then sequence).
-    fn first_with(&mut self, key: u64) -> Result<Option<IdMark>> {
+    pub(crate) fn first_with(&mut self, key: u64) -> Result<Option<IdMark>> {
         let (mut lo, mut hi) = (0, self.len);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
@@ -133,202 +133,199 @@ impl IdFile {
         Ok(Some(self.at(lo)?).filter(|m| m.key == key))
     }
 
-    /// Every record in order.
-    fn for_each(&mut self, f: &mut dyn FnMut(IdMark)) -> Result<()> {
+    /// Every record in order, read through once.
+    pub(crate) fn sequential(mut self) -> Result<Sequential> {
         self.file
             .seek(SeekFrom::Start(8))
             .map_err(|e| Error::io(&self.path, e))?;
-        let mut reader = BufReader::with_capacity(1 << 16, self.file.get_mut());
+        Ok(Sequential {
+            reader: BufReader::with_capacity(1 << 16, self.file.into_inner()),
+            left: self.len,
+            path: self.path,
+        })
+    }
+}
+
+/// An id file's records in order.
+pub(crate) struct Sequential {
+    reader: BufReader<std::fs::File>,
+    left: u64,
+    path: PathBuf,
+}
+
+impl Iterator for Sequential {
+    type Item = Result<IdMark>;
+
+    fn next(&mut self) -> Option<Result<IdMark>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
         let mut r = [0u8; RECORD as usize];
-        for _ in 0..self.len {
-            reader
+        Some(
+            self.reader
                 .read_exact(&mut r)
-                .map_err(|e| Error::io(&self.path, e))?;
-            f(decode(&r));
-        }
-        // The outer reader's buffer is stale now; `at` seeks from the start, which drops it.
-        Ok(())
-    }
-
-    /// For each of `keys` (sorted, distinct) found here, its earliest record.
-    pub(crate) fn earliest(&mut self, keys: &[u64]) -> Result<Vec<IdMark>> {
-        let mut out = Vec::new();
-        // A lookup costs about log2(len) reads; reading the file once costs len / 128 pages.
-        let probes = keys.len() as u64 * (64 - self.len.leading_zeros() as u64 + 1);
-        if probes < self.len / 128 {
-            for &key in keys {
-                if let Some(m) = self.first_with(key)? {
-                    out.push(m);
-                }
-            }
-            return Ok(out);
-        }
-        let mut next = keys.iter().peekable();
-        let mut last = None;
-        self.for_each(&mut |m| {
-            while next.peek().is_some_and(|k| **k < m.key) {
-                next.next();
-            }
-            if next.peek() == Some(&&m.key) && last != Some(m.key) {
-                last = Some(m.key);
-                out.push(m);
-            }
-        })?;
-        Ok(out)
-    }
-
-    /// Every record, for a merge.
-    pub(crate) fn all(&mut self) -> Result<Vec<IdMark>> {
-        let mut out = Vec::with_capacity(self.len as usize);
-        self.for_each(&mut |m| out.push(m))?;
-        Ok(out)
+                .map(|_| decode(&r))
+                .map_err(|e| Error::io(&self.path, e)),
+        )
     }
 }
 
-/// Writes `marks` (sorted by key and sequence), through a temporary file so a crash leaves
-/// nothing half written.
-pub(crate) fn save(file: &Path, marks: &[IdMark]) -> Result<()> {
-    let partial = file.with_extension("partial");
-    let out = std::fs::File::create(&partial).map_err(|e| Error::io(&partial, e))?;
-    let mut out = std::io::BufWriter::new(out);
-    let write = |out: &mut std::io::BufWriter<std::fs::File>| -> std::io::Result<()> {
-        out.write_all(MAGIC)?;
-        for m in marks {
-            out.write_all(&m.key.to_le_bytes())?;
-            out.write_all(&m.content.to_le_bytes())?;
-            out.write_all(&m.seq.to_le_bytes())?;
-            out.write_all(&m.raw_time().to_le_bytes())?;
-        }
-        out.flush()?;
-        out.get_ref().sync_all()
-    };
-    write(&mut out).map_err(|e| Error::io(&partial, e))?;
-    std::fs::rename(&partial, file).map_err(|e| Error::io(file, e))
+/// Writes an id file in order, through a temporary name so a crash leaves nothing half written;
+/// a record met twice (a merge after a kill holds both copies) is written once.
+pub(crate) struct MarkWriter {
+    partial: PathBuf,
+    file: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+    last: Option<(u64, u64)>,
 }
 
-/// What an import keeps of the ids: its own records, sorted, plus those of the files it merges
-/// (which it deletes once the run is visible), and the files it could not read.
-pub(crate) struct Kept {
-    pub marks: Vec<IdMark>,
-    pub merged: Vec<PathBuf>,
+impl MarkWriter {
+    pub(crate) fn create(file: &Path) -> Result<MarkWriter> {
+        let partial = file.with_extension("partial");
+        let out = std::fs::File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        out.write_all(MAGIC).map_err(|e| Error::io(&partial, e))?;
+        Ok(MarkWriter {
+            partial,
+            file: file.to_path_buf(),
+            out,
+            last: None,
+        })
+    }
+
+    /// Adds `m`, which sorts after every record added before (by key, then sequence).
+    pub(crate) fn push(&mut self, m: &IdMark) -> Result<()> {
+        if self.last == Some((m.key, m.seq)) {
+            return Ok(());
+        }
+        self.last = Some((m.key, m.seq));
+        let mut r = [0u8; RECORD as usize];
+        for (i, word) in [m.key, m.content, m.seq, m.raw_time() as u64]
+            .into_iter()
+            .enumerate()
+        {
+            r[i * 8..i * 8 + 8].copy_from_slice(&word.to_le_bytes());
+        }
+        self.out
+            .write_all(&r)
+            .map_err(|e| Error::io(&self.partial, e))
+    }
+
+    /// Puts the file in place; `durable` waits for the disk (a case's file, not a scratch one).
+    pub(crate) fn finish(mut self, durable: bool) -> Result<()> {
+        self.out
+            .flush()
+            .and_then(|_| match durable {
+                true => self.out.get_ref().sync_all(),
+                false => Ok(()),
+            })
+            .map_err(|e| Error::io(&self.partial, e))?;
+        std::fs::rename(&self.partial, &self.file).map_err(|e| Error::io(&self.file, e))
+    }
+}
+
+/// Writes `marks` (sorted by key and sequence) as an id file.
+pub(crate) fn save(file: &Path, marks: &[IdMark], durable: bool) -> Result<()> {
+    let mut out = MarkWriter::create(file)?;
+    for m in marks {
+        out.push(m)?;
+    }
+    out.finish(durable)
 }
 
 /// Id files that could not be read, with why.
 pub(crate) type Unreadable = Vec<(PathBuf, Error)>;
 
-/// The earliest earlier record of each of `fresh`'s ids, from every id file of the case, and
-/// the files that could not be read.
-pub(crate) fn earlier(case_dir: &Path, fresh: &mut [IdMark]) -> Result<(Vec<IdMark>, Unreadable)> {
-    fresh.sort_unstable_by_key(|m| (m.key, m.seq));
-    let mut keys: Vec<u64> = fresh.iter().map(|m| m.key).collect();
-    keys.dedup();
-    let mut earliest: HashMap<u64, IdMark> = HashMap::new();
-    let mut unreadable = Vec::new();
-    for path in files(case_dir)? {
-        let found = IdFile::open(&path).and_then(|mut f| f.earliest(&keys));
-        match found {
-            Ok(marks) => {
-                for m in marks {
-                    earliest
-                        .entry(m.key)
-                        .and_modify(|e| {
-                            if m.seq < e.seq {
-                                *e = m
-                            }
-                        })
-                        .or_insert(m);
-                }
-            }
-            Err(e) => unreadable.push((path, e)),
-        }
+/// The id files an import merges into its own: all but the [`KEPT_WHOLE`] largest once there
+/// are [`MERGE_FROM`] (with this import's); `files` keeps the others.
+pub(crate) fn to_merge(files: &mut Vec<PathBuf>) -> Vec<PathBuf> {
+    if files.len() < MERGE_FROM {
+        return Vec::new();
     }
-    Ok((earliest.into_values().collect(), unreadable))
+    let mut sized: Vec<(u64, PathBuf)> = files
+        .iter()
+        .filter_map(|p| Some((IdFile::open(p).ok()?.len(), p.clone())))
+        .collect();
+    sized.sort();
+    sized.truncate(sized.len().saturating_sub(KEPT_WHOLE));
+    let merged: Vec<PathBuf> = sized.into_iter().map(|(_, p)| p).collect();
+    files.retain(|p| !merged.contains(p));
+    merged
 }
 
-/// This import's ids to write (sorted), merged with the smaller id files when there are many.
-pub(crate) fn to_keep(case_dir: &Path, fresh: Vec<IdMark>) -> Result<Kept> {
-    let files = files(case_dir)?;
-    let mut marks = fresh;
-    let mut merged = Vec::new();
-    if files.len() + 1 > MERGE_FROM {
-        let mut sized: Vec<(u64, PathBuf)> = files
-            .into_iter()
-            .filter_map(|p| Some((IdFile::open(&p).ok()?.len(), p)))
-            .collect();
-        sized.sort();
-        sized.truncate(sized.len().saturating_sub(KEPT_WHOLE));
-        for (_, path) in sized {
-            if let Ok(mut more) = IdFile::open(&path).and_then(|mut f| f.all()) {
-                marks.append(&mut more);
-                merged.push(path);
-            }
-        }
-    }
-    marks.sort_unstable_by_key(|m| (m.key, m.seq));
-    // A merge after a kill may meet the same record twice.
-    marks.dedup_by_key(|m| (m.key, m.seq));
-    Ok(Kept { marks, merged })
-}
-
-/// Sorts `marks` (earlier imports' and this one's together) and returns, for each record of this
-/// import (sequence key at least `first_new`) whose native id an earlier record has with other
-/// content, the new record's file id and a finding naming both. Earlier records were compared
-/// among themselves when they were imported.
-pub(crate) fn conflicts(
-    marks: &mut [IdMark],
+/// Conflicts found so far: for each record of this import (sequence key at least `first_new`)
+/// whose native id an earlier record has with other content, the new record's file id and a
+/// finding naming both. Earlier records were compared among themselves when they were imported.
+pub(crate) struct Conflicts {
     first_new: u64,
-    path_of: &dyn Fn(u64) -> String,
-) -> Vec<(u64, Finding)> {
-    marks.sort_unstable_by_key(|m| (m.key, m.seq));
-    let seq_id = |seq: u64| crate::model::event::event_id(seq >> 32, seq & 0xffff_ffff);
-    let mut out: Vec<(u64, Finding)> = Vec::new();
-    let mut more = 0u64;
-    for group in marks.chunk_by(|a, b| a.key == b.key) {
-        let first = &group[0];
-        for other in &group[1..] {
-            if other.seq < first_new || other.content == first.content {
-                continue;
-            }
-            if out.len() >= MAX_CONFLICTS {
-                more += 1;
-                continue;
-            }
-            let (a, b) = (seq_id(first.seq), seq_id(other.seq));
-            let earlier = if first.seq < first_new {
-                " imported earlier"
-            } else {
-                ""
-            };
-            out.push((
-                other.seq >> 32,
-                Finding {
-                    kind: FindingKind::DuplicateConflict,
-                    severity: Severity::Warning,
-                    file: Some(path_of(other.seq >> 32)),
-                    detail: format!(
-                        "event {b} has the same native id as event {a} ({}{earlier}) but different content",
-                        path_of(first.seq >> 32)
-                    ),
-                    source: None,
-                    events: vec![a, b],
-                    from: first.time(),
-                    to: other.time(),
-                },
-            ));
+    found: Vec<(u64, Finding)>,
+    more: u64,
+}
+
+impl Conflicts {
+    pub(crate) fn new(first_new: u64) -> Conflicts {
+        Conflicts {
+            first_new,
+            found: Vec::new(),
+            more: 0,
         }
     }
-    if let Some((_, last)) = out.last_mut().filter(|_| more > 0) {
-        last.detail
-            .push_str(&format!("; {more} more conflicting records are not listed"));
+
+    /// Compares `other` with `first`, the earliest record of its id.
+    pub(crate) fn compare(
+        &mut self,
+        first: &IdMark,
+        other: &IdMark,
+        path_of: &mut dyn FnMut(u64) -> String,
+    ) {
+        if other.seq < self.first_new || other.seq == first.seq || other.content == first.content {
+            return;
+        }
+        if self.found.len() >= MAX_CONFLICTS {
+            self.more += 1;
+            return;
+        }
+        let seq_id = |seq: u64| crate::model::event::event_id(seq >> 32, seq & 0xffff_ffff);
+        let (a, b) = (seq_id(first.seq), seq_id(other.seq));
+        let earlier = if first.seq < self.first_new {
+            " imported earlier"
+        } else {
+            ""
+        };
+        let first_path = path_of(first.seq >> 32);
+        self.found.push((
+            other.seq >> 32,
+            Finding {
+                kind: FindingKind::DuplicateConflict,
+                severity: Severity::Warning,
+                file: Some(path_of(other.seq >> 32)),
+                detail: format!(
+                    "event {b} has the same native id as event {a} ({first_path}{earlier}) but different content"
+                ),
+                source: None,
+                events: vec![a, b],
+                from: first.time(),
+                to: other.time(),
+            },
+        ));
     }
-    out
+
+    pub(crate) fn finish(mut self) -> Vec<(u64, Finding)> {
+        let more = self.more;
+        if let Some((_, last)) = self.found.last_mut().filter(|_| more > 0) {
+            last.detail
+                .push_str(&format!("; {more} more conflicting records are not listed"));
+        }
+        self.found
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn mark(key: u64, content: u64, file: u64, ordinal: u64) -> IdMark {
+    pub(crate) fn mark(key: u64, content: u64, file: u64, ordinal: u64) -> IdMark {
         IdMark::new(
             key,
             content,
@@ -337,101 +334,55 @@ mod tests {
         )
     }
 
-    fn plain(marks: &[IdMark]) -> Vec<(u64, u64, u64, Option<i64>)> {
+    pub(crate) fn plain(marks: &[IdMark]) -> Vec<(u64, u64, u64, Option<i64>)> {
         marks
             .iter()
             .map(|m| (m.key, m.content, m.seq, m.time()))
             .collect()
     }
 
+    pub(crate) fn read(file: &Path) -> Vec<IdMark> {
+        IdFile::open(file)
+            .and_then(|f| f.sequential())
+            .and_then(|marks| marks.collect())
+            .expect("read id file")
+    }
+
     #[test]
-    fn a_file_round_trips_and_a_cut_file_is_refused() {
+    fn a_file_round_trips_once_per_record_and_a_cut_file_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join(file_name(1));
-        let marks = vec![mark(1, 2, 1, 0), mark(3, 4, 2, 7)];
-        save(&file, &marks).expect("save");
-        let back = IdFile::open(&file).and_then(|mut f| f.all()).expect("load");
-        assert_eq!(plain(&back), plain(&marks));
+        let marks = vec![mark(1, 2, 1, 0), mark(1, 2, 1, 0), mark(3, 4, 2, 7)];
+        save(&file, &marks, true).expect("save");
+        assert_eq!(plain(&read(&file)), plain(&marks[1..]));
+        let mut f = IdFile::open(&file).expect("open");
+        assert_eq!(
+            f.first_with(3).expect("find").map(|m| m.seq),
+            Some(marks[2].seq)
+        );
+        assert!(f.first_with(2).expect("find").is_none());
         let bytes = std::fs::read(&file).expect("read");
         std::fs::write(&file, &bytes[..bytes.len() - 5]).expect("cut");
         assert!(IdFile::open(&file).is_err());
     }
 
     #[test]
-    fn lookups_find_the_earliest_record_of_each_id_by_search_or_by_one_read() {
+    fn with_many_files_all_but_the_largest_three_are_merged() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join(file_name(1));
-        // Ids 0, 2, 4, …: two records each, the earlier with content 1.
-        let mut marks: Vec<IdMark> = (0..5000u64)
-            .flat_map(|k| [mark(k * 2, 1, 1, k + 1), mark(k * 2, 2, 2, k + 1)])
-            .collect();
-        marks.sort_unstable_by_key(|m| (m.key, m.seq));
-        save(&file, &marks).expect("save");
-        let mut f = IdFile::open(&file).expect("open");
-        // Few keys: binary search. Many: one pass. Same answers.
-        for keys in [
-            vec![0, 3, 4, 9998, 9999, 20_000],
-            (0..12_000).collect::<Vec<u64>>(),
-        ] {
-            let found = f.earliest(&keys).expect("lookup");
-            let expected: Vec<u64> = keys
-                .iter()
-                .copied()
-                .filter(|k| k % 2 == 0 && *k < 10_000)
-                .collect();
-            assert_eq!(found.iter().map(|m| m.key).collect::<Vec<_>>(), expected);
-            assert!(found.iter().all(|m| m.content == 1 && m.seq >> 32 == 1));
-        }
-    }
-
-    #[test]
-    fn many_small_files_are_merged_into_the_import_s_own_and_the_largest_kept() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let mut files = Vec::new();
         for run in 1..=8u64 {
-            let n = if run <= 2 { 100 } else { 3 };
-            let marks: Vec<IdMark> = (0..n)
-                .map(|i| mark(run * 1000 + i, 1, run, i + 1))
-                .collect();
-            save(&dir.path().join(file_name(run)), &marks).expect("save");
+            let n = if run <= 3 { 100 } else { 3 };
+            let marks: Vec<IdMark> = (0..n).map(|i| mark(i, 1, run, i + 1)).collect();
+            files.push(dir.path().join(file_name(run)));
+            save(files.last().expect("file"), &marks, false).expect("save");
         }
-        let kept = to_keep(dir.path(), vec![mark(5, 1, 9, 1)]).expect("keep");
-        // Eight files and this one's: the three largest stay, five small ones merge.
-        assert_eq!(kept.merged.len(), 5);
-        assert_eq!(kept.marks.len(), 1 + 5 * 3);
-        assert!(kept
-            .marks
-            .windows(2)
-            .all(|w| (w[0].key, w[0].seq) < (w[1].key, w[1].seq)));
-    }
-
-    #[test]
-    fn only_new_records_are_reported_and_against_the_earliest_copy() {
-        let first_new = crate::model::event::sequence_key(3, 0);
-        let mut marks = vec![
-            mark(7, 1, 1, 1),
-            mark(7, 2, 2, 1), // earlier conflict: reported by its own import
-            mark(7, 1, 3, 5), // same as the earliest: nothing
-            mark(7, 9, 3, 6), // differs: reported against 1-1
-            mark(8, 5, 3, 7),
-            mark(8, 6, 4, 1), // both new: reported against 3-7
-        ];
-        let found = conflicts(&mut marks, first_new, &|id| format!("f{id}"));
-        let summary: Vec<_> = found
+        let merged = to_merge(&mut files);
+        assert_eq!(merged.len(), 5);
+        assert_eq!(files.len(), 3);
+        assert!(files
             .iter()
-            .map(|(file, f)| {
-                (
-                    *file,
-                    f.events.clone(),
-                    f.detail.contains("imported earlier"),
-                )
-            })
-            .collect();
-        assert_eq!(
-            summary,
-            vec![
-                (3, vec!["1-1".to_string(), "3-6".to_string()], true),
-                (4, vec!["3-7".to_string(), "4-1".to_string()], false),
-            ]
-        );
+            .all(|f| IdFile::open(f).expect("open").len() == 100));
+        let mut few = files[..2].to_vec();
+        assert!(to_merge(&mut few).is_empty());
     }
 }

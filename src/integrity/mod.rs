@@ -26,6 +26,7 @@ mod anchor;
 pub mod digest;
 pub mod digest_sig;
 pub(crate) mod evtx_crc;
+pub(crate) mod id_check;
 pub(crate) mod ids;
 pub mod silence;
 mod tamper;
