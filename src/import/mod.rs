@@ -461,6 +461,9 @@ fn attach_conflicts(
     Ok(checked.merged)
 }
 
+/// How often a run that has shown events lets the case's reader move to the merged segments.
+const RELOAD_EVERY: Duration = Duration::from_secs(5);
+
 /// Hits gathered before they are written to the case (about 5 MB of them).
 const HITS_PER_WRITE: usize = 100_000;
 
@@ -664,6 +667,7 @@ impl Pipeline<'_, '_> {
         let mut last_current = None;
         let mut next_checkpoint = self.options.checkpoint_after;
         let mut searchable = 0;
+        let mut reloaded = Instant::now();
         let mut hits = Vec::new();
         // The records' ids, sorted into scratch files a chunk at a time (320 MB at 10M events).
         let mut spill = ids_check::Spill::new(&self.store.tmp_dir(), self.run_id);
@@ -702,6 +706,15 @@ impl Pipeline<'_, '_> {
                     }
                 }
                 next_checkpoint = next_checkpoint.map(|at| at.max(Duration::from_millis(250)) * 4);
+                reloaded = Instant::now();
+            }
+            if searchable > 0 && reloaded.elapsed() >= RELOAD_EVERY {
+                // The reader a checkpoint opened maps the segments it saw; the writer's merges
+                // read them through the same maps, so held past their merge their pages stayed
+                // resident (1.2 GB of RSS at 10M events, against 0.6 GB without checkpoints).
+                // Readers see the same events; a failed reload only leaves the older segments.
+                let _ = self.store.reader.reload();
+                reloaded = Instant::now();
             }
             (self.progress)(&ImportProgress {
                 files_seen: tally.seen.load(Ordering::Relaxed),
