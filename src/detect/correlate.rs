@@ -39,7 +39,10 @@ pub enum Scope {
 pub struct Counted {
     pub(super) seq: u64,
     pub(super) nanos: i64,
-    pub(super) view: Value,
+    /// The view as compact JSON, parsed again when fed: an import holds every counted event
+    /// until its correlation pass (261,000 at 10M events with the built-in pack), and as maps
+    /// of strings they took ~900 bytes each against ~150 as text.
+    pub(super) view: Box<str>,
 }
 
 /// The correlations' hits over the case. `fresh` are the counted events just evaluated; with
@@ -175,7 +178,7 @@ impl Detector {
         Some(Counted {
             seq: sequence_key(event.provenance.file_id, event.provenance.ordinal),
             nanos,
-            view,
+            view: view.to_string().into_boxed_str(),
         })
     }
 }

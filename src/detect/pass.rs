@@ -79,8 +79,10 @@ impl Pass {
                 return Err(Error::Cancelled);
             }
             self.latest = self.latest.max(counted.nanos);
+            let view: serde_json::Value = serde_json::from_str(&counted.view)
+                .map_err(|e| Error::Internal(format!("a counted event's view: {e}")))?;
             let results = self.engine.process_event_at(
-                &rsigma_eval::JsonEvent::borrow(&counted.view),
+                &rsigma_eval::JsonEvent::borrow(&view),
                 counted.nanos.div_euclid(1_000_000_000),
             );
             for result in results.into_iter().filter(|r| r.is_correlation()) {
