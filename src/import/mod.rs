@@ -29,7 +29,7 @@ use crate::case::{db, Store};
 use crate::detect::Detector;
 use crate::error::{Error, Result};
 use crate::formats::FieldMapping;
-use crate::integrity::{id_check as ids_check, ids};
+use crate::integrity::{id_check, ids};
 use crate::model::event::sequence_key;
 use crate::model::{Finding, FindingKind, Severity};
 use file::{read_file, FileJob, ReadContext};
@@ -411,7 +411,7 @@ pub fn check_inputs(inputs: &[PathBuf], options: &ImportOptions) -> Result<()> {
 fn attach_conflicts(
     store: &Store,
     files: &mut [FileReport],
-    spill: ids_check::Spill,
+    spill: id_check::Spill,
     run_id: u64,
     first_file_id: u64,
 ) -> Result<Vec<PathBuf>> {
@@ -432,7 +432,7 @@ fn attach_conflicts(
         path
     };
     let staged = store.staged_path(run_id, &ids::file_name(run_id));
-    let checked = ids_check::check(
+    let checked = id_check::check(
         store.dir(),
         spill,
         sequence_key(first_file_id, 0),
@@ -504,7 +504,7 @@ impl Pipeline<'_, '_> {
         inputs: &[PathBuf],
         ranges: Vec<FileRange>,
         known: HashMap<String, String>,
-    ) -> Result<(Vec<FileReport>, u64, ids_check::Spill)> {
+    ) -> Result<(Vec<FileReport>, u64, id_check::Spill)> {
         let tally = Tally::default();
         let ctx = ReadContext {
             fields: &self.store.fields,
@@ -661,7 +661,7 @@ impl Pipeline<'_, '_> {
         &self,
         done: &crossbeam_channel::Receiver<Result<FileReport>>,
         tally: &Tally,
-    ) -> (Vec<FileReport>, ids_check::Spill, Option<Error>) {
+    ) -> (Vec<FileReport>, id_check::Spill, Option<Error>) {
         let mut reports = Vec::new();
         let mut first_error = None;
         let mut last_current = None;
@@ -670,15 +670,18 @@ impl Pipeline<'_, '_> {
         let mut reloaded = Instant::now();
         let mut hits = Vec::new();
         // The records' ids, sorted into scratch files a chunk at a time (320 MB at 10M events).
-        let mut spill = ids_check::Spill::new(&self.store.tmp_dir(), self.run_id);
+        let mut spill = id_check::Spill::new(&self.store.tmp_dir(), self.run_id);
         loop {
             match done.recv_timeout(Duration::from_millis(200)) {
                 Ok(Ok(mut report)) => {
                     last_current = Some(report.path.clone());
                     hits.append(&mut report.hits);
-                    if let Err(e) = spill.add(&mut report.ids) {
-                        first_error.get_or_insert(e);
-                        self.cancel.store(true, Ordering::Relaxed);
+                    // After a failure the run is cancelled: its ids are not kept.
+                    if first_error.is_none() {
+                        if let Err(e) = spill.add(&mut report.ids) {
+                            first_error = Some(e);
+                            self.cancel.store(true, Ordering::Relaxed);
+                        }
                     }
                     reports.push(report);
                 }

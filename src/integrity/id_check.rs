@@ -45,9 +45,6 @@ impl Spill {
 
     pub(crate) fn add(&mut self, marks: &mut Vec<IdMark>) -> Result<()> {
         self.total += marks.len() as u64;
-        if self.buffer.is_empty() {
-            self.buffer.reserve(self.chunk.min(marks.len().max(1024)));
-        }
         self.buffer.append(marks);
         if self.buffer.len() >= self.chunk {
             self.write_part()?;

@@ -225,6 +225,14 @@ impl MarkWriter {
     }
 }
 
+impl Drop for MarkWriter {
+    /// A writer given up (a failed run) leaves no partial file in the case; after `finish` the
+    /// partial name is gone and this does nothing.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.partial);
+    }
+}
+
 /// Writes `marks` (sorted by key and sequence) as an id file.
 pub(crate) fn save(file: &Path, marks: &[IdMark], durable: bool) -> Result<()> {
     let mut out = MarkWriter::create(file)?;
@@ -364,6 +372,16 @@ pub(crate) mod tests {
         let bytes = std::fs::read(&file).expect("read");
         std::fs::write(&file, &bytes[..bytes.len() - 5]).expect("cut");
         assert!(IdFile::open(&file).is_err());
+    }
+
+    #[test]
+    fn a_writer_given_up_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(file_name(1));
+        let mut out = MarkWriter::create(&file).expect("create");
+        out.push(&mark(1, 2, 1, 1)).expect("push");
+        drop(out);
+        assert!(std::fs::read_dir(dir.path()).expect("dir").next().is_none());
     }
 
     #[test]
