@@ -38,6 +38,10 @@ const INDEX_DIR: &str = "index";
 const LOCK_FILE: &str = "case.lock";
 const TMP_DIR: &str = "tmp";
 
+/// Results [`Store::memo`] keeps: the whole case's counts and the spreads of a few results
+/// being scrolled (tens of KB each; the counts hold the facet values, ~1 MB at 10,000 files).
+const MEMO_KEPT: usize = 4;
+
 pub struct Store {
     dir: PathBuf,
     db: Mutex<Connection>,
@@ -49,6 +53,9 @@ pub struct Store {
     files: Mutex<HashMap<u64, Arc<ImportedFile>>>,
     /// The detections as search reads them, with the version they were read at (`labels`).
     labels: Mutex<Option<(u64, Arc<labels::DetectionLabels>)>>,
+    /// Results features derived from a state of the index, newest first, under the features'
+    /// keys for them (which name that state): see [`Store::memo`].
+    memo: Mutex<Vec<(String, Arc<dyn std::any::Any + Send + Sync>)>>,
     /// Held while the case is open for writing; the OS releases it if the process dies.
     _write_lock: Option<File>,
     /// Why the case database cannot be written at all (read-only media, no permission); `None`
@@ -225,6 +232,7 @@ impl Store {
             clock,
             files: Mutex::new(HashMap::new()),
             labels: Mutex::new(None),
+            memo: Mutex::new(Vec::new()),
             _write_lock: lock,
             read_only,
             id,
@@ -233,6 +241,31 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// What `make` returns, made once per `key`: the last few results are kept and handed back
+    /// while their key is asked again. The key is the caller's and must name everything the
+    /// result depends on. Held while `make` runs, so a second asker waits for the first instead
+    /// of doing the same work beside it; `make` must not ask the memo itself.
+    pub(crate) fn memo<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let mut kept = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = kept.iter().position(|(k, _)| k == key) {
+            let entry = kept.remove(at);
+            let found = entry.1.downcast_ref::<T>().cloned();
+            kept.insert(0, entry);
+            if let Some(value) = found {
+                return Ok(value);
+            }
+        }
+        let value = make()?;
+        kept.retain(|(k, _)| k != key);
+        kept.insert(0, (key.to_string(), Arc::new(value.clone())));
+        kept.truncate(MEMO_KEPT);
+        Ok(value)
     }
 
     pub fn id(&self) -> &str {

@@ -48,7 +48,7 @@ pub type ValueCounts = HashMap<String, u64, BuildHasherDefault<Fnv>>;
 /// Per bucket: events by outcome (success, failure, unknown).
 pub type BucketCounts = [u64; 3];
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Counts {
     pub total: u64,
     /// Per facet field (in [`FACETS`] order): value → count.

@@ -28,11 +28,14 @@ const SPLIT_ABOVE: u64 = 4_096;
 /// Splits at most; then the span's hits are kept whatever their number (all at one instant).
 const MAX_SPLITS: usize = 6;
 
-/// The hits of `query` at ranks `offset .. offset + limit` in `order`, and the total.
+/// The hits of `query` at ranks `offset .. offset + limit` in `order`, and the total. With
+/// `memo`, the key naming this result and index state, the spread of all its hits is kept in
+/// the store for the next page.
 pub fn page(
     store: &Store,
     searcher: &tantivy::Searcher,
     query: &dyn Query,
+    memo: Option<&str>,
     order: SortOrder,
     offset: usize,
     limit: usize,
@@ -40,7 +43,11 @@ pub fn page(
     let Some((mut lo, mut hi)) = crate::index::time_bounds(searcher)? else {
         return untimed_page(searcher, query, order, offset, limit);
     };
-    let mut spread = searcher.search(query, &Spread { lo, hi })?;
+    let spread_all = || Ok(searcher.search(query, &Spread { lo, hi })?);
+    let mut spread = match memo {
+        Some(key) => store.memo(&format!("{key} {lo} {hi}"), spread_all)?,
+        None => spread_all()?,
+    };
     let (total, timed) = (spread.total, spread.timed());
     let offset = offset as u64;
     let end = offset.saturating_add(limit as u64);
@@ -240,6 +247,7 @@ struct Spread {
     hi: i64,
 }
 
+#[derive(Clone)]
 struct SpreadFruit {
     lo: i64,
     width: i64,

@@ -225,7 +225,11 @@ fn layout(lo: i64, hi: i64, target: usize) -> Layout {
 pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
     store.reader.reload()?;
     let searcher = store.reader.searcher();
-    let query = compile(store, &searcher, req)?;
+    let Compiled {
+        query,
+        index_only,
+        whole_case,
+    } = compile_noting(store, &searcher, req)?;
     let range = match (req.from, req.to) {
         (Some(lo), Some(hi)) => Some((lo, hi - 1)),
         _ => crate::index::time_bounds(&searcher)?
@@ -246,10 +250,23 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
     // the hits too, so the counting pass is not needed.
     let rows_only = deep && layout.is_none() && req.facet_limit == 0;
     let deep_page = if deep {
+        // Every page of one result starts from the same spread of its hits over time: made once
+        // per result and index state, a jump costs only the narrow passes around its page.
+        let key = index_only.then(|| {
+            format!(
+                "spread {:?} {:?} {:?} {:?} {}",
+                req.query,
+                req.filters,
+                req.from,
+                req.to,
+                index_state(&searcher)
+            )
+        });
         Some(deep::page(
             store,
             &searcher,
             query.as_ref(),
+            key.as_deref(),
             req.order,
             req.offset,
             req.limit,
@@ -267,6 +284,15 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
             total: deep_page.as_ref().map_or(0, |(total, _)| *total),
             ..Counts::default()
         }
+    } else if whole_case {
+        // The whole case's counts change only with the index, and are asked at every open and
+        // every cleared search: made once per index state (0.3-0.4 s over 10M events).
+        let key = format!(
+            "whole-case counts {layout:?} {} {page:?} {}",
+            counter.facets,
+            index_state(&searcher)
+        );
+        store.memo(&key, || Ok(searcher.search(&query, &counter)?))?
     } else {
         searcher.search(&query, &counter)?
     };
@@ -328,6 +354,18 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         facets,
         histogram: histogram(layout, &counts),
     })
+}
+
+/// Names the index state `searcher` reads: its segments, in order, and their deletions.
+fn index_state(searcher: &Searcher) -> String {
+    let mut state = String::new();
+    for reader in searcher.segment_readers() {
+        state.push_str(&reader.segment_id().uuid_string());
+        state.push(':');
+        state.push_str(&reader.num_deleted_docs().to_string());
+        state.push(' ');
+    }
+    state
 }
 
 /// Without a range the axis spans the whole case; hits that fill a small part of it (one
@@ -434,14 +472,36 @@ pub(crate) fn compile(
     searcher: &Searcher,
     req: &SearchRequest,
 ) -> Result<Box<dyn Query>> {
+    Ok(compile_noting(store, searcher, req)?.query)
+}
+
+/// A compiled request and what a kept result of it may depend on.
+struct Compiled {
+    query: Box<dyn Query>,
+    /// It reads only the index: not the marks or detections the case database holds, which
+    /// change without the index changing.
+    index_only: bool,
+    /// It is every event of the case: no query, range or filter.
+    whole_case: bool,
+}
+
+/// [`compile`], noting what the query reads.
+fn compile_noting(store: &Store, searcher: &Searcher, req: &SearchRequest) -> Result<Compiled> {
+    let reads_db = std::cell::Cell::new(false);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if let Some(node) = query::parse(&req.query)? {
         let builder = build::Builder {
             index: &store.index,
             searcher,
             fields: &store.fields,
-            marks: &|q| store.marked(q),
-            detections: &|q| store.detected(q),
+            marks: &|q| {
+                reads_db.set(true);
+                store.marked(q)
+            },
+            detections: &|q| {
+                reads_db.set(true);
+                store.detected(q)
+            },
         };
         clauses.push((Occur::Must, builder.build(&node)?));
     }
@@ -463,6 +523,7 @@ pub(crate) fn compile(
             Occur::Must
         };
         if filter.field == "tag" {
+            reads_db.set(true);
             let seqs = store.marked(&MarkQuery::Tag(filter.value.clone()))?;
             clauses.push((occur, Box::new(seqset::SeqSetQuery::new(seqs))));
             continue;
@@ -481,8 +542,13 @@ pub(crate) fn compile(
             Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
         ));
     }
+    let whole_case = clauses.is_empty();
     if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }
-    Ok(Box::new(BooleanQuery::new(clauses)))
+    Ok(Compiled {
+        query: Box::new(BooleanQuery::new(clauses)),
+        index_only: !reads_db.get(),
+        whole_case,
+    })
 }

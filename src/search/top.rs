@@ -20,7 +20,7 @@ pub fn sort_key(order: SortOrder, time: Option<i64>, seq: u64) -> Key {
 
 /// The best `keep` keys seen so far. Candidates collect in a buffer twice that size, which is
 /// cut back to the best `keep` when full, so each hit costs amortized O(1).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Top {
     keep: usize,
     items: Vec<(Key, DocAddress)>,

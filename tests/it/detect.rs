@@ -180,6 +180,17 @@ fn each_rule_of_the_pack_fires_on_its_positive_records_and_not_on_its_negative_o
         );
         let hits = search(&case, &format!("rule:\"{title}\""));
         assert_eq!(hits.total, positive.len() as u64, "{title}");
+        // The listed events carry their own record ids (CloudTrail's eventID).
+        let listed = case.detections().expect("detections");
+        let detection = listed
+            .iter()
+            .find(|d| d.rule.title == title)
+            .expect("listed");
+        for e in &detection.events {
+            let own = case.event(&e.id).expect("event").event.native_id;
+            assert!(own.is_some(), "{title}");
+            assert_eq!(e.native_id, own, "{title}");
+        }
     }
 }
 

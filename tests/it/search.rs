@@ -5,7 +5,7 @@ use sightline::api::parse_time;
 use sightline::api::{Case, Error};
 use sightline::api::{FacetFilter, SearchRequest, SortOrder};
 
-use crate::support::{fixtures, import, new_case, search};
+use crate::support::{fixtures, ids, import, new_case, search};
 
 fn case() -> (tempfile::TempDir, Case) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -390,19 +390,16 @@ fn deep_pages_from_the_cached_listing_match_the_full_listing() {
     crate::support::import(&case, &[data]);
     for order in [SortOrder::NewestFirst, SortOrder::OldestFirst] {
         let ids = |offset: usize, limit: usize, facet_limit: usize| {
-            case.search(&SearchRequest {
-                order,
-                offset,
-                limit,
-                facet_limit,
-                histogram_buckets: 0,
-                ..SearchRequest::default()
-            })
-            .expect("search")
-            .events
-            .into_iter()
-            .map(|e| e.id)
-            .collect::<Vec<_>>()
+            ids(case
+                .search(&SearchRequest {
+                    order,
+                    offset,
+                    limit,
+                    facet_limit,
+                    histogram_buckets: 0,
+                    ..SearchRequest::default()
+                })
+                .expect("search"))
         };
         let all = ids(0, 20_500, 10);
         assert_eq!(all.len(), 20_500);
@@ -533,4 +530,104 @@ fn deep_pages_and_positions_match_the_full_order_with_ties_and_untimed_events() 
             .expect("some");
         assert_eq!(case.position(&narrowed, outside).expect("position"), None);
     }
+}
+
+/// The whole case's counts are kept between searches while the index stays as it is; they must
+/// be what the same hits counted afresh give, before and after the index changes.
+#[test]
+fn whole_case_counts_kept_between_searches_follow_the_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(&case, &[fixtures().join("cloudtrail")]);
+    let same_as_fresh = |case: &Case| {
+        let whole = search(case, "");
+        // The same hits through a query, so counted anew.
+        let fresh = search(case, "-format:no_such_format");
+        assert_eq!(whole.total, fresh.total);
+        assert_eq!(
+            serde_json::to_value(&whole.facets).expect("json"),
+            serde_json::to_value(&fresh.facets).expect("json")
+        );
+        assert_eq!(
+            serde_json::to_value(&whole.histogram).expect("json"),
+            serde_json::to_value(&fresh.histogram).expect("json")
+        );
+        assert_eq!(ids(whole.clone()), ids(fresh));
+        whole
+    };
+    let before = same_as_fresh(&case);
+    let again = same_as_fresh(&case);
+    assert_eq!(before.total, again.total);
+    import(&case, &[fixtures().join("generic")]);
+    let after = same_as_fresh(&case);
+    assert_eq!(after.total, 128, "the import's events are counted");
+    assert!(after.total > before.total);
+    let formats = |r: &sightline::api::SearchResult| -> usize {
+        r.facets
+            .iter()
+            .find(|f| f.field == "format")
+            .map_or(0, |f| f.values.len())
+    };
+    assert!(
+        formats(&after) > formats(&before),
+        "new formats show in the facet"
+    );
+}
+
+/// Pages deep in a result start from a spread of its hits the case keeps between pages: it must
+/// follow the index (an import adds newer events) and the marks (a tag query changes without the
+/// index changing).
+#[test]
+fn deep_pages_follow_imports_and_marks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, from: u64, n: u64| {
+        let lines: String = (from..from + n)
+            .map(|i| {
+                format!(
+                    "{{\"time\":{},\"user\":\"u{}\"}}\n",
+                    1_700_000_000 + i,
+                    i % 7
+                )
+            })
+            .collect();
+        std::fs::write(dir.path().join(name), lines).expect("write");
+        dir.path().join(name)
+    };
+    let case = new_case(dir.path());
+    import(&case, &[write("first.jsonl", 0, 14_000)]);
+    let ids = |query: &str, offset: usize, limit: usize| {
+        ids(case
+            .page(&SearchRequest {
+                query: query.into(),
+                offset,
+                limit,
+                facet_limit: 0,
+                histogram_buckets: 0,
+                ..SearchRequest::default()
+            })
+            .expect("page"))
+    };
+    let check = |query: &str| {
+        let full = ids(query, 0, 20_000);
+        for offset in [10_000, 10_500, 11_000] {
+            let end = (offset + 50).min(full.len());
+            assert_eq!(
+                ids(query, offset, 50),
+                full[offset..end],
+                "{query} at {offset}"
+            );
+        }
+        full
+    };
+    let before = check("-actor:u1");
+    import(&case, &[write("newer.jsonl", 14_000, 3_000)]);
+    let after = check("-actor:u1");
+    assert!(after.len() > before.len(), "the newer events are ranked");
+    assert_ne!(ids("-actor:u1", 10_500, 50), before[10_500..10_550]);
+
+    let untagged = check("-tag:seen");
+    case.set_tag(&untagged[10_200], "seen", true).expect("tag");
+    let tagged = check("-tag:seen");
+    assert_eq!(tagged.len() + 1, untagged.len());
+    assert!(!tagged.contains(&untagged[10_200]));
 }

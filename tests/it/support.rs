@@ -57,6 +57,11 @@ pub fn search(case: &Case, query: &str) -> SearchResult {
     .expect("query runs")
 }
 
+/// The ids of a result's events, in its order.
+pub fn ids(result: SearchResult) -> Vec<String> {
+    result.events.into_iter().map(|e| e.id).collect()
+}
+
 /// The report of the file whose path ends with `suffix`.
 pub fn file<'r>(report: &'r ImportReport, suffix: &str) -> &'r FileReport {
     report
