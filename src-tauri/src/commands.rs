@@ -93,9 +93,11 @@ pub async fn open_demo(app: AppHandle) -> AppResult<CaseInfo> {
 pub async fn startup(app: AppHandle) -> AppResult<Option<CaseInfo>> {
     if let Ok(dir) = std::env::var("SIGHTLINE_CASE") {
         return blocking(move || {
-            app.state::<AppState>()
-                .open(&PathBuf::from(dir), false)
-                .map(Some)
+            let state = app.state::<AppState>();
+            match state.take_early() {
+                Some(opened) => opened.map(Some),
+                None => state.open(&PathBuf::from(dir), false).map(Some),
+            }
         })
         .await;
     }

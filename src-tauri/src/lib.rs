@@ -23,6 +23,9 @@ pub fn run() {
                     *slot = Some(dir);
                 }
             }
+            if let Ok(dir) = std::env::var("SIGHTLINE_CASE") {
+                state::AppState::open_early(app.handle().clone(), dir.into());
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
