@@ -65,7 +65,13 @@ try {
     return { origin: performance.timeOrigin, first: first?.startTime ?? null, paint: paint?.startTime ?? null };`);
   if (started !== null && marks.first !== null) {
     const since = (t) => Math.round(marks.origin + t - started);
-    console.log(`app process start to first paint: ${marks.paint === null ? "n/a" : `${since(marks.paint)} ms`}, to first results painted: ${since(marks.first)} ms (1M events)`);
+    console.log(`app process start to first paint: ${marks.paint === null ? "n/a" : `${since(marks.paint)} ms`}, to first results painted: ${since(marks.first)} ms`);
+    // The calls the window made to show its first screen, once all have answered.
+    await new Promise((r) => setTimeout(r, 3000));
+    const calls = await driver.executeScript("return performance.getEntriesByType('measure').filter((m) => m.name.startsWith('ipc:')).map((m) => [m.name.slice(4), m.startTime, m.duration])");
+    for (const [name, start, duration] of calls.filter(([, start]) => start <= marks.first)) {
+      console.log(`  ${name.padEnd(16)} called at ${since(start)} ms, answered ${Math.round(duration)} ms later`);
+    }
   }
 
   // Timed inside the page, so WebDriver round trips do not count: from Enter to the next frame
@@ -84,7 +90,8 @@ try {
       obs.disconnect();
       clearTimeout(timer);
       const dom = performance.now() - t0;
-      requestAnimationFrame(() => setTimeout(() => done({ screen: performance.now() - t0, dom, took: document.querySelector('[data-testid=took]')?.textContent ?? '' }), 0));
+      const calls = performance.getEntriesByType('measure').filter((m) => m.name.startsWith('ipc:') && m.startTime >= t0).map((m) => m.name.slice(4) + ' ' + Math.round(m.duration));
+      requestAnimationFrame(() => setTimeout(() => done({ screen: performance.now() - t0, dom, calls, took: document.querySelector('[data-testid=took]')?.textContent ?? '' }), 0));
     });
     obs.observe(total, { childList: true, characterData: true, subtree: true });
     input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
@@ -100,21 +107,66 @@ try {
       screen.push(Math.round(m.screen));
       dom.push(Math.round(m.dom));
       took.push(Number.parseInt(m.took, 10));
-      if (round === 0) console.log(`  ${JSON.stringify(q).padEnd(40)} ${await total()} hits: search call ${m.took}, in DOM ${Math.round(m.dom)} ms, painted ${Math.round(m.screen)} ms`);
+      if (round === 0) console.log(`  ${JSON.stringify(q).padEnd(40)} ${await total()} hits: search call ${m.took}, in DOM ${Math.round(m.dom)} ms, painted ${Math.round(m.screen)} ms (calls: ${m.calls.join(", ")})`);
     }
   }
   const stats = (xs) => `p50 ${pct(xs, 0.5)} ms, p95 ${pct(xs, 0.95)} ms, max ${Math.max(...xs)} ms`;
   console.log(`query to results painted: ${stats(screen)} (${screen.length} queries)`);
   console.log(`  of which the search call (engine + IPC): ${stats(took)}`);
 
+  // Timed inside the page too: from setting the scroll position to the frame after every row in
+  // view holds its event (rows of the page being loaded show "loading…").
+  const scrollMeasure = `
+    const [fraction, done] = arguments;
+    const s = document.querySelector('[data-testid=results] .scroller');
+    const t0 = performance.now();
+    s.scrollTop = Math.floor((s.scrollHeight - s.clientHeight) * fraction);
+    const timer = setTimeout(() => done(null), 20000);
+    const check = () => {
+      const view = s.getBoundingClientRect();
+      const rows = [...s.querySelectorAll('[data-testid=row]')].filter((r) => {
+        const b = r.getBoundingClientRect();
+        return b.bottom > view.top + 1 && b.top < view.bottom - 1;
+      });
+      const ready = rows.length >= Math.floor(view.height / 28) - 1 && rows.every((r) => !r.textContent.includes('loading'));
+      if (!ready) return requestAnimationFrame(check);
+      clearTimeout(timer);
+      const ms = performance.now() - t0;
+      const calls = performance.getEntriesByName('ipc:search_page').filter((m) => m.startTime >= t0).map((m) => m.duration);
+      done({ ms, first: Number(rows[0].dataset.index), rows: rows.length, calls });
+    };
+    requestAnimationFrame(check);
+  `;
   const scrolls = [];
-  for (const fraction of [0.1, 0.5, 0.9, 0.3, 0.7]) {
-    const t0 = Date.now();
-    await driver.executeScript(`const s = document.querySelector('[data-testid=results] .scroller'); s.scrollTop = s.scrollHeight * ${fraction};`);
-    await driver.wait(async () => driver.executeScript("const rows = [...document.querySelectorAll('[data-testid=row]')]; return rows.length > 0 && rows.every(r => !r.textContent.includes('loading'));"), 20_000);
-    scrolls.push(Date.now() - t0);
+  const calls = [];
+  for (const fraction of [0.1, 0.5, 0.9, 0.3, 0.7, 1, 0.05, 0.95, 0.6, 0.2]) {
+    const m = await driver.executeAsyncScript(scrollMeasure, fraction);
+    if (!m) {
+      console.log(`  scroll to ${fraction}: rows not loaded within 20 s`);
+      continue;
+    }
+    scrolls.push(Math.round(m.ms));
+    calls.push(...m.calls.map(Math.round));
+    console.log(`  scroll to ${fraction}: row ${m.first.toLocaleString("en")} first in view, ${m.rows} rows painted in ${Math.round(m.ms)} ms (page calls: ${m.calls.map(Math.round).join(", ")} ms)`);
   }
-  console.log(`jump-scroll to rows loaded: p50 ${pct(scrolls, 0.5)} ms, max ${Math.max(...scrolls)} ms`);
+  console.log(`jump-scroll to rows painted: p50 ${pct(scrolls, 0.5)} ms, p95 ${pct(scrolls, 0.95)} ms, max ${Math.max(...scrolls)} ms`);
+  console.log(`  of which page calls (engine + IPC): p50 ${pct(calls, 0.5)} ms, p95 ${pct(calls, 0.95)} ms (${calls.length} calls)`);
+  // The same page calls made directly, one at a time with nothing else going on.
+  const direct = await driver.executeAsyncScript(`
+    const done = arguments[0];
+    (async () => {
+      const times = [];
+      const request = { query: '-action:GetObject', from: null, to: null, filters: [], order: 'newest_first', offset: 0, limit: 0, facet_limit: 0, histogram_buckets: 0 };
+      const { total } = await window.__TAURI_INTERNALS__.invoke('search_page', { request });
+      for (const fraction of [0.1, 0.5, 0.9, 0.3, 0.7]) {
+        const offset = Math.floor(total * fraction);
+        const t = performance.now();
+        await window.__TAURI_INTERNALS__.invoke('search_page', { request: { ...request, offset, limit: 100 } });
+        times.push(Math.round(performance.now() - t));
+      }
+      done(times);
+    })();`);
+  console.log(`  page calls alone (the result scrolled above, its spread kept): ${direct.join(", ")} ms`);
 } finally {
   await driver.quit().catch(() => {});
   driverProcess.kill();

@@ -59,6 +59,9 @@ async function waitForPort(port, ms) {
 
 async function shot(name) {
   writeFileSync(join(shots, `${name}.png`), await driver.takeScreenshot(), "base64");
+  // An unexpected error shows as a banner over the window (boot.ts): none may appear in the walk.
+  const fatal = await driver.executeScript("return document.querySelector('.fatal')?.textContent ?? null");
+  assert.equal(fatal, null, `${name}: the window reported an error`);
 }
 
 const $ = (css) => driver.wait(until.elementLocated(By.css(css)), 20_000);
