@@ -453,6 +453,14 @@ fn queries(case: &Case) -> Result<()> {
             },
         ),
         ("histogram + page (all)", SearchRequest::default()),
+        // What a person does first with a busy case: leave its most common action out.
+        (
+            "all but one action",
+            SearchRequest {
+                query: "-action:GetObject".into(),
+                ..SearchRequest::default()
+            },
+        ),
         (
             "original field",
             SearchRequest {
