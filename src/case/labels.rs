@@ -55,6 +55,8 @@ pub struct LabelRule {
 /// Rules on each event (hidden rules left out).
 #[derive(Default)]
 pub struct DetectionLabels {
+    /// The version of the case's detections these are (it changes with every change to them).
+    pub version: u64,
     pub rules: Vec<LabelRule>,
     /// Per event: a range of `flat`.
     by_seq: SeqMap<(u32, u32)>,
@@ -268,7 +270,10 @@ impl Store {
                 return Ok(labels.clone());
             }
         }
-        let labels = Arc::new(read(&db)?);
+        let labels = Arc::new(DetectionLabels {
+            version,
+            ..read(&db)?
+        });
         *cached = Some((version, labels.clone()));
         Ok(labels)
     }

@@ -39,8 +39,9 @@ const LOCK_FILE: &str = "case.lock";
 const TMP_DIR: &str = "tmp";
 
 /// Results [`Store::memo`] keeps: the whole case's counts and the spreads of a few results
-/// being scrolled (tens of KB each; the counts hold the facet values, ~1 MB at 10,000 files).
-const MEMO_KEPT: usize = 4;
+/// being scrolled and the whole case's detection counts (tens of KB each; the counts hold the
+/// facet values, ~1 MB at 10,000 files).
+const MEMO_KEPT: usize = 8;
 
 pub struct Store {
     dir: PathBuf,

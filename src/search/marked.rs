@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::Query;
+use tantivy::query::{AllQuery, Query};
 use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use super::{Facet, FacetValue};
@@ -221,10 +221,22 @@ pub(super) fn tag_facet(
 }
 
 /// Hits per rule and per level of the detections on them, when the case has detections.
+/// Which hits detection facets count, and how.
+pub(super) enum Hits<'a> {
+    /// The query's hits, one by one.
+    Of(&'a dyn Query),
+    /// Every event but the query's: the whole case's counts (kept per index state and version
+    /// of the detections) less the query's hits' counts. A search that leaves out the busiest
+    /// action keeps 8.5M of 10M events, and a pass over them took ~50 ms.
+    AllBut(&'a dyn Query),
+}
+
+/// The rule and level facets of `hits`; `state` names the index state the searcher reads.
 pub(super) fn detection_facets(
     store: &Store,
     searcher: &Searcher,
-    query: &dyn Query,
+    hits: Hits<'_>,
+    state: &str,
     limit: usize,
 ) -> Result<Vec<Facet>> {
     let labels = store.detection_labels()?;
@@ -249,7 +261,19 @@ pub(super) fn detection_facets(
         levels,
     };
     let levels = counting.levels.clone();
-    let (counts, _) = searcher.search(query, &Counting(Arc::new(counting)))?;
+    let counting = Counting(Arc::new(counting));
+    let counts = match hits {
+        Hits::Of(query) => searcher.search(query, &counting)?.0,
+        Hits::AllBut(left_out) => {
+            let key = format!("detection counts {} {state}", labels.version);
+            let mut counts = store.memo(&key, || Ok(searcher.search(&AllQuery, &counting)?.0))?;
+            let (minus, _) = searcher.search(left_out, &counting)?;
+            for (n, m) in counts.iter_mut().zip(minus) {
+                *n = n.saturating_sub(m);
+            }
+            counts
+        }
+    };
     let (rule_counts, level_counts) = counts.split_at(labels.rules.len());
     // Two rules may share a title: their hits count under it together.
     let mut by_title: Vec<(&str, u64)> = Vec::new();

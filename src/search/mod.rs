@@ -7,6 +7,7 @@
 pub mod actors;
 mod build;
 mod collect;
+mod complement;
 mod deep;
 mod listing;
 mod marked;
@@ -21,7 +22,7 @@ mod top;
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Searcher, Term};
 
@@ -229,7 +230,14 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         query,
         index_only,
         whole_case,
+        excluded,
     } = compile_noting(store, &searcher, req)?;
+    // A search that only leaves things out is counted as the whole case less what it leaves
+    // out, when that is less work.
+    let left_out = match excluded {
+        Some(parts) if complement::worth_it(&searcher, &parts)? => Some(complement::union(parts)),
+        _ => None,
+    };
     let range = match (req.from, req.to) {
         (Some(lo), Some(hi)) => Some((lo, hi - 1)),
         _ => crate::index::time_bounds(&searcher)?
@@ -285,14 +293,14 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
             ..Counts::default()
         }
     } else if whole_case {
-        // The whole case's counts change only with the index, and are asked at every open and
-        // every cleared search: made once per index state (0.3-0.4 s over 10M events).
-        let key = format!(
-            "whole-case counts {layout:?} {} {page:?} {}",
-            counter.facets,
-            index_state(&searcher)
-        );
-        store.memo(&key, || Ok(searcher.search(&query, &counter)?))?
+        whole_case_counts(store, &searcher, &counter)?
+    } else if let Some(left_out) = &left_out {
+        let whole = whole_case_counts(store, &searcher, &counter)?;
+        let time = store.fields.time;
+        match complement::counts(&searcher, time, whole, &query, left_out, &counter)? {
+            Some(counts) => counts,
+            None => searcher.search(&query, &counter)?,
+        }
     } else {
         searcher.search(&query, &counter)?
     };
@@ -341,10 +349,17 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         if let Some(tags) = marked::tag_facet(store, &searcher, query.as_ref(), req.facet_limit)? {
             facets.push(tags);
         }
+        let hits = match (&left_out, whole_case) {
+            (_, true) => marked::Hits::AllBut(&EmptyQuery),
+            (Some(left_out), _) => marked::Hits::AllBut(left_out),
+            (None, false) => marked::Hits::Of(query.as_ref()),
+        };
+        let state = index_state(&searcher);
         facets.extend(marked::detection_facets(
             store,
             &searcher,
-            query.as_ref(),
+            hits,
+            &state,
             req.facet_limit,
         )?);
     }
@@ -354,6 +369,23 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         facets,
         histogram: histogram(layout, &counts),
     })
+}
+
+/// The whole case's counts change only with the index, and are asked at every open and every
+/// cleared search: made once per index state and `counter` (0.3-0.4 s over 10M events).
+fn whole_case_counts(
+    store: &Store,
+    searcher: &Searcher,
+    counter: &CountCollector,
+) -> Result<Counts> {
+    let key = format!(
+        "whole-case counts {:?} {} {:?} {}",
+        counter.layout,
+        counter.facets,
+        counter.page,
+        index_state(searcher)
+    );
+    store.memo(&key, || Ok(searcher.search(&AllQuery, counter)?))
 }
 
 /// Names the index state `searcher` reads: its segments, in order, and their deletions.
@@ -483,27 +515,40 @@ struct Compiled {
     index_only: bool,
     /// It is every event of the case: no query, range or filter.
     whole_case: bool,
+    /// What it leaves out, when leaving out is all it does (see [`complement`]).
+    excluded: Option<Vec<Box<dyn Query>>>,
 }
 
 /// [`compile`], noting what the query reads.
 fn compile_noting(store: &Store, searcher: &Searcher, req: &SearchRequest) -> Result<Compiled> {
     let reads_db = std::cell::Cell::new(false);
+    let builder = build::Builder {
+        index: &store.index,
+        searcher,
+        fields: &store.fields,
+        marks: &|q| {
+            reads_db.set(true);
+            store.marked(q)
+        },
+        detections: &|q| {
+            reads_db.set(true);
+            store.detected(q)
+        },
+    };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // What the request leaves out, while leaving out is all it does.
+    let mut excluded: Option<Vec<Box<dyn Query>>> = Some(Vec::new());
     if let Some(node) = query::parse(&req.query)? {
-        let builder = build::Builder {
-            index: &store.index,
-            searcher,
-            fields: &store.fields,
-            marks: &|q| {
-                reads_db.set(true);
-                store.marked(q)
-            },
-            detections: &|q| {
-                reads_db.set(true);
-                store.detected(q)
-            },
-        };
         clauses.push((Occur::Must, builder.build(&node)?));
+        excluded = match complement::left_out(&node) {
+            Some(parts) => Some(
+                parts
+                    .into_iter()
+                    .map(|p| builder.build(p))
+                    .collect::<Result<_>>()?,
+            ),
+            None => None,
+        };
     }
     if req.from.is_some() || req.to.is_some() {
         let bound = |t: Option<i64>, inclusive: bool| match t {
@@ -515,32 +560,35 @@ fn compile_noting(store: &Store, searcher: &Searcher, req: &SearchRequest) -> Re
             Occur::Must,
             Box::new(RangeQuery::new(bound(req.from, true), bound(req.to, false))),
         ));
+        excluded = None;
     }
     for filter in &req.filters {
-        let occur = if filter.exclude {
-            Occur::MustNot
+        let (occur, kept) = if filter.exclude {
+            (Occur::MustNot, excluded.as_mut())
         } else {
-            Occur::Must
+            excluded = None;
+            (Occur::Must, None)
         };
-        if filter.field == "tag" {
+        let query: Box<dyn Query> = if filter.field == "tag" {
             reads_db.set(true);
             let seqs = store.marked(&MarkQuery::Tag(filter.value.clone()))?;
-            clauses.push((occur, Box::new(seqset::SeqSetQuery::new(seqs))));
-            continue;
+            Box::new(seqset::SeqSetQuery::new(seqs))
+        } else {
+            if !FACETS.contains(&filter.field.as_str()) {
+                return Err(Error::Invalid(format!(
+                    "cannot filter on {:?}; facets are {}",
+                    filter.field,
+                    FACETS.join(", ")
+                )));
+            }
+            let field = store.index.schema().get_field(&filter.field)?;
+            let term = Term::from_field_text(field, &filter.value.to_lowercase());
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+        };
+        if let Some(parts) = kept {
+            parts.push(query.box_clone());
         }
-        if !FACETS.contains(&filter.field.as_str()) {
-            return Err(Error::Invalid(format!(
-                "cannot filter on {:?}; facets are {}",
-                filter.field,
-                FACETS.join(", ")
-            )));
-        }
-        let field = store.index.schema().get_field(&filter.field)?;
-        let term = Term::from_field_text(field, &filter.value.to_lowercase());
-        clauses.push((
-            occur,
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-        ));
+        clauses.push((occur, query));
     }
     let whole_case = clauses.is_empty();
     if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
@@ -550,5 +598,6 @@ fn compile_noting(store: &Store, searcher: &Searcher, req: &SearchRequest) -> Re
         query: Box::new(BooleanQuery::new(clauses)),
         index_only: !reads_db.get(),
         whole_case,
+        excluded: excluded.filter(|parts| !parts.is_empty()),
     })
 }

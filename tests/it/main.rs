@@ -17,6 +17,7 @@ mod hostile;
 mod integrity;
 mod journal;
 mod layers;
+mod left_out;
 mod marks;
 mod meaning;
 mod oracle;
