@@ -220,7 +220,6 @@ pub(super) fn tag_facet(
     )))
 }
 
-/// Hits per rule and per level of the detections on them, when the case has detections.
 /// Which hits detection facets count, and how.
 pub(super) enum Hits<'a> {
     /// The query's hits, one by one.
@@ -231,7 +230,8 @@ pub(super) enum Hits<'a> {
     AllBut(&'a dyn Query),
 }
 
-/// The rule and level facets of `hits`; `state` names the index state the searcher reads.
+/// Hits per rule and per level of the detections on `hits`, when the case has detections;
+/// `state` names the index state the searcher reads.
 pub(super) fn detection_facets(
     store: &Store,
     searcher: &Searcher,
