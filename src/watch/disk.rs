@@ -82,7 +82,14 @@ pub fn list(path: &Path, skip: &Path, out: &mut Vec<OnDisk>) {
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for p in paths {
-        list(&p, skip, out);
+        // A folder lists each of its files once: the siblings a followed file brings along
+        // (its rotated copies) are its entries already, and were listed twice (a rotated log
+        // in a followed folder was imported twice by the first batch).
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
+            out.extend(on_disk(&p));
+        } else {
+            list(&p, skip, out);
+        }
     }
 }
 

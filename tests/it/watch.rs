@@ -129,6 +129,25 @@ fn appended_lines_are_imported_once_and_a_partial_line_waits_for_its_end() {
     );
 }
 
+/// A folder that already holds a log and its rotated copy when it is first followed.
+#[test]
+fn a_folder_with_a_rotated_log_is_imported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    lines(&logs.join("auth.log.3"), 0..300);
+    lines(&logs.join("auth.log"), 300..350);
+    let case = new_case(dir.path());
+    let mut follower = case
+        .follower(std::slice::from_ref(&logs), options())
+        .unwrap();
+    step(&mut follower).expect("first batch");
+    assert_each_once(&case, 350);
+    lines(&logs.join("auth.log"), 350..360);
+    step(&mut follower).expect("second batch");
+    assert_each_once(&case, 360);
+}
+
 #[test]
 fn rotation_by_rename_then_gzip_loses_nothing_and_imports_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
