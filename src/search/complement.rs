@@ -10,9 +10,9 @@
 
 use std::ops::Bound;
 
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
+use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Field;
-use tantivy::{Searcher, Term};
+use tantivy::Searcher;
 
 use super::collect::{BucketCounts, CountCollector, Counts, Layout, Page};
 use super::query::Node;
@@ -96,10 +96,7 @@ pub(super) fn counts(
     let (kept, expected) = match span {
         Some((from, to, n)) => {
             let bound = |t: Option<i64>| t.map_or(Bound::Unbounded, Bound::Included);
-            let range = RangeQuery::new(
-                bound(from).map(|t| Term::from_field_i64(time, t)),
-                bound(to).map(|t| Term::from_field_i64(time, t)),
-            );
+            let range = super::time_range(time, bound(from), bound(to));
             let narrowed = BooleanQuery::new(vec![
                 (Occur::Must, query.box_clone()),
                 (Occur::Must, Box::new(range)),

@@ -23,7 +23,7 @@ use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 pub use build::FIELD_NAMES;
@@ -388,6 +388,12 @@ fn whole_case_counts(
     store.memo(&key, || Ok(searcher.search(&AllQuery, counter)?))
 }
 
+/// Events whose time lies between `from` and `to` (the time column, nanoseconds).
+fn time_range(time: Field, from: Bound<i64>, to: Bound<i64>) -> RangeQuery {
+    let term = |t| Term::from_field_i64(time, t);
+    RangeQuery::new(from.map(term), to.map(term))
+}
+
 /// Names the index state `searcher` reads: its segments, in order, and their deletions.
 fn index_state(searcher: &Searcher) -> String {
     let mut state = String::new();
@@ -551,14 +557,11 @@ fn compile_noting(store: &Store, searcher: &Searcher, req: &SearchRequest) -> Re
         };
     }
     if req.from.is_some() || req.to.is_some() {
-        let bound = |t: Option<i64>, inclusive: bool| match t {
-            Some(n) if inclusive => Bound::Included(Term::from_field_i64(store.fields.time, n)),
-            Some(n) => Bound::Excluded(Term::from_field_i64(store.fields.time, n)),
-            None => Bound::Unbounded,
-        };
+        let from = req.from.map_or(Bound::Unbounded, Bound::Included);
+        let to = req.to.map_or(Bound::Unbounded, Bound::Excluded);
         clauses.push((
             Occur::Must,
-            Box::new(RangeQuery::new(bound(req.from, true), bound(req.to, false))),
+            Box::new(time_range(store.fields.time, from, to)),
         ));
         excluded = None;
     }

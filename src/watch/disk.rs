@@ -79,13 +79,17 @@ pub fn list(path: &Path, skip: &Path, out: &mut Vec<OnDisk>) {
     let Ok(entries) = std::fs::read_dir(path) else {
         return;
     };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    // The entry's type comes with the listing (no symlink is followed): no second look.
+    let mut paths: Vec<(PathBuf, bool)> = entries
+        .flatten()
+        .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_file())))
+        .collect();
     paths.sort();
-    for p in paths {
+    for (p, is_file) in paths {
         // A folder lists each of its files once: the siblings a followed file brings along
         // (its rotated copies) are its entries already, and were listed twice (a rotated log
         // in a followed folder was imported twice by the first batch).
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
+        if is_file {
             out.extend(on_disk(&p));
         } else {
             list(&p, skip, out);
