@@ -10,6 +10,7 @@ pub mod db;
 pub mod detections;
 pub mod followed;
 pub mod journal;
+mod kept;
 pub mod labels;
 pub mod marks;
 pub mod saved;
@@ -116,6 +117,7 @@ impl Store {
                 !(name == LOCK_FILE
                     || name == INDEX_DIR
                     || name == TMP_DIR
+                    || name == kept::CACHE_DIR
                     || name.starts_with(DB_FILE))
             })
         };
@@ -267,6 +269,33 @@ impl Store {
         kept.insert(0, (key.to_string(), Arc::new(value.clone())));
         kept.truncate(MEMO_KEPT);
         Ok(value)
+    }
+
+    /// [`Store::memo`], and kept on disk too when making it took `min_cost` or longer: the next
+    /// opening of the case in the same index state reads it back instead of making it again
+    /// (see `kept`). `valid` checks a value read back against what it will be used with; one it
+    /// refuses is made again.
+    pub(crate) fn memo_kept<T>(
+        &self,
+        key: &str,
+        min_cost: std::time::Duration,
+        valid: impl FnOnce(&T) -> bool,
+        make: impl FnOnce() -> Result<T>,
+    ) -> Result<T>
+    where
+        T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    {
+        self.memo(key, || {
+            if let Some(value) = kept::load::<T>(&self.dir, key).filter(valid) {
+                return Ok(value);
+            }
+            let started = std::time::Instant::now();
+            let value = make()?;
+            if started.elapsed() >= min_cost && self.read_only.is_none() {
+                kept::save(&self.dir, key, &value);
+            }
+            Ok(value)
+        })
     }
 
     pub fn id(&self) -> &str {

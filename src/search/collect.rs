@@ -48,7 +48,8 @@ pub type ValueCounts = HashMap<String, u64, BuildHasherDefault<Fnv>>;
 /// Per bucket: events by outcome (success, failure, unknown).
 pub type BucketCounts = [u64; 3];
 
-#[derive(Debug, Default, Clone)]
+/// Serializable so the whole case's counts can be kept on disk (`Store::memo_kept`).
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub total: u64,
     /// Per facet field (in [`FACETS`] order): value → count.

@@ -18,6 +18,7 @@ pub mod stats;
 mod stored;
 mod suggest;
 mod top;
+mod whole;
 
 use std::ops::Bound;
 
@@ -293,9 +294,9 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
             ..Counts::default()
         }
     } else if whole_case {
-        whole_case_counts(store, &searcher, &counter)?
+        whole::counts(store, &searcher, &counter)?
     } else if let Some(left_out) = &left_out {
-        let whole = whole_case_counts(store, &searcher, &counter)?;
+        let whole = whole::counts(store, &searcher, &counter)?;
         let time = store.fields.time;
         match complement::counts(&searcher, time, whole, &query, left_out, &counter)? {
             Some(counts) => counts,
@@ -369,23 +370,6 @@ pub fn run(store: &Store, req: &SearchRequest) -> Result<SearchResult> {
         facets,
         histogram: histogram(layout, &counts),
     })
-}
-
-/// The whole case's counts change only with the index, and are asked at every open and every
-/// cleared search: made once per index state and `counter` (0.3-0.4 s over 10M events).
-fn whole_case_counts(
-    store: &Store,
-    searcher: &Searcher,
-    counter: &CountCollector,
-) -> Result<Counts> {
-    let key = format!(
-        "whole-case counts {:?} {} {:?} {}",
-        counter.layout,
-        counter.facets,
-        counter.page,
-        index_state(searcher)
-    );
-    store.memo(&key, || Ok(searcher.search(&AllQuery, counter)?))
 }
 
 /// Events whose time lies between `from` and `to` (the time column, nanoseconds).

@@ -20,7 +20,7 @@ pub fn sort_key(order: SortOrder, time: Option<i64>, seq: u64) -> Key {
 
 /// The best `keep` keys seen so far. Candidates collect in a buffer twice that size, which is
 /// cut back to the best `keep` when full, so each hit costs amortized O(1).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Top {
     keep: usize,
     items: Vec<(Key, DocAddress)>,
@@ -69,6 +69,11 @@ impl Top {
             .select_nth_unstable_by(self.keep - 1, |a, b| b.0.cmp(&a.0));
         self.items.truncate(self.keep);
         self.floor = self.items.iter().map(|(k, _)| *k).min();
+    }
+
+    /// The documents kept, in no order.
+    pub fn docs(&self) -> impl Iterator<Item = DocAddress> + '_ {
+        self.items.iter().map(|(_, doc)| *doc)
     }
 
     pub fn merge(&mut self, other: Top) {
