@@ -21,18 +21,6 @@ pub struct AppState {
     pub early: Mutex<Option<Receiver<AppResult<CaseInfo>>>>,
 }
 
-/// The window's first search (Explorer.svelte's `request()` at offset 0): run while the window
-/// loads, it leaves the whole case's counts made for the window's own (the engine keeps them per
-/// index state). Kept alike by hand; if they differ, the warm-up still reads the columns in.
-fn first_screen() -> sightline::api::SearchRequest {
-    sightline::api::SearchRequest {
-        limit: 100,
-        facet_limit: 12,
-        histogram_buckets: 120,
-        ..Default::default()
-    }
-}
-
 /// A case the user opened before.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
@@ -112,7 +100,7 @@ impl AppState {
             if ok {
                 if let Ok(case) = state.current() {
                     // Only to warm: the window's own search reports any error.
-                    let _ = case.page(&first_screen());
+                    let _ = case.page(&sightline::api::SearchRequest::first_screen());
                 }
             }
         });

@@ -50,6 +50,21 @@ pub struct SearchRequest {
     pub histogram_buckets: usize,
 }
 
+impl SearchRequest {
+    /// The window's first search of a case (Explorer.svelte's `request()` at offset 0, kept
+    /// alike by hand). The shell runs it while the window loads, and an import runs it at its
+    /// end, so the whole case's counts it needs are made (and kept on disk, when they took
+    /// long) before the window asks; if the two differ, only that head start is lost.
+    pub fn first_screen() -> SearchRequest {
+        SearchRequest {
+            limit: 100,
+            facet_limit: 12,
+            histogram_buckets: 120,
+            ..SearchRequest::default()
+        }
+    }
+}
+
 impl Default for SearchRequest {
     fn default() -> Self {
         SearchRequest {
