@@ -68,13 +68,18 @@ pub fn correlate(
             events.sort_by_key(|c| (c.nanos, c.seq));
             events
         }
-        Scope::Rebuild => around(store, detector, fresh, None, cancel)?,
+        Scope::Rebuild => around(store, detector, fresh, None, None, cancel)?,
         Scope::Around => {
             let first = fresh.iter().map(|c| c.nanos).min();
+            let last = fresh.iter().map(|c| c.nanos).max();
             if first.is_none() {
                 return Ok(Vec::new());
             }
-            around(store, detector, fresh, first, cancel)?
+            // Only firings a fresh event sets off are kept, and a firing comes with the event
+            // that completes it: events after the last fresh one cannot be in one. Older logs
+            // added to a case (200 events before the rest of a 10M case) read back every later
+            // counted event without this bound: 20 s and 1.9 GB.
+            around(store, detector, fresh, first, last, cancel)?
         }
     };
     let times: HashMap<u64, i64> = events.iter().map(|c| (c.seq, c.nanos)).collect();
@@ -91,12 +96,14 @@ pub fn correlate(
 /// `fresh` and the counted events of earlier imports that may share a window with them, oldest
 /// first, then in file order (the order the engine's windows need): those no older than the
 /// longest correlation window before `since` (the first fresh event), or all of them when
-/// `since` is `None` or a window has no bound (a session goes on while its events keep coming).
+/// `since` is `None` or a window has no bound (a session goes on while its events keep coming);
+/// and none later than `until`, when given.
 pub(super) fn around(
     store: &Store,
     detector: &Detector,
     fresh: Vec<Counted>,
     since: Option<i64>,
+    until: Option<i64>,
     cancel: &AtomicBool,
 ) -> Result<Vec<Counted>> {
     let known: HashSet<u64> = fresh.iter().map(|c| c.seq).collect();
@@ -109,6 +116,7 @@ pub(super) fn around(
         .rule_seqs(&referenced_keys(detector))?
         .into_iter()
         .filter(|(_, time)| cutoff.is_none_or(|c| time.is_some_and(|t| t >= c)))
+        .filter(|(_, time)| until.is_none_or(|u| time.is_some_and(|t| t <= u)))
         .map(|(seq, _)| seq)
         .filter(|seq| !known.contains(seq))
         .collect();

@@ -210,7 +210,9 @@ impl Live {
             }
             _ => {
                 let known: HashSet<u64> = times.keys().copied().collect();
-                let events = around(store, detector, fresh, Some(first), cancel)?;
+                // No upper bound: the pass is kept for the next batches, so its windows must
+                // hold every counted event up to the newest.
+                let events = around(store, detector, fresh, Some(first), None, cancel)?;
                 let mut pass = Pass::new(detector)?;
                 let found = pass.feed(detector, &events, &|seq| known.contains(&seq), cancel)?;
                 (pass, found)

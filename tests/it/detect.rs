@@ -593,3 +593,44 @@ fn a_correlation_over_a_rule_without_an_id_counts_events_of_earlier_imports() {
     );
     assert_eq!(search(&case, "rule:\"Four failed*\"").total, 4);
 }
+
+/// A log that fills a gap in the case's time: the correlation pass of its import reads the
+/// earlier events it may share a window with (those before it), not the case's later ones, and
+/// finds what a run over the whole case finds.
+#[test]
+fn a_log_imported_into_the_middle_of_the_case_completes_a_window_with_events_before_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    // Six failures at 10:00 and six at 10:40: neither is a brute force alone.
+    let around: Vec<String> = (0..6)
+        .map(|i| failed(0, i * 5, "root", "203.0.113.9"))
+        .chain((0..6).map(|i| failed(40, i * 5, "root", "203.0.113.9")))
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth-1.log", &around)]);
+    assert!(
+        !fired(&case).iter().any(|t| t.starts_with("Brute force")),
+        "{:?}",
+        fired(&case)
+    );
+    // Six more at 10:01, imported later: with those at 10:00, a brute force.
+    let middle: Vec<String> = (0..6)
+        .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth-2.log", &middle)]);
+    let titles = fired(&case);
+    assert!(
+        titles.contains(&"Brute force against one account".to_string()),
+        "{titles:?}"
+    );
+    let at_import = search(&case, "rule:\"Brute force against one account\"").total;
+    assert!(at_import >= 12, "{at_import}");
+    let whole = case
+        .detect(&RuleSources::default(), &|_| {}, &AtomicBool::new(false))
+        .expect("detect");
+    assert_eq!(whole.rules_failed, vec![]);
+    assert_eq!(
+        search(&case, "rule:\"Brute force against one account\"").total,
+        at_import,
+        "a run over the whole case finds the same events"
+    );
+}
