@@ -93,6 +93,27 @@ pub fn correlate(
     hits_of(None, detector, found, &times)
 }
 
+/// Whether counted events of earlier imports lie among `fresh` in time: after the first fresh
+/// event and within the longest correlation window after the last (anywhere after the first,
+/// where a window has no bound). A firing such an event sets off may count fresh events, and a
+/// pass around the fresh events keeps only the firings they set off: an older log added to a
+/// case could complete a window an event already there closes, and the firing would be missed.
+pub(crate) fn interleaves(store: &Store, detector: &Detector, fresh: &[Counted]) -> Result<bool> {
+    let (Some(first), Some(last)) = (
+        fresh.iter().map(|c| c.nanos).min(),
+        fresh.iter().map(|c| c.nanos).max(),
+    ) else {
+        return Ok(false);
+    };
+    let reach = detector.longest_window().map(|w| last.saturating_add(w));
+    let known: HashSet<u64> = fresh.iter().map(|c| c.seq).collect();
+    Ok(store
+        .rule_seqs(&referenced_keys(detector))?
+        .into_iter()
+        .filter(|(seq, _)| !known.contains(seq))
+        .any(|(_, time)| time.is_some_and(|t| t > first && reach.is_none_or(|r| t <= r))))
+}
+
 /// `fresh` and the counted events of earlier imports that may share a window with them, oldest
 /// first, then in file order (the order the engine's windows need): those no older than the
 /// longest correlation window before `since` (the first fresh event), or all of them when

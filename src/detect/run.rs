@@ -104,8 +104,11 @@ pub fn correlate_after_import(
     if fresh.is_empty() && !stale {
         return Ok(());
     }
-    if stale {
-        // A pass was cut off: the case's correlations are made again from all its events.
+    // A follower keeps its own windows (`Live`), made again around a batch older than they.
+    let between = live.is_none() && super::correlate::interleaves(store, detector, &fresh)?;
+    if stale || between {
+        // A pass was cut off, or the fresh events fall among earlier ones (an older log added
+        // to the case): the case's correlations are made again from all its events.
         let hits = super::correlate(store, detector, fresh, Scope::Rebuild, cancel)?;
         keep_correlations(store, detector, &hits)?;
         if let Some(live) = live {

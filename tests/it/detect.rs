@@ -634,3 +634,38 @@ fn a_log_imported_into_the_middle_of_the_case_completes_a_window_with_events_bef
         "a run over the whole case finds the same events"
     );
 }
+
+/// An older log added to a case: its failures and those already in the case, just after them,
+/// make a brute force that an event already there completes. The import makes the case's
+/// correlations again, and finds what a run over the whole case finds.
+#[test]
+fn an_older_log_added_to_the_case_completes_a_window_an_event_already_there_closes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    let later: Vec<String> = (0..6)
+        .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth.log", &later)]);
+    assert!(
+        !fired(&case).iter().any(|t| t.starts_with("Brute force")),
+        "{:?}",
+        fired(&case)
+    );
+    let older: Vec<String> = (0..6)
+        .map(|i| failed(0, i * 5, "root", "203.0.113.9"))
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth.log.1", &older)]);
+    let titles = fired(&case);
+    assert!(
+        titles.contains(&"Brute force against one account".to_string()),
+        "{titles:?}"
+    );
+    let at_import = search(&case, "rule:\"Brute force against one account\"").total;
+    case.detect(&RuleSources::default(), &|_| {}, &AtomicBool::new(false))
+        .expect("detect");
+    assert_eq!(
+        search(&case, "rule:\"Brute force against one account\"").total,
+        at_import,
+        "a run over the whole case finds the same events"
+    );
+}
