@@ -71,6 +71,16 @@ impl Top {
         self.floor = self.items.iter().map(|(k, _)| *k).min();
     }
 
+    /// Whether this is what `Top::new(keep)` and its pushes can make: a `Top` read back from disk
+    /// is checked before it is used.
+    pub fn fits(&self, keep: usize) -> bool {
+        self.keep == keep
+            && self.items.len() < keep.saturating_mul(2).max(64)
+            && self
+                .floor
+                .is_none_or(|floor| self.items.iter().all(|(k, _)| *k >= floor))
+    }
+
     /// The documents kept, in no order.
     pub fn docs(&self) -> impl Iterator<Item = DocAddress> + '_ {
         self.items.iter().map(|(_, doc)| *doc)

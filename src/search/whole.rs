@@ -53,19 +53,21 @@ fn fits(counts: &Counts, searcher: &Searcher, counter: &CountCollector) -> bool 
     let facets = if counter.facets { FACETS.len() } else { 0 };
     let buckets = counter.layout.map_or(0, |l| l.buckets);
     let readers = searcher.segment_readers();
-    let docs_exist = counts.top.as_ref().is_none_or(|top| {
-        top.docs().all(|d| {
-            readers
-                .get(d.segment_ord as usize)
-                .is_some_and(|r| d.doc_id < r.max_doc())
-        })
+    let keep = counter.page.map_or(0, |p| p.keep);
+    let page_fits = counts.top.as_ref().is_none_or(|top| {
+        top.fits(keep)
+            && top.docs().all(|d| {
+                readers
+                    .get(d.segment_ord as usize)
+                    .is_some_and(|r| d.doc_id < r.max_doc())
+            })
     });
     counts.failed.is_none()
         && counts.facets.len() == facets
         && counts.histogram.len() == buckets
         && counts.top.is_some() == counter.page.is_some()
         && counts.total == searcher.num_docs()
-        && docs_exist
+        && page_fits
 }
 
 #[cfg(test)]
@@ -161,8 +163,9 @@ mod tests {
         assert_eq!(page(&read), page(&made));
         drop(store);
 
-        let wrong: [(&str, serde_json::Value); 2] = [
+        let wrong: [(&str, serde_json::Value); 3] = [
             ("/value/total", 599.into()),
+            ("/value/top/keep", 1_000_000.into()),
             (
                 "/value/top/items/0/1",
                 serde_json::json!({"segment_ord": 5, "doc_id": 0}),
