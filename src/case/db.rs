@@ -176,6 +176,17 @@ CREATE INDEX files_follow ON files(follow_id);
 -- The paths `watch` follows, so a restart (or the window's Follow switch) takes them up again.
 CREATE TABLE follow_paths (path TEXT PRIMARY KEY, added_at TEXT NOT NULL);
 "#,
+    r#"
+-- Events a correlation counts, as the correlation pass reads them (compact JSON), so that
+-- making a case's correlations again reads these instead of the events from the index.
+-- `made_for` names the fields kept (the rules of the time): a view made for others is unused.
+CREATE TABLE counted_views (
+    seq INTEGER PRIMARY KEY,
+    nanos INTEGER NOT NULL,
+    view TEXT NOT NULL,
+    made_for TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -346,6 +346,51 @@ impl Store {
         Ok(out)
     }
 
+    /// Keeps the views of counted events (seq, time, compact JSON) made for `made_for`,
+    /// replacing those of the same events; with `whole`, every other view goes.
+    pub fn keep_counted_views(
+        &self,
+        views: &[(u64, i64, &str)],
+        made_for: &str,
+        whole: bool,
+    ) -> Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        if whole {
+            tx.execute("DELETE FROM counted_views", [])?;
+        }
+        {
+            let mut stmt = tx.prepare(
+                "INSERT OR REPLACE INTO counted_views (seq, nanos, view, made_for)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (seq, nanos, view) in views {
+                stmt.execute(params![*seq as i64, nanos, view, made_for])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The kept views made for `made_for` of events timed within `from..=to`.
+    pub fn counted_views(
+        &self,
+        made_for: &str,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<(u64, i64, String)>> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT seq, nanos, view FROM counted_views
+             WHERE made_for = ?1 AND nanos >= ?2 AND nanos <= ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![made_for, from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX)],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The events each of these rules (by key) matched, with their times.
     pub fn rule_seqs(&self, keys: &[String]) -> Result<Vec<(u64, Option<i64>)>> {
         let db = self.db();

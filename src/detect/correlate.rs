@@ -133,7 +133,7 @@ pub(super) fn around(
         .zip(since)
         .map(|(span, first)| first.saturating_sub(span));
     let mut events = fresh;
-    let earlier: HashSet<u64> = store
+    let mut earlier: HashSet<u64> = store
         .rule_seqs(&referenced_keys(detector))?
         .into_iter()
         .filter(|(_, time)| cutoff.is_none_or(|c| time.is_some_and(|t| t >= c)))
@@ -141,6 +141,17 @@ pub(super) fn around(
         .map(|(seq, _)| seq)
         .filter(|seq| !known.contains(seq))
         .collect();
+    // Views kept by the imports and runs that evaluated these events; the rest (a case made
+    // before they were kept, or under other rules) are read from the index.
+    for (seq, nanos, view) in store.counted_views(&detector.views_made_for(), cutoff, until)? {
+        if earlier.remove(&seq) {
+            events.push(Counted {
+                seq,
+                nanos,
+                view: view.into_boxed_str(),
+            });
+        }
+    }
     if !earlier.is_empty() {
         crate::search::for_each_of(store, earlier, cancel, &mut |_, event, _, record| {
             events.extend(detector.view(event, record));
@@ -163,7 +174,36 @@ fn referenced_keys(detector: &Detector) -> Vec<String> {
         .collect()
 }
 
+/// Keeps `counted` in the case for the correlation passes of later imports (see
+/// [`Store::counted_views`]); with `whole`, they are every counted event of the case.
+pub(crate) fn keep_views(
+    store: &Store,
+    detector: &Detector,
+    counted: &[Counted],
+    whole: bool,
+) -> Result<()> {
+    if !detector.has_correlations() {
+        return Ok(());
+    }
+    let views: Vec<(u64, i64, &str)> = counted.iter().map(|c| (c.seq, c.nanos, &*c.view)).collect();
+    store.keep_counted_views(&views, &detector.views_made_for(), whole)
+}
+
 impl Detector {
+    /// Names what a view holds (the fields the correlations read): a view kept for other rules
+    /// holds other fields and is not used. The version names how views are made.
+    pub(crate) fn views_made_for(&self) -> String {
+        let mut keys: Vec<&str> = match &self.view_keys {
+            Some(keys) => keys.iter().map(String::as_str).collect(),
+            None => vec!["*"],
+        };
+        keys.sort_unstable();
+        format!(
+            "v1 {:016x}",
+            crate::index::id_hash("views", &keys.join("\n"))
+        )
+    }
+
     /// The event as the correlation pass reads it, when one of `hits` (its hits) is of a rule a
     /// correlation counts.
     pub(crate) fn counted(

@@ -104,6 +104,7 @@ pub fn correlate_after_import(
     if fresh.is_empty() && !stale {
         return Ok(());
     }
+    super::correlate::keep_views(store, detector, &fresh, false)?;
     // A follower keeps its own windows (`Live`), made again around a batch older than they.
     let between = live.is_none() && super::correlate::interleaves(store, detector, &fresh)?;
     if stale || between {
@@ -167,6 +168,7 @@ pub fn run(
     let (rules, rows) = rows(&detector, &hits)?;
     store.replace_detections(&rules, &rows)?;
     // Every event was evaluated: the counted ones are all in hand.
+    super::correlate::keep_views(store, &detector, &counted, true)?;
     let correlated = super::correlate(store, &detector, counted, Scope::WholeCase, cancel)?;
     keep_correlations(store, &detector, &correlated)?;
     // A run over every event settles what an import cut off before its pass left.

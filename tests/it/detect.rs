@@ -669,3 +669,56 @@ fn an_older_log_added_to_the_case_completes_a_window_an_event_already_there_clos
         "a run over the whole case finds the same events"
     );
 }
+
+/// The events a correlation counts are kept in the case as the correlation pass reads them, and
+/// a later import's pass reads those instead of the events from the index. Shown by changing
+/// the kept account of the first six failures: the next six then make no brute force.
+#[test]
+fn a_later_import_reads_the_counted_events_kept_in_the_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    let first: Vec<String> = (0..6)
+        .map(|i| failed(0, i * 5, "root", "203.0.113.9"))
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth-1.log", &first)]);
+    let db =
+        rusqlite::Connection::open(dir.path().join("case").join("case.sqlite")).expect("sqlite");
+    let kept: Vec<String> = db
+        .prepare("SELECT view FROM counted_views ORDER BY seq")
+        .expect("select")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(kept.len(), 6, "one view per counted failure");
+    for view in &kept {
+        let view: Value = serde_json::from_str(view).expect("json");
+        assert_eq!(view["actor"], "root", "{view}");
+    }
+    db.execute(
+        "UPDATE counted_views SET view = replace(view, '\"actor\":\"root\"', '\"actor\":\"someone-else\"')",
+        [],
+    )
+    .expect("update");
+    let second: Vec<String> = (0..6)
+        .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
+        .collect();
+    import(&case, &[ssh_lines(dir.path(), "auth-2.log", &second)]);
+    assert!(
+        !fired(&case).contains(&"Brute force against one account".to_string()),
+        "the pass read the kept views: {:?}",
+        fired(&case)
+    );
+    // A run over the whole case evaluates every event again and keeps their views anew.
+    case.detect(&RuleSources::default(), &|_| {}, &AtomicBool::new(false))
+        .expect("detect");
+    assert!(fired(&case).contains(&"Brute force against one account".to_string()));
+    let roots: i64 = db
+        .query_row(
+            "SELECT count(*) FROM counted_views WHERE view LIKE '%\"actor\":\"root\"%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(roots, 12);
+}
