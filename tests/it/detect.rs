@@ -594,6 +594,13 @@ fn a_correlation_over_a_rule_without_an_id_counts_events_of_earlier_imports() {
     assert_eq!(search(&case, "rule:\"Four failed*\"").total, 4);
 }
 
+/// Six failed logons for root from one address, five seconds apart, from 10:MM:00.
+fn six_failures(minute: u32) -> Vec<String> {
+    (0..6)
+        .map(|i| failed(minute, i * 5, "root", "203.0.113.9"))
+        .collect()
+}
+
 /// A log that fills a gap in the case's time: the correlation pass of its import reads the
 /// earlier events it may share a window with (those before it), not the case's later ones, and
 /// finds what a run over the whole case finds.
@@ -602,10 +609,7 @@ fn a_log_imported_into_the_middle_of_the_case_completes_a_window_with_events_bef
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
     // Six failures at 10:00 and six at 10:40: neither is a brute force alone.
-    let around: Vec<String> = (0..6)
-        .map(|i| failed(0, i * 5, "root", "203.0.113.9"))
-        .chain((0..6).map(|i| failed(40, i * 5, "root", "203.0.113.9")))
-        .collect();
+    let around: Vec<String> = [six_failures(0), six_failures(40)].concat();
     import(&case, &[ssh_lines(dir.path(), "auth-1.log", &around)]);
     assert!(
         !fired(&case).iter().any(|t| t.starts_with("Brute force")),
@@ -613,9 +617,7 @@ fn a_log_imported_into_the_middle_of_the_case_completes_a_window_with_events_bef
         fired(&case)
     );
     // Six more at 10:01, imported later: with those at 10:00, a brute force.
-    let middle: Vec<String> = (0..6)
-        .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
-        .collect();
+    let middle: Vec<String> = six_failures(1);
     import(&case, &[ssh_lines(dir.path(), "auth-2.log", &middle)]);
     let titles = fired(&case);
     assert!(
@@ -642,18 +644,14 @@ fn a_log_imported_into_the_middle_of_the_case_completes_a_window_with_events_bef
 fn an_older_log_added_to_the_case_completes_a_window_an_event_already_there_closes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
-    let later: Vec<String> = (0..6)
-        .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
-        .collect();
+    let later: Vec<String> = six_failures(1);
     import(&case, &[ssh_lines(dir.path(), "auth.log", &later)]);
     assert!(
         !fired(&case).iter().any(|t| t.starts_with("Brute force")),
         "{:?}",
         fired(&case)
     );
-    let older: Vec<String> = (0..6)
-        .map(|i| failed(0, i * 5, "root", "203.0.113.9"))
-        .collect();
+    let older: Vec<String> = six_failures(0);
     import(&case, &[ssh_lines(dir.path(), "auth.log.1", &older)]);
     let titles = fired(&case);
     assert!(
@@ -677,9 +675,7 @@ fn an_older_log_added_to_the_case_completes_a_window_an_event_already_there_clos
 fn a_later_import_reads_the_counted_events_kept_in_the_case() {
     let dir = tempfile::tempdir().expect("tempdir");
     let case = new_case(dir.path());
-    let first: Vec<String> = (0..6)
-        .map(|i| failed(0, i * 5, "root", "203.0.113.9"))
-        .collect();
+    let first: Vec<String> = six_failures(0);
     import(&case, &[ssh_lines(dir.path(), "auth-1.log", &first)]);
     let db =
         rusqlite::Connection::open(dir.path().join("case").join("case.sqlite")).expect("sqlite");
@@ -700,9 +696,7 @@ fn a_later_import_reads_the_counted_events_kept_in_the_case() {
         [],
     )
     .expect("update");
-    let second: Vec<String> = (0..6)
-        .map(|i| failed(1, i * 5, "root", "203.0.113.9"))
-        .collect();
+    let second: Vec<String> = six_failures(1);
     import(&case, &[ssh_lines(dir.path(), "auth-2.log", &second)]);
     assert!(
         !fired(&case).contains(&"Brute force against one account".to_string()),
