@@ -391,16 +391,25 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The events each of these rules (by key) matched, with their times.
-    pub fn rule_seqs(&self, keys: &[String]) -> Result<Vec<(u64, Option<i64>)>> {
+    /// The events each of these rules (by key) matched, with their times; only those timed
+    /// within `from..=to` where a bound is given (an event without a time is then left out).
+    pub fn rule_seqs(
+        &self,
+        keys: &[String],
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<(u64, Option<i64>)>> {
         let db = self.db();
         let mut stmt = db.prepare(
             "SELECT h.seq, h.time FROM detection_hits h JOIN detection_rules r ON r.id = h.rule
-             WHERE r.key = ?1",
+             WHERE r.key = ?1 AND (?2 IS NULL OR h.time >= ?2) AND (?3 IS NULL OR h.time <= ?3)",
         )?;
         let mut out = Vec::new();
         for key in keys {
-            for row in stmt.query_map([key], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))? {
+            let rows = stmt.query_map(params![key, from, to], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })?;
+            for row in rows {
                 out.push(row?);
             }
         }

@@ -32,8 +32,8 @@ fn path(case_dir: &Path, key: &str) -> PathBuf {
 /// The value kept under `key`, if a readable file holds exactly that key.
 pub(crate) fn load<T: DeserializeOwned>(case_dir: &Path, key: &str) -> Option<T> {
     let path = path(case_dir, key);
-    let size = std::fs::symlink_metadata(&path).ok()?;
-    if !size.is_file() || size.len() > MAX_BYTES {
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_BYTES {
         return None;
     }
     let bytes = std::fs::read(&path).ok()?;

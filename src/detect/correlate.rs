@@ -107,11 +107,15 @@ pub(crate) fn interleaves(store: &Store, detector: &Detector, fresh: &[Counted])
     };
     let reach = detector.longest_window().map(|w| last.saturating_add(w));
     let known: HashSet<u64> = fresh.iter().map(|c| c.seq).collect();
+    // Read in the database by time: an import that appends reads nothing here.
     Ok(store
-        .rule_seqs(&referenced_keys(detector))?
+        .rule_seqs(
+            &referenced_keys(detector),
+            Some(first.saturating_add(1)),
+            reach,
+        )?
         .into_iter()
-        .filter(|(seq, _)| !known.contains(seq))
-        .any(|(_, time)| time.is_some_and(|t| t > first && reach.is_none_or(|r| t <= r))))
+        .any(|(seq, _)| !known.contains(&seq)))
 }
 
 /// `fresh` and the counted events of earlier imports that may share a window with them, oldest
@@ -134,17 +138,17 @@ pub(super) fn around(
         .map(|(span, first)| first.saturating_sub(span));
     let mut events = fresh;
     let mut earlier: HashSet<u64> = store
-        .rule_seqs(&referenced_keys(detector))?
+        .rule_seqs(&referenced_keys(detector), cutoff, until)?
         .into_iter()
-        .filter(|(_, time)| cutoff.is_none_or(|c| time.is_some_and(|t| t >= c)))
-        .filter(|(_, time)| until.is_none_or(|u| time.is_some_and(|t| t <= u)))
         .map(|(seq, _)| seq)
         .filter(|seq| !known.contains(seq))
         .collect();
     // Views kept by the imports and runs that evaluated these events; the rest (a case made
-    // before they were kept, or under other rules) are read from the index.
+    // before they were kept, under other rules, or a view that is not JSON) are read from the
+    // index, so a damaged row costs time, not the event.
     for (seq, nanos, view) in store.counted_views(&detector.views_made_for(), cutoff, until)? {
-        if earlier.remove(&seq) {
+        let readable = serde_json::from_str::<serde::de::IgnoredAny>(&view).is_ok();
+        if readable && earlier.remove(&seq) {
             events.push(Counted {
                 seq,
                 nanos,

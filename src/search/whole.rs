@@ -62,7 +62,23 @@ fn fits(counts: &Counts, searcher: &Searcher, counter: &CountCollector) -> bool 
                     .is_some_and(|r| d.doc_id < r.max_doc())
             })
     });
+    // One value per event and facet (none counted for an empty one), one bucket or none per
+    // event: sums above the total cannot come from this index.
+    let facet_sums_fit = counts.facets.iter().all(|values| {
+        values
+            .values()
+            .try_fold(0u64, |a, n| a.checked_add(*n))
+            .is_some_and(|sum| sum <= counts.total)
+    });
+    let timeline_fits = counts
+        .histogram
+        .iter()
+        .flatten()
+        .try_fold(counts.untimed, |a, n| a.checked_add(*n))
+        .is_some_and(|sum| sum <= counts.total);
     counts.failed.is_none()
+        && facet_sums_fit
+        && timeline_fits
         && counts.facets.len() == facets
         && counts.histogram.len() == buckets
         && counts.top.is_some() == counter.page.is_some()
@@ -163,9 +179,11 @@ mod tests {
         assert_eq!(page(&read), page(&made));
         drop(store);
 
-        let wrong: [(&str, serde_json::Value); 3] = [
+        let wrong: [(&str, serde_json::Value); 5] = [
             ("/value/total", 599.into()),
             ("/value/top/keep", 1_000_000.into()),
+            ("/value/untimed", 601.into()),
+            ("/value/facets/1/Delete", 601.into()),
             (
                 "/value/top/items/0/1",
                 serde_json::json!({"segment_ord": 5, "doc_id": 0}),
