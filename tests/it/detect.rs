@@ -716,3 +716,34 @@ fn a_later_import_reads_the_counted_events_kept_in_the_case() {
         .expect("count");
     assert_eq!(roots, 12);
 }
+
+/// A kept view that is not JSON (a damaged row) costs a read from the index, not the event.
+#[test]
+fn a_damaged_kept_view_is_read_from_the_index_instead() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let case = new_case(dir.path());
+    import(
+        &case,
+        &[ssh_lines(dir.path(), "auth-1.log", &six_failures(0))],
+    );
+    let db =
+        rusqlite::Connection::open(dir.path().join("case").join("case.sqlite")).expect("sqlite");
+    let damaged = db
+        .execute("UPDATE counted_views SET view = '{\"actor\":' WHERE seq IN (SELECT seq FROM counted_views LIMIT 3)", [])
+        .expect("update");
+    assert_eq!(damaged, 3);
+    let report = import(
+        &case,
+        &[ssh_lines(dir.path(), "auth-2.log", &six_failures(1))],
+    );
+    assert_eq!(report.events, 6);
+    assert!(
+        fired(&case).contains(&"Brute force against one account".to_string()),
+        "{:?}",
+        fired(&case)
+    );
+    assert_eq!(
+        search(&case, "rule:\"Brute force against one account\"").total,
+        12
+    );
+}
