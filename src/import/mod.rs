@@ -675,10 +675,13 @@ impl Pipeline<'_, '_> {
             match done.recv_timeout(Duration::from_millis(200)) {
                 Ok(Ok(mut report)) => {
                     last_current = Some(report.path.clone());
-                    hits.append(&mut report.hits);
+                    // Taken, not appended: `append` leaves the report its emptied vectors'
+                    // capacity, kept with the report to the run's end (32 KB a file, 266 MB of
+                    // dead id space at 10M events).
+                    hits.extend(std::mem::take(&mut report.hits));
                     // After a failure the run is cancelled: its ids are not kept.
                     if first_error.is_none() {
-                        if let Err(e) = spill.add(&mut report.ids) {
+                        if let Err(e) = spill.add(std::mem::take(&mut report.ids)) {
                             first_error = Some(e);
                             self.cancel.store(true, Ordering::Relaxed);
                         }

@@ -43,9 +43,9 @@ impl Spill {
         }
     }
 
-    pub(crate) fn add(&mut self, marks: &mut Vec<IdMark>) -> Result<()> {
+    pub(crate) fn add(&mut self, mut marks: Vec<IdMark>) -> Result<()> {
         self.total += marks.len() as u64;
-        self.buffer.append(marks);
+        self.buffer.append(&mut marks);
         if self.buffer.len() >= self.chunk {
             self.write_part()?;
         }
@@ -242,7 +242,7 @@ mod tests {
         let mut spill = Spill::with_chunk(&dir.join("tmp"), run, chunk);
         std::fs::create_dir_all(dir.join("tmp")).expect("tmp");
         for m in marks {
-            spill.add(&mut vec![m]).expect("add");
+            spill.add(vec![m]).expect("add");
         }
         let first_new = crate::model::event::sequence_key(run, 0);
         let out = dir.join(format!("staged-{run}"));
