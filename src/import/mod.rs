@@ -228,10 +228,12 @@ pub type Writer = IndexWriter<TantivyDocument>;
 /// A writer sized as an import with `options` sizes its own.
 pub fn new_writer(store: &Store, options: &ImportOptions) -> Result<Writer> {
     let threads = reader_threads(options);
-    Ok(store.index.writer_with_num_threads(
+    let writer = store.index.writer_with_num_threads(
         threads.clamp(1, 8),
         options.index_memory.max((threads * 16) << 20),
-    )?)
+    )?;
+    writer.set_merge_policy(Box::new(crate::index::Merges::new()));
+    Ok(writer)
 }
 
 fn reader_threads(options: &ImportOptions) -> usize {

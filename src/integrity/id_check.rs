@@ -267,7 +267,10 @@ mod tests {
         for file in marks.chunks(group) {
             spill.add(file.to_vec()).expect("add");
             // Allocated once, never doubled past a chunk.
-            assert!(spill.buffer.capacity() <= chunk, "the buffer stays within a chunk");
+            assert!(
+                spill.buffer.capacity() <= chunk,
+                "the buffer stays within a chunk"
+            );
         }
         let first_new = crate::model::event::sequence_key(run, 0);
         let out = dir.join(format!("staged-{run}"));
