@@ -145,14 +145,14 @@ const FINAL_SEGMENT_DOCS: usize = 500_000;
 /// While the segments offered for merging hold fewer documents than this, only segments smaller
 /// than [`SMALL_SEGMENT_DOCS`] are merged. (tantivy offers committed and uncommitted segments
 /// apart: a later import's own segments count alone.)
-const MERGE_ALL_FROM_DOCS: u64 = 2_000_000;
+const MERGE_ALL_FROM_DOCS: u64 = 1_200_000;
 /// Segments of a checkpoint or a follower's batch, not of a full indexing buffer (about 190,000
 /// events with 384 MB of indexing memory).
 const SMALL_SEGMENT_DOCS: usize = 100_000;
 
 /// How an import's writer merges segments: tantivy's log policy, at most four segments of a
 /// size at a time instead of every segment of that size (eight or more), no segment over half a
-/// million documents merged again, and full-size segments only once there are two million
+/// million documents merged again, and full-size segments only once there are 1.2 million
 /// documents to merge among.
 ///
 /// A merge reads its sources through the same memory maps searches use, so their pages count in
