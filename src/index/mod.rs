@@ -183,6 +183,17 @@ impl Merges {
             all: policy(FINAL_SEGMENT_DOCS),
         }
     }
+
+    /// A follower's: its batches' small segments are merged, the case's full-size ones are left
+    /// to imports. Merging four of those while following a 1M case (1.2M events offered) took
+    /// the follower's peak RSS from 458–471 to 742–778 MB and its batches from 0.8 to 1.7–1.9 s.
+    pub fn following() -> Merges {
+        let small = Merges::new().small;
+        Merges {
+            small: small.clone(),
+            all: small,
+        }
+    }
 }
 
 impl Default for Merges {
@@ -499,6 +510,25 @@ mod tests {
         );
         // What four of them made is not merged again.
         assert!(groups(&[760_000; 8]).is_empty());
+    }
+
+    #[test]
+    fn a_follower_leaves_full_segments_alone() {
+        let index = Index::create_in_ram(schema().0);
+        let mut sizes = vec![190_000; 10];
+        sizes.extend([20_000; 4]);
+        let metas: Vec<SegmentMeta> = sizes
+            .iter()
+            .map(|&n| index.new_segment_meta(SegmentId::generate_random(), n))
+            .collect();
+        let found = Merges::following().compute_merge_candidates(&metas);
+        assert_eq!(found.len(), 1);
+        assert!(found[0]
+            .0
+            .iter()
+            .all(|id| metas.iter().any(|m| m.id() == *id && m.max_doc() == 20_000)));
+        // An import's writer merges the full ones too.
+        assert_eq!(Merges::new().compute_merge_candidates(&metas).len(), 3);
     }
 
     #[test]

@@ -251,7 +251,9 @@ impl<'s> Follower<'s> {
         let ranges = plan.ranges.len() as u64;
         self.load_rules()?;
         if self.writer.is_none() {
-            self.writer = Some(crate::import::new_writer(self.store, &self.options.import)?);
+            let writer = crate::import::new_writer(self.store, &self.options.import)?;
+            writer.set_merge_policy(Box::new(crate::index::Merges::following()));
+            self.writer = Some(writer);
         }
         let (detector, live) = match self.rules.as_mut() {
             Some(r) => (Some(&r.detector), Some(&mut r.live)),
