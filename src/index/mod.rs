@@ -165,13 +165,15 @@ const SMALL_SEGMENT_DOCS: usize = 100_000;
 /// Not merging full segments at all kept 58 segments at 10M: import 12% faster, but id lookups
 /// p95 14 ms and term searches 40–80% slower.
 #[derive(Debug)]
-pub struct Merges {
+pub(crate) struct Merges {
     small: LogMergePolicy,
     all: LogMergePolicy,
+    /// Documents offered from which full-size segments are merged too.
+    all_from: u64,
 }
 
 impl Merges {
-    pub fn new() -> Merges {
+    pub(crate) fn new() -> Merges {
         let policy = |largest: usize| {
             let mut policy = LogMergePolicy::default();
             policy.set_min_num_segments(MERGE_SEGMENTS);
@@ -181,31 +183,25 @@ impl Merges {
         Merges {
             small: policy(SMALL_SEGMENT_DOCS),
             all: policy(FINAL_SEGMENT_DOCS),
+            all_from: MERGE_ALL_FROM_DOCS,
         }
     }
 
     /// A follower's: its batches' small segments are merged, the case's full-size ones are left
     /// to imports. Merging four of those while following a 1M case (1.2M events offered) took
     /// the follower's peak RSS from 458–471 to 742–778 MB and its batches from 0.8 to 1.7–1.9 s.
-    pub fn following() -> Merges {
-        let small = Merges::new().small;
+    pub(crate) fn following() -> Merges {
         Merges {
-            small: small.clone(),
-            all: small,
+            all_from: u64::MAX,
+            ..Merges::new()
         }
-    }
-}
-
-impl Default for Merges {
-    fn default() -> Merges {
-        Merges::new()
     }
 }
 
 impl MergePolicy for Merges {
     fn compute_merge_candidates(&self, segments: &[SegmentMeta]) -> Vec<MergeCandidate> {
         let docs: u64 = segments.iter().map(|s| u64::from(s.num_docs())).sum();
-        let policy = if docs >= MERGE_ALL_FROM_DOCS {
+        let policy = if docs >= self.all_from {
             &self.all
         } else {
             &self.small
@@ -490,7 +486,7 @@ mod tests {
         let mut three = full(3);
         three.extend([2_000_000; 2]);
         assert!(groups(&three).is_empty());
-        // Eleven full ones among 2.3M events: two merges of four (not one of eleven), the
+        // Eleven full ones among 2.1M events: two merges of four (not one of eleven), the
         // smallest three wait.
         let groups_of_eleven = groups(&full(11));
         assert_eq!(

@@ -619,22 +619,30 @@ fn a_log_imported_into_the_middle_of_the_case_completes_a_window_with_events_bef
     // Six more at 10:01, imported later: with those at 10:00, a brute force.
     let middle: Vec<String> = six_failures(1);
     import(&case, &[ssh_lines(dir.path(), "auth-2.log", &middle)]);
-    let titles = fired(&case);
+    let at_import = brute_force_found_as_a_whole_run_finds_it(&case);
+    assert!(at_import >= 12, "{at_import}");
+}
+
+/// Asserts that the brute force fired at import and that a run over the whole case marks the
+/// same events; returns how many.
+fn brute_force_found_as_a_whole_run_finds_it(case: &Case) -> u64 {
+    const MARKED: &str = "rule:\"Brute force against one account\"";
+    let titles = fired(case);
     assert!(
         titles.contains(&"Brute force against one account".to_string()),
         "{titles:?}"
     );
-    let at_import = search(&case, "rule:\"Brute force against one account\"").total;
-    assert!(at_import >= 12, "{at_import}");
+    let at_import = search(case, MARKED).total;
     let whole = case
         .detect(&RuleSources::default(), &|_| {}, &AtomicBool::new(false))
         .expect("detect");
     assert_eq!(whole.rules_failed, vec![]);
     assert_eq!(
-        search(&case, "rule:\"Brute force against one account\"").total,
+        search(case, MARKED).total,
         at_import,
         "a run over the whole case finds the same events"
     );
+    at_import
 }
 
 /// An older log added to a case: its failures and those already in the case, just after them,
@@ -653,19 +661,7 @@ fn an_older_log_added_to_the_case_completes_a_window_an_event_already_there_clos
     );
     let older: Vec<String> = six_failures(0);
     import(&case, &[ssh_lines(dir.path(), "auth.log.1", &older)]);
-    let titles = fired(&case);
-    assert!(
-        titles.contains(&"Brute force against one account".to_string()),
-        "{titles:?}"
-    );
-    let at_import = search(&case, "rule:\"Brute force against one account\"").total;
-    case.detect(&RuleSources::default(), &|_| {}, &AtomicBool::new(false))
-        .expect("detect");
-    assert_eq!(
-        search(&case, "rule:\"Brute force against one account\"").total,
-        at_import,
-        "a run over the whole case finds the same events"
-    );
+    brute_force_found_as_a_whole_run_finds_it(&case);
 }
 
 /// The events a correlation counts are kept in the case as the correlation pass reads them, and
