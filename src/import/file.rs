@@ -110,6 +110,82 @@ fn trailing_reason(size: u64, tail: crate::bundle::gzip::Tail) -> String {
     )
 }
 
+/// The file's first bytes and a reader of the rest as UTF-8 text: as it is, decoded by its byte
+/// order mark, or Parquet rows rendered as JSON lines. `None` when it cannot be read as text; the
+/// report then says why.
+fn as_text<'r>(
+    head: Vec<u8>,
+    input: impl Read + Send + 'r,
+    report: &mut FileReport,
+) -> Option<(Vec<u8>, Box<dyn Read + Send + 'r>)> {
+    let mut refuse = |status, note| {
+        report.status = status;
+        report.note = Some(note);
+        None
+    };
+    if head.starts_with(crate::record::parquet_rows::MAGIC) {
+        let (head, rows) = match parquet_rows(head, input) {
+            Ok(pair) => pair,
+            Err(note) => return refuse(FileStatus::Failed, note),
+        };
+        report.warn_many(
+            WarningKind::Transcoded,
+            1,
+            "Parquet rows rendered as JSON lines: raw records and offsets are those of the rendering".to_string(),
+        );
+        return Some((head, rows));
+    }
+    match encoding::by_bom(&head) {
+        Bom::None => Some((head, Box::new(input))),
+        Bom::Unsupported(name) => refuse(
+            FileStatus::Unrecognized,
+            format!(
+                "{name} text (its byte order mark says so) is an unsupported encoding; convert it to UTF-8 first (iconv -f {name} -t UTF-8)"
+            ),
+        ),
+        Bom::Decodable(enc) => {
+            let mut decoded = encoding::decode(head, input, enc);
+            let mut head = Vec::new();
+            if let Err(e) = (&mut decoded).take(SNIFF_BYTES).read_to_end(&mut head) {
+                return refuse(FileStatus::Failed, read_error(&e, 0));
+            }
+            report.warn_many(
+                WarningKind::Transcoded,
+                1,
+                format!(
+                    "{} text, decoded to UTF-8: raw records and offsets are those of the decoded text",
+                    enc.name()
+                ),
+            );
+            Some((head, decoded))
+        }
+    }
+}
+
+/// What the framer noticed about the file as a whole: a repeated `Records` key, comment lines.
+fn framer_warnings<R: BufRead>(framer: &Framer<R>, report: &mut FileReport) {
+    if let Framer::Json(json) = framer {
+        let n = json.repeated_wrappers();
+        if n > 0 {
+            let reason = format!(
+                "the file's wrapper object holds its Records key {} times: the records of every array were read (a JSON parser would keep only the last)",
+                n + 1
+            );
+            report.warn_many(WarningKind::DuplicateKeys, n, reason);
+        }
+    }
+    if let Framer::Lines(lines) = framer {
+        let n = lines.comments();
+        if n > 0 {
+            let reason = format!(
+                "{n} comment line{} (starting with #) are not records",
+                if n == 1 { "" } else { "s" }
+            );
+            report.warn_many(WarningKind::CommentLines, n, reason);
+        }
+    }
+}
+
 /// Reads a leaf into documents handed to `sink`, and reports what happened.
 pub(crate) fn read_file(
     ctx: &ReadContext,
@@ -147,47 +223,8 @@ pub(crate) fn read_file(
         counter: ctx.bytes,
         stages: ctx.stages,
     };
-    let (head, input): (Vec<u8>, Box<dyn Read + Send + '_>) = if head
-        .starts_with(crate::record::parquet_rows::MAGIC)
-    {
-        match parquet_rows(head, input) {
-            Ok(pair) => {
-                report.warn_many(
-                    WarningKind::Transcoded,
-                    1,
-                    "Parquet rows rendered as JSON lines: raw records and offsets are those of the rendering".to_string(),
-                );
-                pair
-            }
-            Err(note) => return Ok(failed(report, note)),
-        }
-    } else {
-        match encoding::by_bom(&head) {
-            Bom::None => (head, Box::new(input)),
-            Bom::Unsupported(name) => {
-                report.status = FileStatus::Unrecognized;
-                report.note = Some(format!(
-                "{name} text (its byte order mark says so) is an unsupported encoding; convert it to UTF-8 first (iconv -f {name} -t UTF-8)"
-            ));
-                return Ok(report);
-            }
-            Bom::Decodable(enc) => {
-                let mut decoded = encoding::decode(head, input, enc);
-                let mut head = Vec::new();
-                if let Err(e) = (&mut decoded).take(SNIFF_BYTES).read_to_end(&mut head) {
-                    return Ok(failed(report, read_error(&e, 0)));
-                }
-                report.warn_many(
-                WarningKind::Transcoded,
-                1,
-                format!(
-                    "{} text, decoded to UTF-8: raw records and offsets are those of the decoded text",
-                    enc.name()
-                ),
-            );
-                (head, decoded)
-            }
-        }
+    let Some((head, input)) = as_text(head, input, &mut report) else {
+        return Ok(report);
     };
     // A range after a followed file's first is read as the first was: a few lines alone may not
     // tell their format.
@@ -228,26 +265,7 @@ pub(crate) fn read_file(
         watch,
         ..
     } = file;
-    if let Framer::Json(json) = &framer {
-        let n = json.repeated_wrappers();
-        if n > 0 {
-            let reason = format!(
-                "the file's wrapper object holds its Records key {} times: the records of every array were read (a JSON parser would keep only the last)",
-                n + 1
-            );
-            report.warn_many(WarningKind::DuplicateKeys, n, reason);
-        }
-    }
-    if let Framer::Lines(lines) = &framer {
-        let n = lines.comments();
-        if n > 0 {
-            let reason = format!(
-                "{n} comment line{} (starting with #) are not records",
-                if n == 1 { "" } else { "s" }
-            );
-            report.warn_many(WarningKind::CommentLines, n, reason);
-        }
-    }
+    framer_warnings(&framer, &mut report);
     (report.findings, report.ids) = watch.finish(&leaf.path);
     if let Some(range) = range {
         report.findings.extend(range.findings);
