@@ -230,8 +230,9 @@ pub type Writer = IndexWriter<TantivyDocument>;
 ///
 /// One merge thread, not tantivy's four: a merge maps its sources, and two merges of full-size
 /// segments at once (tantivy offers committed and uncommitted segments apart, so a checkpoint
-/// lets each group start one) took a 10M import's peak RSS to 1.15 GB in one run and 0.89 GB in
-/// another. Queued, they run one after the other; on two cores they hardly ran side by side.
+/// lets each group start one) took a 10M import's peak RSS to 1.15–1.23 GB in two runs (0.89 GB
+/// in others). Queued, they run one after the other: 0.91–1.03 GB. On two cores the four merge
+/// threads never had cores of their own.
 pub fn new_writer(store: &Store, options: &ImportOptions) -> Result<Writer> {
     let threads = reader_threads(options).clamp(1, 8);
     let budget = options.index_memory.max((threads * 16) << 20);

@@ -83,9 +83,9 @@ impl MergePolicy for Merges {
         // Below the threshold an import is nearly done: merging its checkpoints' few small
         // segments four at a time made a 1M import with the rules slower (`make bench`, eight
         // runs a build in four interleaved rounds: 23,150 against 24,800 events/s on average,
-        // median CPU 83 against 76 µs/event), so they wait for eight, as tantivy's do. Above it, merges' memory is what counts: eight small
-        // segments merged beside four full ones took a 10M import's peak RSS from 0.89 to
-        // 1.04 GB.
+        // median CPU 83 against 76 µs/event), so they wait for eight, as tantivy's do. Above
+        // it, four, as measured at 10M before (one run with eight peaked at 1.04 GB, but single
+        // 10M runs varied as much; see `import::new_writer`).
         let (policy, small_group) = if docs >= self.all_from {
             (&self.all, MERGE_SEGMENTS)
         } else {
